@@ -19,7 +19,9 @@ def cells_of(lat: float, lon: float, resolutions: Iterable[int] = REPORT_RESOLUT
     """The point's H3 cell at each resolution (the finest computed once, parents derived)."""
     resolutions = sorted(resolutions)
     finest = h3.latlng_to_cell(lat, lon, resolutions[-1])
-    return {r: str(h3.cell_to_parent(finest, r)) if r != resolutions[-1] else str(finest) for r in resolutions}
+    return {
+        r: str(h3.cell_to_parent(finest, r)) if r != resolutions[-1] else str(finest) for r in resolutions
+    }
 
 
 def cell_polygon(cell: str) -> dict[str, Any]:

@@ -1,0 +1,193 @@
+"""Report endpoints of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.crypto import constant_time_compare
+from ninja import Header, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.utils import check_csrf
+from pydantic import Field
+
+from observatory.reports import public
+from observatory.reports.intake import ReportInput, submit
+from observatory.reports.models import Area, Category, Report
+
+router = Router(tags=["reports"])
+
+
+class ReportCreated(Schema):
+    id: UUID
+    status: str
+    category: str
+    observed_at: datetime
+    received_at: datetime
+    area: str | None
+    access_token: str = Field(description="Send as X-Report-Token to read this report back")
+
+
+class ReportOut(Schema):
+    id: UUID
+    status: str
+    category: str
+    lat: float
+    lon: float
+    observed_at: datetime
+    received_at: datetime
+    area: str | None
+    description: str
+    source: str
+    reporter_kind: str
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    help: str
+    for_pwud: bool
+
+
+class ErrorDetail(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(Schema):
+    detail: list[ErrorDetail] | str
+
+
+class CellsQuery(Schema):
+    category: str | None = Field(default=None, max_length=40)
+    since: datetime | None = None
+    until: datetime | None = None
+    resolution: int = Field(default=9, ge=0, le=9, description="H3 resolution, at most the public one")
+
+
+def _created(report: Report) -> dict:
+    return {
+        "id": report.id,
+        "status": report.status,
+        "category": report.category.code,
+        "observed_at": report.observed_at,
+        "received_at": report.received_at,
+        "area": report.area.name if report.area else None,
+        "access_token": report.access_token,
+    }
+
+
+@router.post(
+    "/reports",
+    response={201: ReportCreated, 200: ReportCreated, 403: ErrorOut, 422: ErrorOut},
+    summary="Submit a report",
+)
+def create_report(
+    request: HttpRequest,
+    payload: ReportInput,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
+):
+    """Store a report (pending moderation). A retry with the same Idempotency-Key returns the
+    first result with status 200 and stores nothing."""
+    account = None
+    if request.user.is_authenticated:
+        # A session-authenticated call is tied to the account, so it must pass the CSRF check.
+        if check_csrf(request) is not None:
+            raise HttpError(403, "CSRF check failed")
+        account = request.user
+    kinds = (
+        ("resident", "pwud", "organisation", "staff")
+        if account is not None and account.is_staff
+        else (
+            "resident",
+            "pwud",
+        )
+    )
+    report, created = submit(
+        payload, source="api", account=account, idempotency_key=idempotency_key, allowed_kinds=kinds
+    )
+    return (201 if created else 200), _created(report)
+
+
+@router.get(
+    "/reports/{report_id}", response={200: ReportOut, 403: ErrorOut, 404: ErrorOut}, summary="Read a report"
+)
+def read_report(
+    request: HttpRequest,
+    report_id: UUID,
+    token: str | None = Header(default=None, alias="X-Report-Token", max_length=100),
+):
+    """Its author (the account, or whoever holds the access token) and staff only."""
+    report = get_object_or_404(Report.objects.select_related("category", "area"), pk=report_id)
+    user = request.user
+    allowed = (user.is_authenticated and (user.is_staff or report.account_id == user.pk)) or (
+        token and report.access_token and constant_time_compare(token, report.access_token)
+    )
+    if not allowed:
+        raise HttpError(403, "only the report's author and staff may read it")
+    return 200, {
+        "id": report.id,
+        "status": report.status,
+        "category": report.category.code,
+        "lat": report.lat,
+        "lon": report.lon,
+        "observed_at": report.observed_at,
+        "received_at": report.received_at,
+        "area": report.area.name if report.area else None,
+        "description": report.description,
+        "source": report.source,
+        "reporter_kind": report.reporter_kind,
+    }
+
+
+@router.get("/categories", response=list[CategoryOut], summary="Report categories")
+def categories(request: HttpRequest):
+    return [
+        {"code": c.code, "name": c.name, "help": c.help, "for_pwud": c.for_pwud}
+        for c in Category.objects.filter(active=True)
+    ]
+
+
+@router.get("/areas", summary="Area polygons (GeoJSON FeatureCollection)")
+def areas(request: HttpRequest, level: str | None = Query(default=None, max_length=32)) -> dict:
+    qs = Area.objects.all()
+    if level:
+        qs = qs.filter(level=level)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": a.geometry,
+                "properties": {
+                    "code": a.code,
+                    "name": a.name,
+                    "level": a.level,
+                    "parent_code": a.parent_code,
+                },
+            }
+            for a in qs
+        ],
+    }
+
+
+@router.get("/public/cells", response={200: dict, 422: ErrorOut}, summary="Public aggregate (GeoJSON)")
+def public_cells(request: HttpRequest, filters: Query[CellsQuery]):
+    """Published reports counted per H3 cell: cells under k reports and the last 24 h are left out."""
+    if filters.category and not Category.objects.filter(code=filters.category).exists():
+        return 422, {
+            "detail": [{"loc": ["query", "category"], "msg": "unknown category", "type": "value_error"}]
+        }
+    for name in ("since", "until"):
+        value = getattr(filters, name)
+        if value is not None and value.tzinfo is None:
+            return 422, {
+                "detail": [{"loc": ["query", name], "msg": "give a time zone", "type": "value_error"}]
+            }
+    cells = public.public_cells(
+        category=filters.category, since=filters.since, until=filters.until, resolution=filters.resolution
+    )
+    return 200, public.cells_geojson(cells)

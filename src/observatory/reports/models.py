@@ -1,0 +1,164 @@
+"""Reports, their categories and areas, and the public per-cell day counts."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+MAX_DESCRIPTION = 4000
+
+
+def private_storage() -> FileSystemStorage:
+    """Photos live outside MEDIA_ROOT: nothing serves them but a permission-checked view."""
+    return FileSystemStorage(location=settings.VAR_DIR / "private", base_url=None)
+
+
+class Area(models.Model):
+    """An area polygon (quartier, arrondissement...), loaded from GeoJSON by `load-areas`."""
+
+    code = models.CharField(max_length=32)
+    level = models.CharField(max_length=32)
+    name = models.CharField(max_length=200)
+    parent_code = models.CharField(max_length=32, blank=True)
+    geometry = models.JSONField(help_text="GeoJSON geometry, WGS84")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "code"], name="area_level_code_unique")]
+        ordering = ["level", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name_fr = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120)
+    help_fr = models.CharField(max_length=300, blank=True)
+    help_en = models.CharField(max_length=300, blank=True)
+    # Categories for people who use drugs themselves (care refused, violence suffered).
+    for_pwud = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_fr if (get_language() or "fr").startswith("fr") else self.name_en
+
+    @property
+    def help(self) -> str:
+        return self.help_fr if (get_language() or "fr").startswith("fr") else self.help_en
+
+
+class Report(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        PUBLISHED = "published", _("published")
+        REJECTED = "rejected", _("rejected")
+        MERGED = "merged", _("merged")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("web form")
+        API = "api", _("API")
+        OPEN311 = "open311", _("Open311")
+        IMPORT = "import", _("import")
+        SIMULATION = "simulation", _("simulation")
+
+    class ReporterKind(models.TextChoices):
+        RESIDENT = "resident", _("resident")
+        PWUD = "pwud", _("person who uses drugs")
+        ORGANISATION = "organisation", _("organisation")
+        STAFF = "staff", _("staff")
+
+    class TimePrecision(models.TextChoices):
+        # Imported data may carry a date only (DansMaRue): analysis must not put it at midnight.
+        MINUTE = "minute", _("date and time")
+        DAY = "day", _("date only")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
+    lat = models.FloatField()
+    lon = models.FloatField()
+    h3_7 = models.CharField(max_length=16)
+    h3_8 = models.CharField(max_length=16)
+    h3_9 = models.CharField(max_length=16)
+    h3_10 = models.CharField(max_length=16)
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    observed_at = models.DateTimeField()
+    time_precision = models.CharField(max_length=8, choices=TimePrecision.choices, default="minute")
+    received_at = models.DateTimeField()
+    description = models.TextField(blank=True, max_length=MAX_DESCRIPTION)
+    photo = models.FileField(storage=private_storage, upload_to="photos/%Y/%m/", blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    source_name = models.CharField(max_length=80, blank=True, help_text="Import source, API key name...")
+    external_id = models.CharField(max_length=120, blank=True)
+    reporter_kind = models.CharField(max_length=16, choices=ReporterKind.choices, default="resident")
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    # Retries of one submission (Idempotency-Key, or Open311 device_id + time) map to one row.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # Lets an anonymous author read back their own report (never shown publicly).
+    access_token = models.CharField(max_length=64, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-observed_at"]
+        indexes = [
+            models.Index(fields=["status", "observed_at"], name="report_status_time"),
+            models.Index(fields=["h3_7"], name="report_h3_7"),
+            models.Index(fields=["h3_8"], name="report_h3_8"),
+            models.Index(fields=["h3_9"], name="report_h3_9"),
+            models.Index(fields=["h3_10"], name="report_h3_10"),
+            models.Index(fields=["received_at"], name="report_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} {self.observed_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class CellDayCount(models.Model):
+    """Published reports per H3 cell (public resolution), category and UTC day.
+
+    The public map sums these rows instead of grouping a million reports on every request; the
+    counts change only when a report enters or leaves the published state (see publication.py).
+    """
+
+    cell = models.CharField(max_length=16)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "category", "cell"], name="cellday_unique"),
+        ]
+        indexes = [models.Index(fields=["day", "cell", "count"], name="cellday_day_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.cell} {self.day} {self.count}"
+
+
+class ApiKey(models.Model):
+    """A key for Open311 POST (and trusted API clients). Only its SHA-256 is stored."""
+
+    name = models.CharField(max_length=80, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,101 @@
+"""Moving reports in and out of the published state, keeping the public cell counts in step.
+
+Every status change goes through :func:`set_status`, so the per-cell day counts that the
+public map reads can never drift from the reports themselves; :func:`rebuild_cell_counts`
+recomputes them from scratch after bulk loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC
+
+from django.db import connection, transaction
+from django.db.models import Count, F
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from observatory.reports.models import CellDayCount, Report
+
+PUBLISHED = Report.Status.PUBLISHED
+
+
+def _utc_day(report: Report):
+    return report.observed_at.astimezone(UTC).date()
+
+
+def _bump(report: Report, delta: int) -> None:
+    key = {"day": _utc_day(report), "category_id": report.category_id, "cell": report.h3_9}
+    if delta > 0:
+        row, created = CellDayCount.objects.select_for_update().get_or_create(
+            **key, defaults={"count": delta}
+        )
+        if not created:
+            CellDayCount.objects.filter(pk=row.pk).update(count=F("count") + delta)
+    else:
+        CellDayCount.objects.filter(**key, count__gte=-delta).update(count=F("count") + delta)
+
+
+@transaction.atomic
+def set_status(report: Report, status: str) -> Report:
+    """Change a report's status; adjust the public counts when it enters or leaves 'published'."""
+    # Re-read under a lock: two moderators clicking at once must not count a report twice.
+    current = Report.objects.select_for_update().get(pk=report.pk)
+    if current.status == status:
+        return current
+    if current.status == PUBLISHED:
+        _bump(current, -1)
+    if status == PUBLISHED:
+        _bump(current, +1)
+        current.published_at = timezone.now()
+    current.status = status
+    current.save(update_fields=["status", "published_at"])
+    report.status, report.published_at = current.status, current.published_at
+    return current
+
+
+@transaction.atomic
+def rebuild_cell_counts(categories: Iterable[int] | None = None) -> int:
+    """Recompute the public counts from the published reports; returns the number of rows."""
+    CellDayCount.objects.all().delete()
+    rows = (
+        Report.objects.filter(status=PUBLISHED)
+        .annotate(day=TruncDate("observed_at", tzinfo=UTC))
+        .values("day", "category_id", "h3_9")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    batch = [
+        CellDayCount(day=r["day"], category_id=r["category_id"], cell=r["h3_9"], count=r["n"]) for r in rows
+    ]
+    CellDayCount.objects.bulk_create(batch, batch_size=5000)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return len(batch)
+
+
+def count_published(reports: Iterable[Report]) -> None:
+    """Add freshly inserted published reports to the public counts (bulk loads)."""
+    delta: dict[tuple, int] = {}
+    for r in reports:
+        if r.status == PUBLISHED:
+            key = (_utc_day(r), r.category_id, r.h3_9)
+            delta[key] = delta.get(key, 0) + 1
+    if not delta:
+        return
+    days = {k[0] for k in delta}
+    existing = {
+        (row.day, row.category_id, row.cell): row
+        for row in CellDayCount.objects.select_for_update().filter(day__in=days)
+    }
+    to_update, to_create = [], []
+    for (day, category_id, cell), n in delta.items():
+        row = existing.get((day, category_id, cell))
+        if row is None:
+            to_create.append(CellDayCount(day=day, category_id=category_id, cell=cell, count=n))
+        else:
+            row.count += n
+            to_update.append(row)
+    CellDayCount.objects.bulk_update(to_update, ["count"], batch_size=2000)
+    CellDayCount.objects.bulk_create(to_create, batch_size=2000)

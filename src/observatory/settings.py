@@ -1,0 +1,188 @@
+"""Django settings, all from the environment (twelve-factor).
+
+DATABASE_URL     default: SQLite file var/observatory.sqlite3 (WAL); PostgreSQL in production
+SECRET_KEY       required when DEBUG is off, except for the demo and the test runner, which keep
+                 a generated key in var/secret_key
+DEBUG            "1" to turn on Django's debug mode (never in production)
+ALLOWED_HOSTS    comma-separated, default "127.0.0.1,localhost"
+OBSERVATORY_CITY a built-in city pack (paris, boston, san-francisco) or the path of one
+OBSERVATORY_VAR  where the SQLite file, the generated key and uploads live (default ./var)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from observatory.geo.cities import load_city
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = Path.cwd()
+VAR_DIR = Path(os.environ.get("OBSERVATORY_VAR", BASE_DIR / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG")
+# pytest (>= 8.2) sets PYTEST_VERSION for the whole session.
+TESTING = "PYTEST_VERSION" in os.environ
+DEMO = env_bool("OBSERVATORY_DEMO")
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY", "")
+    if key:
+        return key
+    if not (DEBUG or DEMO or TESTING):
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README, Operating).")
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+OBSERVATORY_CITY = os.environ.get("OBSERVATORY_CITY", "paris")
+CITY = load_city(OBSERVATORY_CITY)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "ninja",
+    "observatory.web",
+    "observatory.accounts",
+    "observatory.reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "observatory.urls"
+WSGI_APPLICATION = "observatory.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "observatory.web.context.city",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'observatory.sqlite3'}", conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers go on while one writer commits; IMMEDIATE transactions take the write
+    # lock up front so concurrent writers queue (busy timeout) instead of failing mid-way.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = CITY.language
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = CITY.time_zone
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+# Leaflet comes from the django-leaflet wheel, served as our own static files (no CDN). Only its
+# assets are used: its Django app would pull in GeoDjango, which needs the GDAL system library.
+STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "static"]  # type: ignore[arg-type]
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING or DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Security headers; HTTPS-only ones switch on with OBSERVATORY_HTTPS=1 (behind a TLS proxy).
+HTTPS = env_bool("OBSERVATORY_HTTPS")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# Public output rules (ARCHITECTURE.md, "Data and privacy model").
+OBSERVATORY_PUBLIC_MIN_COUNT = int(os.environ.get("OBSERVATORY_PUBLIC_MIN_COUNT", "5"))
+OBSERVATORY_PUBLIC_DELAY_HOURS = int(os.environ.get("OBSERVATORY_PUBLIC_DELAY_HOURS", "24"))
+OBSERVATORY_PUBLIC_RESOLUTION = 9
+OBSERVATORY_MAX_BACKDATE_DAYS = 7
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# Base map tiles are optional (the map works offline with area outlines only); set a URL
+# template such as https://tile.example.org/{z}/{x}/{y}.png to draw them.
+OBSERVATORY_TILE_URL = os.environ.get("OBSERVATORY_TILE_URL", "")

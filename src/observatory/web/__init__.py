@@ -1,0 +1,1 @@
+"""Base templates, home page (public map), report form and static assets."""

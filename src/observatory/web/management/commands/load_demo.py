@@ -1,0 +1,108 @@
+"""observatory load-demo: areas, demo accounts and a year of reports (idempotent per seed)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from observatory.accounts import roles
+from observatory.reports import demo_data
+from observatory.reports.areas import locate_area_ids
+from observatory.reports.intake import ReportInput, build_report
+from observatory.reports.models import Area, Category, Report
+from observatory.reports.publication import rebuild_cell_counts
+
+DEMO_USERS = [
+    ("admin", None, True),
+    ("moderator", roles.MODERATOR, False),
+    ("observatory", roles.OBSERVATORY, False),
+    ("outreach", roles.ORGANISATION, False),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo: the city's areas, demo logins and a year of seeded reports."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2021)
+        parser.add_argument("--days", type=int, default=365)
+        parser.add_argument("--per-day", type=float, default=40.0)
+
+    def handle(self, *args, seed, days, per_day, **opts):
+        if not Area.objects.exists() and settings.CITY.area_layers:
+            call_command("load_areas", stdout=self.stdout)
+        logins = ensure_demo_users()
+        if Report.objects.filter(source=Report.Source.SIMULATION).exists():
+            self.stdout.write("demo reports already loaded")
+        else:
+            n = load_reports(seed=seed, days=days, per_day=per_day)
+            self.stdout.write(f"loaded {n} demo reports")
+        self.stdout.write("Demo logins (user / password):")
+        for user, password in logins:
+            self.stdout.write(f"  {user} / {password}")
+
+
+def ensure_demo_users() -> list[tuple[str, str]]:
+    """Create the demo accounts once; their passwords are kept in var/demo_logins.txt."""
+    store = settings.VAR_DIR / "demo_logins.txt"
+    known = (
+        dict(line.split(" ", 1) for line in store.read_text().splitlines() if " " in line)
+        if store.exists()
+        else {}
+    )
+    for username, group, superuser in DEMO_USERS:
+        if username in known and User.objects.filter(username=username).exists():
+            continue
+        password = secrets.token_urlsafe(9)
+        user, _ = User.objects.get_or_create(username=username)
+        user.is_superuser = user.is_staff = superuser
+        user.set_password(password)
+        user.save()
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        known[username] = password
+    store.write_text("".join(f"{u} {p}\n" for u, p in known.items()))
+    store.chmod(0o600)
+    return [(u, known[u]) for u, _, _ in DEMO_USERS]
+
+
+@transaction.atomic
+def load_reports(*, seed: int, days: int, per_day: float) -> int:
+    generated, _clearance = demo_data.generate(days=days, per_day=per_day, seed=seed)
+    now = timezone.now()
+    categories = {c.code: c for c in Category.objects.all()}
+    area_ids = locate_area_ids(np.array([g.lat for g in generated]), np.array([g.lon for g in generated]))
+    reports = []
+    for g, area_id in zip(generated, area_ids, strict=True):
+        data = ReportInput(
+            category=g.category,
+            lat=g.lat,
+            lon=g.lon,
+            observed_at=g.observed_at,
+            reporter_kind=g.reporter_kind,
+        )  # type: ignore[arg-type]
+        recent = g.observed_at > now - timedelta(days=2)
+        reports.append(
+            build_report(
+                data,
+                categories[g.category],
+                g.observed_at,
+                source=Report.Source.SIMULATION,
+                received_at=g.observed_at,
+                area_id=area_id,
+                status=Report.Status.PENDING if recent else Report.Status.PUBLISHED,
+                published_at=None if recent else g.observed_at + timedelta(hours=6),
+                source_name="demo",
+            )
+        )
+    Report.objects.bulk_create(reports, batch_size=5000)
+    rebuild_cell_counts()
+    return len(reports)
