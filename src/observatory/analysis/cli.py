@@ -1,0 +1,578 @@
+"""``observatory analyse hotspots|kde|rhythm|trends|displacement|near-repeat`` over the pure modules.
+
+Events come from a CSV file (``--lat-column``, ``--lon-column``, ``--time-column``, ``--time-format``,
+``--timezone``) or, when no file is given, from the database's published reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import transform as shp_transform
+
+from observatory.analysis import displacement as disp
+from observatory.analysis import hotspots as hs
+from observatory.analysis import nearrepeat, rhythm, trends
+from observatory.analysis.events import DEFAULT_TIMEZONE, DateOnlyError, EventTable, read_events_csv
+from observatory.analysis.grids import H3Grid, SquareGrid, project_events
+from observatory.clikit import InputError, emit, format_table, run_command
+from observatory.geo.areas import AreaIndex, areas_from_geojson, read_geojson
+from observatory.geo.projection import MetricProjection
+
+
+def _add_event_args(p: argparse.ArgumentParser, *, time_column: str | None = "time") -> None:
+    p.add_argument(
+        "file", nargs="?", help="events CSV (header row); the database's published reports if omitted"
+    )
+    p.add_argument("--lat-column", default="lat")
+    p.add_argument("--lon-column", default="lon")
+    p.add_argument(
+        "--point-column", default=None, help="one column with {'lon': .., 'lat': ..} or 'lat, lon'"
+    )
+    p.add_argument("--time-column", default=time_column, help="date or date-time column")
+    p.add_argument("--time-format", default=None, help="strptime format (default: ISO 8601)")
+    p.add_argument(
+        "--timezone", default=DEFAULT_TIMEZONE, help="IANA zone of local times (default Europe/Paris)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _add_grid_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--grid", choices=("square", "h3"), default="square")
+    p.add_argument("--cell-size", type=float, default=100.0, help="square cell side in metres (default 100)")
+    p.add_argument("--resolution", type=int, default=9, help="H3 resolution (default 9)")
+    p.add_argument("--crs", default=None, help="metric CRS, e.g. EPSG:2154 (default: UTM zone of the data)")
+    p.add_argument("--neighbourhood", type=int, default=1, help="queen rings / H3 k-ring (default 1)")
+    p.add_argument("--alpha", type=float, default=0.05)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="observatory analyse", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("hotspots", help="Gi* hot and cold spots (or Local Moran's I)")
+    _add_event_args(p)
+    _add_grid_args(p)
+    p.add_argument("--no-fdr", action="store_true", help="no Benjamini-Hochberg correction")
+    p.add_argument("--method", choices=("gi_star", "local_moran"), default="gi_star")
+    p.add_argument("--permutations", type=int, default=999, help="Local Moran permutations")
+    p.add_argument("--seed", type=int, default=12345)
+
+    p = sub.add_parser("kde", help="quartic kernel density, events per km²")
+    _add_event_args(p)
+    p.add_argument("--cell-size", type=float, default=100.0)
+    p.add_argument(
+        "--radius", type=float, default=None, help="search radius in metres (default: ArcGIS's rule)"
+    )
+    p.add_argument("--crs", default=None)
+
+    p = sub.add_parser("rhythm", help="counts by hour of week, circular mean hour, Rayleigh test")
+    _add_event_args(p)
+    p.add_argument("--areas", default=None, help="GeoJSON polygons for per-area rhythms")
+    p.add_argument("--area-code-field", default="c_qu")
+    p.add_argument("--area-name-field", default="l_qu")
+
+    p = sub.add_parser("trends", help="emerging hot spot analysis (space-time Gi*, Mann-Kendall, 17 classes)")
+    _add_event_args(p)
+    _add_grid_args(p)
+    p.add_argument("--period", choices=("week", "month"), default="month")
+    p.add_argument("--lag", type=int, default=1, help="time lag of the space-time neighbourhood (default 1)")
+
+    p = sub.add_parser("displacement", help="WDQ and WDD for a police operation")
+    _add_event_args(p)
+    p.add_argument("--date", required=True, help="operation date, YYYY-MM-DD")
+    p.add_argument("--target", required=True, help="GeoJSON polygon file, or LAT,LON,RADIUS_M")
+    p.add_argument("--buffer", default=None, help="GeoJSON polygon or LAT,LON,RADIUS_M (default: a ring)")
+    p.add_argument("--buffer-width", type=float, default=200.0, help="ring width in metres (default 200)")
+    p.add_argument("--control", required=True, help="GeoJSON polygon file, or LAT,LON,RADIUS_M")
+    p.add_argument("--buffer-control", default=None, help="a separate control for the buffer (WDD)")
+    p.add_argument("--before", type=int, default=28, help="days before (default 28)")
+    p.add_argument(
+        "--after", type=int, default=28, help="days after, the operation day included (default 28)"
+    )
+    p.add_argument("--crs", default=None)
+
+    p = sub.add_parser("near-repeat", help="Knox test by distance and time bands")
+    _add_event_args(p)
+    p.add_argument("--spatial-band", type=float, default=100.0, help="metres (default 100)")
+    p.add_argument("--spatial-bands", type=int, default=3)
+    p.add_argument("--temporal-band", type=int, default=7, help="days (default 7)")
+    p.add_argument("--temporal-bands", type=int, default=3)
+    p.add_argument("--metric", choices=("manhattan", "euclidean"), default="manhattan")
+    p.add_argument("--permutations", type=int, default=99)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--crs", default=None)
+    return parser
+
+
+# --- inputs -----------------------------------------------------------------------------------------
+
+
+def load_events(args: argparse.Namespace) -> EventTable:
+    if args.file:
+        return read_events_csv(
+            args.file,
+            lat_column=args.lat_column,
+            lon_column=args.lon_column,
+            time_column=args.time_column or None,
+            time_format=args.time_format,
+            timezone=args.timezone,
+            point_column=args.point_column,
+        )
+    try:
+        from observatory.cli import setup_django
+
+        setup_django()
+        from observatory.reports.events import published_events
+    except Exception as exc:  # no Django app yet, no database: say so plainly
+        raise InputError(f"no events file given and the database is not available ({exc})") from None
+    events: EventTable = published_events()
+    return events
+
+
+def _projection(events: EventTable, crs: str | None) -> tuple[MetricProjection, np.ndarray, np.ndarray]:
+    if len(events) == 0:
+        raise InputError("there are no events to analyse", file=events.source or None)
+    try:
+        return project_events(events.lat, events.lon, crs)
+    except ValueError as exc:
+        raise InputError(str(exc), field="--crs") from None
+
+
+_POINT_RADIUS = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)\s*$")
+
+
+def parse_area(spec: str, option: str, projection: MetricProjection) -> BaseGeometry:
+    """A polygon in the metric CRS from ``LAT,LON,RADIUS_M`` or a GeoJSON file (polygons unioned)."""
+    m = _POINT_RADIUS.match(spec)
+    if m:
+        lat, lon, radius = (float(v) for v in m.groups())
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or radius <= 0:
+            raise InputError(f"{spec!r} is not LAT,LON,RADIUS_M with a positive radius", field=option)
+        x, y = projection.forward(lat, lon)
+        return Point(float(x), float(y)).buffer(radius, 64)
+    path = Path(spec)
+    if not path.is_file():
+        raise InputError("neither LAT,LON,RADIUS_M nor an existing GeoJSON file", file=spec, field=option)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid JSON ({exc})", file=spec, field=option) from None
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        geoms = [f.get("geometry") for f in data.get("features", [])]
+    elif isinstance(data, dict) and data.get("type") == "Feature":
+        geoms = [data.get("geometry")]
+    else:
+        geoms = [data]
+    polys = []
+    for k, g in enumerate(geoms, start=1):
+        try:
+            geom = shape(g)
+        except Exception as exc:
+            raise InputError(
+                f"feature {k} is not a valid geometry ({exc})", file=spec, field=option
+            ) from None
+        if geom.geom_type not in ("Polygon", "MultiPolygon"):
+            raise InputError(f"feature {k} is a {geom.geom_type}, not a polygon", file=spec, field=option)
+        polys.append(shapely.make_valid(geom))
+    if not polys:
+        raise InputError("no polygon in the file", file=spec, field=option)
+    union = shapely.union_all(polys)
+
+    def fwd(lon, lat, z=None):
+        return projection.forward(lat, lon)
+
+    return shp_transform(fwd, union)
+
+
+def _bad(exc: Exception, field: str | None = None) -> InputError:
+    return InputError(str(exc), field=field)
+
+
+# --- commands -----------------------------------------------------------------------------------------
+
+
+def cmd_hotspots(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    events = load_events(args)
+    projection, x, y = _projection(events, args.crs)
+    fdr = not args.no_fdr
+    try:
+        if args.grid == "square":
+            grid = SquareGrid.covering(x, y, args.cell_size, projection.crs)
+            counts = grid.count(x, y).ravel()
+            weights = None
+            ix, iy = grid.cell_indices()
+            lat, lon = grid.centres_latlon()
+            ids: list[Any] = [None] * grid.n_cells
+        else:
+            hgrid = H3Grid.covering(events.lat, events.lon, args.resolution)
+            counts = hgrid.count(events.lat, events.lon)
+            weights = hgrid.disk_weights(args.neighbourhood)
+            ix = iy = np.full(hgrid.n_cells, None)
+            lat, lon = hgrid.centres_latlon()
+            ids = list(hgrid.cells)
+        if args.method == "gi_star":
+            if weights is None:
+                res = hs.gi_star_grid(
+                    counts.reshape(grid.ny, grid.nx), rings=args.neighbourhood, alpha=args.alpha, fdr=fdr
+                )
+            else:
+                res = hs.gi_star_weights(counts, weights, alpha=args.alpha, fdr=fdr, rings=args.neighbourhood)
+            z, p, p_adj, classes = res.z, res.p, res.p_adjusted, res.classes
+        else:
+            w = grid.queen_weights(args.neighbourhood, self_weight=False) if weights is None else weights
+            lm = hs.local_moran(counts, w, permutations=args.permutations, seed=args.seed)
+            z, p = lm.z_sim, lm.p_sim
+            p_adj = hs.benjamini_hochberg(p) if fdr else p.copy()
+            names = np.array(["", *hs.QUADRANTS.values()])
+            classes = np.where(p_adj < args.alpha, names[lm.q], hs.NONE)
+    except ValueError as exc:
+        raise _bad(exc) from None
+    cells = [
+        {
+            "ix": None if ix[k] is None else int(ix[k]),
+            "iy": None if iy[k] is None else int(iy[k]),
+            **({"cell": ids[k]} if ids[k] is not None else {}),
+            "lat": float(lat[k]),
+            "lon": float(lon[k]),
+            "count": int(counts[k]),
+            "z": float(z[k]),
+            "p": float(p[k]),
+            "p_adjusted": float(p_adj[k]),
+            "class": str(classes[k]),
+        }
+        for k in range(len(counts))
+    ]
+    payload = {
+        "method": args.method,
+        "grid": args.grid,
+        "crs": projection.crs,
+        "cell_size_m": args.cell_size if args.grid == "square" else None,
+        "h3_resolution": args.resolution if args.grid == "h3" else None,
+        "neighbourhood": args.neighbourhood,
+        "alpha": args.alpha,
+        "fdr": fdr,
+        "n_events": len(events),
+        "cells": cells,
+        "seconds": time.perf_counter() - start,
+    }
+
+    def human() -> str:
+        sig = sorted((c for c in cells if c["class"] != hs.NONE), key=lambda c: -abs(c["z"] or 0))
+        head = (
+            f"{args.method} on {len(cells)} cells ({args.grid}, {projection.crs}), {len(events)} events, "
+            f"alpha {args.alpha}{' with FDR' if fdr else ''}: {len(sig)} significant cells"
+        )
+        rows = [(c["class"], c["lat"], c["lon"], c["count"], c["z"], c["p_adjusted"]) for c in sig[:30]]
+        return head + "\n" + format_table(["class", "lat", "lon", "count", "z", "p_adjusted"], rows)
+
+    emit(payload, as_json=args.json, human=human)
+    return 0
+
+
+def cmd_kde(args: argparse.Namespace) -> int:
+    events = load_events(args)
+    projection, x, y = _projection(events, args.crs)
+    try:
+        grid = SquareGrid.covering(x, y, args.cell_size, projection.crs)
+        res = hs.quartic_kde(x, y, grid, radius=args.radius)
+    except ValueError as exc:
+        raise _bad(exc, "--radius") from None
+    ix, iy = grid.cell_indices()
+    lat, lon = grid.centres_latlon()
+    dens = res.density_per_km2.ravel()
+    payload = {
+        "method": "kde_quartic",
+        "crs": projection.crs,
+        "cell_size_m": args.cell_size,
+        "radius_m": res.radius_m,
+        "n_events": len(events),
+        "unit": "events per km²",
+        "cells": [
+            {
+                "ix": int(ix[k]),
+                "iy": int(iy[k]),
+                "lat": float(lat[k]),
+                "lon": float(lon[k]),
+                "density": float(dens[k]),
+            }
+            for k in range(grid.n_cells)
+        ],
+        "seconds": res.seconds,
+    }
+
+    def human() -> str:
+        top = np.argsort(-dens)[:20]
+        rows = [(float(lat[k]), float(lon[k]), float(dens[k])) for k in top]
+        return (
+            f"quartic KDE, radius {res.radius_m:.0f} m, {grid.nx} x {grid.ny} cells of {args.cell_size:g} m\n"
+            + format_table(["lat", "lon", "events/km²"], rows)
+        )
+
+    emit(payload, as_json=args.json, human=human)
+    return 0
+
+
+def _rhythm_dict(r: rhythm.RhythmResult) -> dict[str, Any]:
+    return {
+        "n_events": r.n_events,
+        "hour_of_week": r.hour_of_week.tolist(),
+        "by_hour": r.by_hour.tolist(),
+        "by_weekday": r.by_weekday.tolist(),
+        "mean_hour": r.mean_hour,
+        "resultant_length": r.resultant_length,
+        "rayleigh_z": r.rayleigh_z,
+        "rayleigh_p": r.rayleigh_p,
+    }
+
+
+def cmd_rhythm(args: argparse.Namespace) -> int:
+    events = load_events(args)
+    try:
+        overall = rhythm.rhythm(events)
+    except DateOnlyError as exc:
+        raise InputError(str(exc), file=events.source or None, field=args.time_column) from None
+    except ValueError as exc:
+        raise _bad(exc) from None
+    by_area: dict[str, Any] = {}
+    if args.areas:
+        try:
+            areas = areas_from_geojson(
+                read_geojson(args.areas), code_field=args.area_code_field, name_field=args.area_name_field
+            )
+        except ValueError as exc:
+            raise InputError(str(exc), file=args.areas, field="--areas") from None
+        index = AreaIndex([a.geometry for a in areas]).locate(events.lat, events.lon)
+        names = [f"{a.code} {a.name}" for a in areas]
+        by_area = {k: _rhythm_dict(v) for k, v in rhythm.rhythm_by_area(events, index, names).items()}
+    payload = {"timezone": events.timezone, **_rhythm_dict(overall), "areas": by_area}
+
+    def human() -> str:
+        rows = [(rhythm.WEEKDAYS[d], *overall.hour_of_week[d].tolist()) for d in range(7)]
+        head = (
+            f"{overall.n_events} events, {events.timezone}: circular mean hour {overall.mean_hour:.2f}, "
+            f"R {overall.resultant_length:.3f}, "
+            f"Rayleigh Z {overall.rayleigh_z:.2f}, p {overall.rayleigh_p:.3g}"
+        )
+        return head + "\n" + format_table(["day", *[f"{h:02d}" for h in range(24)]], rows)
+
+    emit(payload, as_json=args.json, human=human)
+    return 0
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    events = load_events(args)
+    try:
+        dates = events.require_dates("trend analysis")
+        period, labels = trends.period_index(dates, args.period)
+        if len(labels) < 3:
+            raise ValueError(
+                f"trend analysis needs at least 3 {args.period}s of data, these span {len(labels)}"
+            )
+        projection, x, y = _projection(events, args.crs)
+        if args.grid == "square":
+            grid = SquareGrid.covering(x, y, args.cell_size, projection.crs)
+            loc = grid.flat_index(x, y)
+            weights = grid.queen_weights(args.neighbourhood)
+            ix, iy = grid.cell_indices()
+            lat, lon = grid.centres_latlon()
+            n_loc = grid.n_cells
+            ids: list[Any] = [None] * n_loc
+        else:
+            hgrid = H3Grid.covering(events.lat, events.lon, args.resolution)
+            loc = hgrid.index_of(events.lat, events.lon)
+            weights = hgrid.disk_weights(args.neighbourhood)
+            ix = iy = np.full(hgrid.n_cells, None)
+            lat, lon = hgrid.centres_latlon()
+            n_loc = hgrid.n_cells
+            ids = list(hgrid.cells)
+        cube = trends.cube_counts(loc, period, n_loc, len(labels))
+        res = trends.emerging_hotspots(cube, weights, lag=args.lag, threshold=args.alpha, periods=labels)
+    except ValueError as exc:
+        raise _bad(exc) from None
+    counts = res.class_counts()
+    payload = {
+        "method": "emerging_hotspots",
+        "grid": args.grid,
+        "crs": projection.crs,
+        "period": args.period,
+        "periods": labels,
+        "lag": args.lag,
+        "alpha": args.alpha,
+        "n_events": len(events),
+        "classes": counts,
+        "cells": [
+            {
+                "ix": None if ix[k] is None else int(ix[k]),
+                "iy": None if iy[k] is None else int(iy[k]),
+                **({"cell": ids[k]} if ids[k] is not None else {}),
+                "lat": float(lat[k]),
+                "lon": float(lon[k]),
+                "count": int(cube[:, k].sum()),
+                "tau": float(res.tau[k]),
+                "tau_p": float(res.tau_p[k]),
+                "class": str(res.classes[k]),
+            }
+            for k in range(n_loc)
+        ],
+    }
+    emit(
+        payload,
+        as_json=args.json,
+        human=lambda: (
+            f"emerging hot spots over {len(labels)} {args.period}s, {n_loc} cells\n"
+            + format_table(["class", "cells"], sorted(counts.items(), key=lambda kv: -kv[1]))
+        ),
+    )
+    return 0
+
+
+def cmd_displacement(args: argparse.Namespace) -> int:
+    try:
+        op = np.datetime64(args.date, "D")
+    except ValueError:
+        raise InputError(f"{args.date!r} is not a date YYYY-MM-DD", field="--date") from None
+    if args.before < 1 or args.after < 1:
+        raise InputError("the windows must be at least 1 day", field="--before/--after")
+    events = load_events(args)
+    projection, x, y = _projection(events, args.crs)
+    target = parse_area(args.target, "--target", projection)
+    if args.buffer:
+        buffer = parse_area(args.buffer, "--buffer", projection).difference(target)
+    else:
+        if not args.buffer_width > 0:
+            raise InputError("must be positive", field="--buffer-width")
+        buffer = disp.ring_buffer(target, args.buffer_width)
+    control = parse_area(args.control, "--control", projection)
+    if control.intersects(target.union(buffer)) and control.intersection(target.union(buffer)).area > 0:
+        raise InputError("the control area overlaps the target or its buffer", field="--control")
+    try:
+        dates = events.require_dates("displacement analysis")
+        counts = [
+            disp.window_counts(x, y, dates, area, op, args.before, args.after)
+            for area in (target, buffer, control)
+        ]
+        bc = None
+        if args.buffer_control:
+            bc = disp.window_counts(
+                x,
+                y,
+                dates,
+                parse_area(args.buffer_control, "--buffer-control", projection),
+                op,
+                args.before,
+                args.after,
+            )
+        res = disp.displacement_measures(counts[0], counts[1], counts[2], buffer_control=bc)
+    except ValueError as exc:
+        raise _bad(exc) from None
+    payload = res.as_dict()
+    payload.update(
+        {"date": args.date, "before_days": args.before, "after_days": args.after, "crs": projection.crs}
+    )
+
+    def human() -> str:
+        rows = [
+            (name, c.before, c.after)
+            for name, c in (("target", res.target), ("buffer", res.buffer), ("control", res.control))
+        ]
+        measures = [
+            ("success measure", res.success_measure),
+            ("buffer displacement measure", res.buffer_displacement_measure),
+            ("WDQ", res.wdq),
+            ("total net effect", res.total_net_effect),
+            ("WDD", res.wdd),
+            ("WDD SE", res.wdd_se),
+            ("WDD Z", res.wdd_z),
+        ]
+        text = (
+            format_table(["area", "before", "after"], rows)
+            + "\n\n"
+            + format_table(["measure", "value"], measures)
+        )
+        text += "\n\n" + res.interpretation
+        if res.warnings:
+            text += "\nwarnings:\n" + "\n".join(f"- {w}" for w in res.warnings)
+        return text
+
+    emit(payload, as_json=args.json, human=human)
+    return 0
+
+
+def cmd_near_repeat(args: argparse.Namespace) -> int:
+    events = load_events(args)
+    projection, x, y = _projection(events, args.crs)
+    try:
+        dates = events.require_dates("the Knox test")
+        res = nearrepeat.knox_test(
+            x,
+            y,
+            dates.astype(np.int64),
+            spatial_band=args.spatial_band,
+            n_spatial=args.spatial_bands,
+            temporal_band=args.temporal_band,
+            n_temporal=args.temporal_bands,
+            metric=args.metric,
+            permutations=args.permutations,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        raise _bad(exc) from None
+    payload = {
+        "method": "knox",
+        "metric": res.metric,
+        "crs": projection.crs,
+        "n_events": len(events),
+        "permutations": res.permutations,
+        "seed": res.seed,
+        "spatial_bands": res.spatial_labels,
+        "temporal_bands": res.temporal_labels,
+        "observed": res.observed,
+        "expected": res.expected,
+        "p_values": res.p_values,
+        "knox_ratio": res.knox_ratio,
+    }
+
+    def human() -> str:
+        rows = []
+        for r, label in enumerate(res.spatial_labels):
+            rows.append(
+                [label]
+                + [
+                    f"{res.observed[r, c]} ({res.knox_ratio[r, c]:.2f}, p {res.p_values[r, c]:.3f})"
+                    for c in range(len(res.temporal_labels))
+                ]
+            )
+        return "observed (Knox ratio, p)\n" + format_table(["distance", *res.temporal_labels], rows)
+
+    emit(payload, as_json=args.json, human=human)
+    return 0
+
+
+COMMANDS = {
+    "hotspots": cmd_hotspots,
+    "kde": cmd_kde,
+    "rhythm": cmd_rhythm,
+    "trends": cmd_trends,
+    "displacement": cmd_displacement,
+    "near-repeat": cmd_near_repeat,
+}
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors are bad input (2), --help is success (0)
+        return int(exc.code or 0)
+    return run_command(lambda: COMMANDS[args.command](args))
