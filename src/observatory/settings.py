@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "observatory.web",
     "observatory.accounts",
     "observatory.reports",
+    "observatory.open311",
 ]
 
 MIDDLEWARE = [

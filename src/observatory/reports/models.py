@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -162,3 +163,14 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def lookup(cls, key: str | None) -> ApiKey | None:
+        """The active key matching ``key`` (compared by hash, so timing reveals nothing useful)."""
+        if not key:
+            return None
+        return cls.objects.filter(key_hash=cls.hash(key), active=True).first()

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 
 from observatory.reports.models import ApiKey
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class Command(BaseCommand):
@@ -32,7 +27,7 @@ class Command(BaseCommand):
             if ApiKey.objects.filter(name=name).exists():
                 raise CommandError(f"a key named {name!r} exists already")
             key = secrets.token_urlsafe(32)
-            ApiKey.objects.create(name=name, key_hash=hash_key(key))
+            ApiKey.objects.create(name=name, key_hash=ApiKey.hash(key))
             self.stdout.write(key)
         else:
             if not ApiKey.objects.filter(name=name).update(active=False):

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class Open311Config(AppConfig):
+    name = "observatory.open311"
+    label = "open311"
