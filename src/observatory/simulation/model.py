@@ -110,7 +110,7 @@ class EventTable:
     for gatherings; ``size`` is 1, or the number of people for a gathering.
     """
 
-    time: NDArray[np.datetime64]  # datetime64[s], UTC
+    time: NDArray[np.datetime64]  # datetime64[s], UTC: start of the 15-minute step
     step: IntArray
     kind: NDArray[np.int8]
     site: IntArray
@@ -538,7 +538,5 @@ class Simulation:
         x = sx[site] + rng.normal(size=len(step)) * scatter
         y = sy[site] + rng.normal(size=len(step)) * scatter
         lat, lon = proj.inverse(x, y)
-        seconds = rng.integers(0, STEP_SECONDS, size=len(step))
-        seconds[kind == GATHERING] = 0
-        when = self.timeline.times[step] + seconds.astype("timedelta64[s]")
+        when = self.timeline.times[step]  # the model's resolution: the step's start
         return EventTable(when, step, kind, site, place, agent, size, lat, lon)
