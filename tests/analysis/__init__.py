@@ -1,0 +1,1 @@
+"""Tests of the analysis capability (pure modules and CLI)."""
