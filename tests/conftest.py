@@ -16,3 +16,33 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"the shared data folder is missing: expected it at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def paris_areas(db):
+    """The Paris city pack's quartiers and arrondissements, loaded as an operator would."""
+    from django.core.management import call_command
+
+    call_command("load_areas", stdout=_Null())
+
+
+class _Null:
+    def write(self, *_args, **_kwargs) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user with the given roles (group names from observatory.accounts.roles)."""
+    from django.contrib.auth.models import Group, User
+
+    def make(username: str = "user", *roles: str, password: str = "a-long-test-password", **fields) -> User:
+        user = User.objects.create_user(username=username, password=password, **fields)
+        for role in roles:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make

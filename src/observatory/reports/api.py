@@ -8,7 +8,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.crypto import constant_time_compare
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
 from pydantic import Field
@@ -109,7 +109,7 @@ def create_report(
     report, created = submit(
         payload, source="api", account=account, idempotency_key=idempotency_key, allowed_kinds=kinds
     )
-    return (201 if created else 200), _created(report)
+    return Status(201 if created else 200, _created(report))
 
 
 @router.get(
@@ -128,19 +128,22 @@ def read_report(
     )
     if not allowed:
         raise HttpError(403, "only the report's author and staff may read it")
-    return 200, {
-        "id": report.id,
-        "status": report.status,
-        "category": report.category.code,
-        "lat": report.lat,
-        "lon": report.lon,
-        "observed_at": report.observed_at,
-        "received_at": report.received_at,
-        "area": report.area.name if report.area else None,
-        "description": report.description,
-        "source": report.source,
-        "reporter_kind": report.reporter_kind,
-    }
+    return Status(
+        200,
+        {
+            "id": report.id,
+            "status": report.status,
+            "category": report.category.code,
+            "lat": report.lat,
+            "lon": report.lon,
+            "observed_at": report.observed_at,
+            "received_at": report.received_at,
+            "area": report.area.name if report.area else None,
+            "description": report.description,
+            "source": report.source,
+            "reporter_kind": report.reporter_kind,
+        },
+    )
 
 
 @router.get("/categories", response=list[CategoryOut], summary="Report categories")
@@ -178,16 +181,16 @@ def areas(request: HttpRequest, level: str | None = Query(default=None, max_leng
 def public_cells(request: HttpRequest, filters: Query[CellsQuery]):
     """Published reports counted per H3 cell: cells under k reports and the last 24 h are left out."""
     if filters.category and not Category.objects.filter(code=filters.category).exists():
-        return 422, {
-            "detail": [{"loc": ["query", "category"], "msg": "unknown category", "type": "value_error"}]
-        }
+        return _query_error("category", "unknown category")
     for name in ("since", "until"):
         value = getattr(filters, name)
         if value is not None and value.tzinfo is None:
-            return 422, {
-                "detail": [{"loc": ["query", name], "msg": "give a time zone", "type": "value_error"}]
-            }
+            return _query_error(name, "give a time zone (for example Z or +01:00)")
     cells = public.public_cells(
         category=filters.category, since=filters.since, until=filters.until, resolution=filters.resolution
     )
-    return 200, public.cells_geojson(cells)
+    return Status(200, public.cells_geojson(cells))
+
+
+def _query_error(field: str, message: str) -> Status:
+    return Status(422, {"detail": [{"loc": ["query", field], "msg": message, "type": "value_error"}]})

@@ -101,14 +101,17 @@ def parse_time(raw: str, fmt: str | None, zone: ZoneInfo) -> tuple[datetime, str
             raise ValueError(f"{raw!r} does not match the format {fmt!r}") from None
         precision = "minute" if any(d in fmt for d in TIME_DIRECTIVES) else "day"
     else:
-        value = parse_datetime(raw)
-        precision = "minute"
-        if value is None:
+        # A bare date first: Python's fromisoformat (used by parse_datetime) would read it as
+        # midnight, and the analysis would then see a spike at 00:00 that never happened.
+        try:
+            value, precision = datetime.combine(date.fromisoformat(raw), time(0)), "day"
+        except ValueError:
             try:
-                value = datetime.combine(date.fromisoformat(raw), time(0))
-                precision = "day"
+                value, precision = parse_datetime(raw), "minute"
             except ValueError:
-                raise ValueError(f"{raw!r} is not an ISO 8601 date or time (give --time-format)") from None
+                value = None  # well formed but impossible, such as 2024-02-30T10:00
+        if value is None:
+            raise ValueError(f"{raw!r} is not an ISO 8601 date or time (give --time-format)")
     if timezone.is_naive(value):
         value = value.replace(tzinfo=zone)
     return value, precision
