@@ -11,7 +11,6 @@ from observatory.reports import publication
 from observatory.reports.models import CellDayCount, Report
 from observatory.reports.public import public_cells, public_window
 
-
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/public/cells"
