@@ -77,7 +77,9 @@ class Timeline:
         sod = (local.hour.to_numpy() * 60 + local.minute.to_numpy()) // STEP_MINUTES
         local_date = local.tz_localize(None).normalize().to_numpy().astype("datetime64[D]")
         day = (local_date - np.datetime64(scenario.start, "D")).astype(np.int64)
-        return cls(times, sod.astype(np.int64), day, local.weekday.to_numpy().astype(np.int64), local_date)
+        return cls(
+            times, sod.astype(np.int64), day, local.day_of_week.to_numpy().astype(np.int64), local_date
+        )
 
     def __len__(self) -> int:
         return len(self.times)
