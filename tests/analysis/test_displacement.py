@@ -1,4 +1,4 @@
-"""Displacement measures: Bowers and Johnson's WDQ and Wheeler and Ratcliffe's WDD, by their published examples."""
+"""Displacement: Bowers and Johnson's WDQ and Wheeler and Ratcliffe's WDD, by their published examples."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ def test_wdq_minus_one_example():
 def test_wheeler_ratcliffe_example():
     # Wheeler and Ratcliffe (2018): control 308 -> 318, treated 207 -> 110,
     # displacement control 150 -> 140, displacement treated 178 -> 157
-    res = displacement_measures(Counts(207, 110), Counts(178, 157), Counts(308, 318), buffer_control=Counts(150, 140))
+    res = displacement_measures(
+        Counts(207, 110), Counts(178, 157), Counts(308, 318), buffer_control=Counts(150, 140)
+    )
     assert res.wdd == -118
     assert res.wdd_se == pytest.approx(np.sqrt(1568), abs=1e-12)
     assert round(res.wdd_se, 1) == 39.6

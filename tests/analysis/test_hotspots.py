@@ -70,7 +70,9 @@ def test_grid_and_sparse_weights_agree():
 def test_benjamini_hochberg_matches_scipy():
     p = np.random.default_rng(0).uniform(size=500) ** 3
     p[:5] = [0.0, 1.0, 0.5, 0.5, 1e-12]
-    assert np.allclose(hs.benjamini_hochberg(p), stats.false_discovery_control(p, method="bh"), rtol=0, atol=1e-15)
+    assert np.allclose(
+        hs.benjamini_hochberg(p), stats.false_discovery_control(p, method="bh"), rtol=0, atol=1e-15
+    )
 
 
 def test_constant_values_give_no_hotspot():

@@ -20,8 +20,12 @@ def _nrc_tables(path):
     for r in rows[start + 3 :]:
         if not r or not r[0].strip().isdigit():
             break
-        observed.append([int(v) if v.strip() else 0 for v in r[2:] if v.strip() != "" or True][: len(rows[start + 1]) - 2])
-    observed = [[int(v) if v.strip() else 0 for v in r[2:6]] for r in rows[start + 3 : start + 3 + len(observed)]]
+        observed.append(
+            [int(v) if v.strip() else 0 for v in r[2:] if v.strip() != "" or True][: len(rows[start + 1]) - 2]
+        )
+    observed = [
+        [int(v) if v.strip() else 0 for v in r[2:6]] for r in rows[start + 3 : start + 3 + len(observed)]
+    ]
     sims: dict[tuple[int, int], list[int]] = {}
     for k, r in enumerate(rows):
         m = re.match(r"Row (\d+) Column (\d+)", r[0] if r else "")
@@ -53,7 +57,17 @@ def test_observed_and_expected_match_nrc(shared_data, name, band, tband, exact):
     folder = shared_data / "near_repeat"
     x, y, days = _events(folder / f"{name}.csv")
     nrc_obs, nrc_sims = _nrc_tables(folder / f"{name}_NRC_verbose.csv")
-    res = knox_test(x, y, days, spatial_band=band, n_spatial=3, temporal_band=tband, n_temporal=3, permutations=199, seed=1)
+    res = knox_test(
+        x,
+        y,
+        days,
+        spatial_band=band,
+        n_spatial=3,
+        temporal_band=tband,
+        n_temporal=3,
+        permutations=199,
+        seed=1,
+    )
     n_cols = nrc_obs.shape[1]
     ours = res.observed[:, :n_cols]
     if exact:
@@ -78,7 +92,15 @@ def test_burglary_2016_euclidean_matches_nrc(shared_data):
     assert len(x) == 11701  # "Source data records used: 11701"
     nrc_obs, _ = _nrc_tables(folder / "chicago_burglary_2016_NRC_verbose.csv")
     res = knox_test(
-        x, y, days, spatial_band=100, n_spatial=3, temporal_band=2, n_temporal=2, metric="euclidean", permutations=9
+        x,
+        y,
+        days,
+        spatial_band=100,
+        n_spatial=3,
+        temporal_band=2,
+        n_temporal=2,
+        metric="euclidean",
+        permutations=9,
     )
     # "0 to 2" and "3 to 4" days agree exactly; "more than 4" within a few pairs at band edges
     assert np.array_equal(res.observed[:, :2], nrc_obs[:, :2])
@@ -88,7 +110,23 @@ def test_burglary_2016_euclidean_matches_nrc(shared_data):
 
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="metric"):
-        knox_test(np.zeros(3), np.zeros(3), np.zeros(3, int), spatial_band=1, n_spatial=1, temporal_band=1,
-                  n_temporal=1, metric="chebyshev")
+        knox_test(
+            np.zeros(3),
+            np.zeros(3),
+            np.zeros(3, int),
+            spatial_band=1,
+            n_spatial=1,
+            temporal_band=1,
+            n_temporal=1,
+            metric="chebyshev",
+        )
     with pytest.raises(ValueError, match="at least 2"):
-        knox_test(np.zeros(1), np.zeros(1), np.zeros(1, int), spatial_band=1, n_spatial=1, temporal_band=1, n_temporal=1)
+        knox_test(
+            np.zeros(1),
+            np.zeros(1),
+            np.zeros(1, int),
+            spatial_band=1,
+            n_spatial=1,
+            temporal_band=1,
+            n_temporal=1,
+        )

@@ -17,7 +17,6 @@ import numpy as np
 import shapely
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform as shp_transform
 
 from observatory.analysis import displacement as disp
 from observatory.analysis import hotspots as hs
@@ -188,10 +187,11 @@ def parse_area(spec: str, option: str, projection: MetricProjection) -> BaseGeom
         raise InputError("no polygon in the file", file=spec, field=option)
     union = shapely.union_all(polys)
 
-    def fwd(lon, lat, z=None):
-        return projection.forward(lat, lon)
+    def forward(lonlat: np.ndarray) -> np.ndarray:
+        x, y = projection.forward(lonlat[:, 1], lonlat[:, 0])
+        return np.column_stack([x, y])
 
-    return shp_transform(fwd, union)
+    return shapely.transform(union, forward)
 
 
 def _bad(exc: Exception, field: str | None = None) -> InputError:

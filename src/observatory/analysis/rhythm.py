@@ -56,8 +56,9 @@ def fractional_hours(events: EventTable) -> tuple[NDArray[np.float64], NDArray[n
     """(hour of day with minutes and seconds as a fraction, weekday Monday=0) on the local clock."""
     times = events.require_times("rhythm analysis")
     local = local_wall_clock(times, events.timezone)
-    hours = local.hour.to_numpy() + local.minute.to_numpy() / 60 + local.second.to_numpy() / 3600
-    return hours.astype(np.float64), local.weekday.to_numpy().astype(np.int64)
+    since_midnight = (local - local.normalize()).to_numpy().astype("timedelta64[ns]").astype(np.int64)
+    hours = since_midnight / 3.6e12
+    return hours.astype(np.float64), local.day_of_week.to_numpy().astype(np.int64)
 
 
 def rhythm(events: EventTable) -> RhythmResult:

@@ -10,8 +10,11 @@
    diminishing, oscillating, historical, sporadic hot and cold spots, no pattern) whose rule holds,
    the rules and their order being sfdep's ``classify_hotspot`` transcription of Esri's definitions.
 
-Deviation from sfdep: a bin is significant by the two-sided p-value of its z-score (as ArcGIS does),
-not by a permutation p-value, so results are deterministic.
+Deviations from sfdep: a bin is significant by the two-sided p-value of its z-score (as ArcGIS does),
+not by a permutation p-value, so results are deterministic; and "intensifying hot spot" needs 90 % of
+the bins to be significant *hot* spots, as Esri defines it (sfdep counts any significant bin, so a
+cold spot warming significantly would be called an intensifying hot spot, and "diminishing cold
+spot" could never be reached).
 """
 
 from __future__ import annotations
@@ -160,14 +163,14 @@ def classify_series(
     n = len(gs)
     hot = sig & (gs > 0)
     cold = sig & (gs < 0)
-    share_hot, share_cold, share_sig = hot.sum() / n, cold.sum() / n, sig.sum() / n
+    share_hot, share_cold = hot.sum() / n, cold.sum() / n
     last_hot, last_cold = bool(sig[-1] and gs[-1] > 0), bool(sig[-1] and gs[-1] < 0)
     rules = (
         ("new hotspot", sig.sum() == 1 and last_hot),
         ("new coldspot", sig.sum() == 1 and last_cold),
         ("consecutive hotspot", last_hot and _final_run_ok(sig, gs, True, n)),
         ("consecutive coldspot", last_cold and _final_run_ok(sig, gs, False, n)),
-        ("intensifying hotspot", share_sig >= 0.9 and sig[-1] and tau > 0 and tau_p < threshold),
+        ("intensifying hotspot", share_hot >= 0.9 and sig[-1] and tau > 0 and tau_p < threshold),
         ("intensifying coldspot", share_cold >= 0.9 and sig[-1] and tau < 0 and tau_p <= threshold),
         ("persistent hotspot", share_hot >= 0.9 and tau_p > threshold),
         ("persistent coldspot", share_cold >= 0.9 and tau_p > threshold),

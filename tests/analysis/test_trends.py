@@ -1,0 +1,146 @@
+"""Emerging hot spots: the 17 classes, Mann-Kendall against scipy, space-time Gi* against sfdep's formula."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import shapely
+from scipy import stats
+
+from observatory.analysis import trends
+from observatory.geo.areas import areas_from_geojson, read_geojson
+
+N = 10
+THR = 0.05
+
+
+def _series(name):
+    f, t = False, True
+    up = np.arange(2.0, 12.0)
+    flat = np.array([3.0, 4.0] * 5)
+    dec = np.array([9, 8, 7, 6, 5, 4, 3, 2.5, 2.2, -0.5])
+    cases = {
+        "new hotspot": ([0.1] * 9 + [3.0], [f] * 9 + [t]),
+        "new coldspot": ([0.1] * 9 + [-3.0], [f] * 9 + [t]),
+        "consecutive hotspot": ([0.2] * 7 + [3, 3, 3], [f] * 7 + [t] * 3),
+        "consecutive coldspot": ([0.2] * 7 + [-3, -3, -3], [f] * 7 + [t] * 3),
+        "intensifying hotspot": (up, [t] * N),
+        "intensifying coldspot": (-up, [t] * N),
+        "persistent hotspot": (flat, [t] * N),
+        "persistent coldspot": (-flat, [t] * N),
+        "diminishing hotspot": (up[::-1], [t] * N),
+        "diminishing coldspot": (-up[::-1], [t] * N),
+        "oscillating hotspot": (
+            [-3, 0.1, 0.2, 3, 0.1, 0.3, 0.2, 0.1, 0.4, 3],
+            [t, f, f, t, f, f, f, f, f, t],
+        ),
+        "oscillating coldspot": (
+            [3, 0.1, 0.2, -3, 0.1, 0.3, 0.2, 0.1, 0.4, -3],
+            [t, f, f, t, f, f, f, f, f, t],
+        ),
+        "historical hotspot": (dec, [t] * 9 + [f]),
+        "historical coldspot": (-dec, [t] * 9 + [f]),
+        "sporadic hotspot": ([0.1, 3, 0.2, 3, 0.1, 0.1, 0.3, 0.2, 0.1, 0.5], [f, t, f, t, f, f, f, f, f, f]),
+        "sporadic coldspot": (
+            [0.1, -3, 0.2, -3, 0.1, 0.1, 0.3, 0.2, 0.1, 0.5],
+            [f, t, f, t, f, f, f, f, f, f],
+        ),
+        "no pattern detected": (np.linspace(-1, 1, N), [f] * N),
+    }
+    gs, sig = cases[name]
+    return np.asarray(gs, dtype=float), np.asarray(sig, dtype=bool)
+
+
+@pytest.mark.parametrize("name", trends.CLASSES)
+def test_each_of_the_17_classes_on_a_hand_built_series(name):
+    gs, sig = _series(name)
+    tau, p = trends.mann_kendall(gs[:, None])
+    assert trends.classify_series(gs, sig, float(tau[0]), float(p[0]), THR) == name
+
+
+def test_seventeen_classes():
+    assert len(trends.CLASSES) == 17 and len(set(trends.CLASSES)) == 17
+
+
+def test_mann_kendall_matches_scipy_kendalltau():
+    rng = np.random.default_rng(0)
+    x = np.column_stack(
+        [rng.normal(size=15), np.arange(15.0), rng.integers(0, 4, 15).astype(float), np.ones(15)]
+    )
+    x[:, 0] += np.linspace(0, 1, 15)
+    tau, p = trends.mann_kendall(x)
+    for k in range(3):
+        ref = stats.kendalltau(np.arange(15), x[:, k], method="asymptotic")
+        assert tau[k] == pytest.approx(ref.statistic, abs=1e-12)
+        assert p[k] == pytest.approx(ref.pvalue, abs=1e-12)
+    assert tau[3] == 0 and p[3] == 1.0  # a constant series has no trend
+
+
+def _sfdep_local_g_spt(cube, neighbours, weights, lag):
+    """Direct transcription of sfdep's local_g_spt_calc with spt_nb / spt_wt time-lagged neighbours."""
+    t_count, n = cube.shape
+    out = np.empty((t_count, n))
+    for t in range(t_count):
+        x = cube[t]
+        xbar = x.mean()
+        si2 = ((x - xbar) ** 2).sum() / n
+        for i in range(n):
+            xs, ws = [], []
+            for k in range(lag + 1):
+                if t - k < 0:
+                    continue
+                xs += [cube[t - k, j] for j in neighbours[i]]
+                ws += list(weights[i])
+            xs_a, ws_a = np.array(xs), np.array(ws)
+            lx, wi, s1 = (xs_a * ws_a).sum(), ws_a.sum(), (ws_a**2).sum()
+            out[t, i] = (lx - wi * xbar) / np.sqrt(si2 * ((n * s1 - wi**2) / (n - 1)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def boston_cube(shared_data):
+    folder = shared_data / "ehsa_boston"
+    frame = pd.read_csv(folder / "bos-ecometric.csv", dtype={".region_id": str})
+    cube, locations, periods = trends.cube_from_long(frame, ".region_id", "year", "value")
+    areas = areas_from_geojson(
+        read_geojson(folder / "bos-ecometric.geojson"), code_field=".region_id", name_field=".region_id"
+    )
+    order = {a.code: a.geometry for a in areas}
+    geoms = [order[c] for c in locations]
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")  # queen contiguity, self included
+    w = sp.csr_matrix((np.ones(len(left)), (left, right)), shape=(len(geoms), len(geoms)))
+    return cube, w, periods
+
+
+@pytest.mark.parametrize("style", ["binary", "row"])
+def test_spacetime_gi_star_matches_sfdep_formula(boston_cube, style):
+    cube, w, _ = boston_cube
+    assert cube.shape == (10, 168)
+    neighbours = [w.indices[w.indptr[i] : w.indptr[i + 1]] for i in range(w.shape[0])]
+    weights = [np.full(len(nb), 1.0 if style == "binary" else 1.0 / len(nb)) for nb in neighbours]
+    ref = _sfdep_local_g_spt(cube, neighbours, weights, lag=1)
+    ours = trends.spacetime_gi_star(cube, w, lag=1, style=style)
+    assert np.max(np.abs(ours - ref)) < 1e-9
+
+
+def test_boston_ehsa_end_to_end(boston_cube):
+    cube, w, periods = boston_cube
+    res = trends.emerging_hotspots(cube, w, lag=1, threshold=0.05, periods=periods)
+    counts = res.class_counts()
+    assert sum(counts.values()) == 168
+    assert set(counts) <= set(trends.CLASSES)
+    assert len(counts) >= 3  # a real city shows several patterns
+    assert res.gi_star.shape == (10, 168) and np.isfinite(res.gi_star).all()
+
+
+def test_period_index_includes_empty_periods():
+    d = np.array(["2024-01-03", "2024-03-30", "2024-01-31"], dtype="datetime64[D]")
+    idx, labels = trends.period_index(d, "month")
+    assert labels == ["2024-01", "2024-02", "2024-03"] and idx.tolist() == [0, 2, 0]
+    idx, labels = trends.period_index(np.array(["2024-01-07", "2024-01-08"], dtype="datetime64[D]"), "week")
+    assert labels == ["2024-01-01", "2024-01-08"] and idx.tolist() == [0, 1]  # ISO weeks start on Monday
+    with pytest.raises(ValueError):
+        trends.period_index(d, "year")
