@@ -1,0 +1,798 @@
+"""Selection probabilities for a stratified citizens' panel lottery (pure: no Django).
+
+A *pool* holds one row per volunteer with their feature values; *quotas* give, per feature value,
+an inclusive minimum and maximum number of seats; ``k`` is the panel size. A lottery is a
+probability distribution over panels of ``k`` volunteers that all meet every quota; each method
+below picks one, and the result carries each volunteer's selection probability.
+
+- :class:`Leximin` maximises the smallest selection probability, then the second smallest, and
+  so on (Flanigan, Gölz, Gupta, Hennig and Procaccia, "Fair algorithms for selecting citizens'
+  assemblies", Nature 596:548, 2021), by column generation: a restricted LP over the panels
+  found so far (HiGHS simplex) and a pricing MIP (HiGHS branch and cut) that finds the panel
+  with the largest reduced cost, to an absolute tolerance of 1e-7 on each level.
+- :class:`Maximin` stops after the first level (the largest minimum probability).
+- :class:`Nash` maximises the product of the probabilities (column generation with a concave
+  master solved by multiplicative EM steps; stopped at a Frank-Wolfe duality gap below
+  ``tolerance``, so ``sum(log p)`` is within ``tolerance`` of the optimum).
+- :class:`Goldilocks` minimises ``max_i p_i/(k/n) + gamma * max_i (k/n)/p_i`` (Baharav and
+  Flanigan, EC 2024): the objective is convex in the minimum probability ``t``; for fixed ``t``
+  the smallest maximum probability is an LP solved by column generation, and ``t`` is found by
+  golden-section search.
+- :class:`Legacy` is the greedy quota draw used before (the Sortition Foundation's "legacy"
+  procedure); its probabilities are estimated by repeated seeded draws.
+
+Volunteers with identical values on every quota'd feature are interchangeable: every method
+gives them the same probability (leximin and Nash optima are unique; the others are chosen so).
+The solvers therefore work on *types* (distinct feature vectors) and panel *compositions* (seats
+per type), which keeps the LP and MIP small; a composition is turned back into concrete panels by
+systematic sampling within each type, which gives every member of a type the exact same
+probability. Volunteers who cannot sit on any quota-satisfying panel get probability 0 and are
+left out of the minimum-based objectives.
+
+Infeasible quotas raise :class:`InfeasibleQuotasError` carrying an irreducible set of conflicting
+quota bounds (deletion filter: dropping any one of them makes the rest satisfiable).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import highspy
+import numpy as np
+from numpy.typing import NDArray
+
+ALGORITHM_VERSION = "observatory.panel.lottery/1"
+METHODS = ("leximin", "maximin", "nash", "goldilocks", "legacy")
+
+_INF = highspy.kHighsInf
+_IMPROVE_EPS = 1e-8  # a column must improve the master by more than this to be added
+_DUAL_EPS = 1e-8  # a type whose dual exceeds this is fixed at the current level (leximin)
+_FIX_SLACK = 1e-9  # fixed levels are enforced up to this slack, for numerical safety
+
+
+class LotteryError(ValueError):
+    """Inconsistent pool, quotas or panel size."""
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Inclusive seat bounds for the volunteers whose ``feature`` has ``value``."""
+
+    feature: str
+    value: str
+    min: int
+    max: int
+
+
+@dataclass(frozen=True)
+class QuotaBound:
+    """One side of a quota, as reported in a conflict."""
+
+    feature: str
+    value: str
+    bound: str  # "min" or "max"
+    seats: int
+
+    def __str__(self) -> str:
+        word = "at least" if self.bound == "min" else "at most"
+        return f"{self.feature}={self.value}: {word} {self.seats}"
+
+
+class InfeasibleQuotasError(LotteryError):
+    """No panel of size ``k`` from the pool meets every quota.
+
+    ``conflict`` is an irreducible set of quota bounds that cannot hold together (with the panel
+    size and the pool as given): removing any one of them makes the others satisfiable.
+    """
+
+    def __init__(self, conflict: Sequence[QuotaBound], k: int) -> None:
+        self.conflict = list(conflict)
+        self.k = k
+        listed = "; ".join(str(b) for b in self.conflict) or "the panel size alone"
+        super().__init__(f"no panel of {k} meets the quotas; these bounds conflict: {listed}")
+
+
+class Pool:
+    """Volunteers: an id and the value of each feature, as text."""
+
+    def __init__(self, ids: Sequence[str], features: Mapping[str, Sequence[str]]) -> None:
+        self.ids = [str(i) for i in ids]
+        if len(set(self.ids)) != len(self.ids):
+            seen: set[str] = set()
+            dup = next(i for i in self.ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
+            raise LotteryError(f"duplicate volunteer id {dup!r}")
+        self.features: dict[str, list[str]] = {}
+        for name, values in features.items():
+            column = [str(v) for v in values]
+            if len(column) != len(self.ids):
+                raise LotteryError(f"feature {name!r} has {len(column)} values for {len(self.ids)} ids")
+            self.features[str(name)] = column
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_records(
+        cls,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        id_column: str | None = None,
+        features: Sequence[str] | None = None,
+    ) -> Pool:
+        """A pool from dicts (one per volunteer); ids are row numbers from 0 without ``id_column``."""
+        rows = list(records)
+        names = list(features) if features is not None else list(rows[0] if rows else {})
+        names = [c for c in names if c != id_column]
+        ids = [str(r[id_column]) for r in rows] if id_column else [str(i) for i in range(len(rows))]
+        return cls(ids, {c: [str(r[c]) for r in rows] for c in names})
+
+    @classmethod
+    def from_frame(
+        cls, frame: Any, *, id_column: str | None = None, features: Sequence[str] | None = None
+    ) -> Pool:
+        """A pool from a pandas DataFrame (one row per volunteer)."""
+        return cls.from_records(frame.to_dict("records"), id_column=id_column, features=features)
+
+
+def quotas_from_records(records: Iterable[Mapping[str, Any]]) -> list[Quota]:
+    """Quotas from dicts with keys ``feature, value, min, max``."""
+    return [Quota(str(r["feature"]), str(r["value"]), int(r["min"]), int(r["max"])) for r in records]
+
+
+class Problem:
+    """A pool, quotas and panel size compiled to volunteer types and a quota matrix."""
+
+    def __init__(self, pool: Pool, quotas: Sequence[Quota], k: int) -> None:
+        self.pool = pool
+        self.quotas = list(quotas)
+        self.k = int(k)
+        if self.k < 1:
+            raise LotteryError(f"the panel size must be at least 1 (got {k})")
+        if self.k > pool.n:
+            raise LotteryError(f"the panel size {k} exceeds the pool of {pool.n} volunteers")
+        seen: set[tuple[str, str]] = set()
+        for q in self.quotas:
+            if q.feature not in pool.features:
+                raise LotteryError(f"quota feature {q.feature!r} is not a pool column")
+            if (q.feature, q.value) in seen:
+                raise LotteryError(f"two quotas for {q.feature}={q.value}")
+            seen.add((q.feature, q.value))
+            if q.min < 0 or q.max < q.min:
+                raise LotteryError(f"quota {q.feature}={q.value}: need 0 <= min <= max, got {q.min}, {q.max}")
+        names = list(dict.fromkeys(q.feature for q in self.quotas))
+        keys = list(zip(*(pool.features[f] for f in names), strict=True)) if names else [()] * pool.n
+        index: dict[tuple[str, ...], int] = {}
+        agent_type = np.empty(pool.n, dtype=np.int64)
+        for i, key in enumerate(keys):
+            agent_type[i] = index.setdefault(key, len(index))
+        self.type_keys = list(index)
+        self.feature_names = names
+        self.agent_type = agent_type
+        self.m = len(index)
+        self.members = [np.flatnonzero(agent_type == t) for t in range(self.m)]
+        self.type_size = np.array([len(a) for a in self.members], dtype=np.int64)
+        # quota x type incidence
+        self.A = np.zeros((len(self.quotas), self.m), dtype=np.int64)
+        for r, q in enumerate(self.quotas):
+            j = names.index(q.feature)
+            for t, key in enumerate(self.type_keys):
+                if key[j] == q.value:
+                    self.A[r, t] = 1
+        self.lo = np.array([q.min for q in self.quotas], dtype=np.int64)
+        self.hi = np.array([q.max for q in self.quotas], dtype=np.int64)
+
+    def bounds(self) -> list[QuotaBound]:
+        out = []
+        for q in self.quotas:
+            out.append(QuotaBound(q.feature, q.value, "min", q.min))
+            out.append(QuotaBound(q.feature, q.value, "max", q.max))
+        return out
+
+    def composition_ok(self, comp: NDArray[np.int64]) -> bool:
+        counts = self.A @ comp
+        return bool(
+            comp.sum() == self.k
+            and np.all(comp >= 0)
+            and np.all(comp <= self.type_size)
+            and np.all(counts >= self.lo)
+            and np.all(counts <= self.hi)
+        )
+
+    def panel_ok(self, members: Sequence[int]) -> bool:
+        """Whether a panel (agent indices) has ``k`` distinct members and meets every quota."""
+        if len(set(members)) != len(members):
+            return False
+        comp = np.bincount(self.agent_type[np.asarray(members, dtype=np.int64)], minlength=self.m)
+        return self.composition_ok(comp)
+
+
+def _silent_highs() -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    return h
+
+
+class _Pricer:
+    """The MIP over panel compositions: integer seats per type, size ``k``, every quota."""
+
+    def __init__(self, prob: Problem, keep: Sequence[bool] | None = None) -> None:
+        self.prob = prob
+        h = _silent_highs()
+        h.setOptionValue("mip_rel_gap", 1e-9)
+        h.setOptionValue("mip_abs_gap", 1e-10)
+        m = prob.m
+        for t in range(m):
+            h.addCol(0.0, 0.0, float(prob.type_size[t]), 0, np.array([], np.int32), np.array([]))
+        h.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.full(m, highspy.HighsVarType.kInteger))
+        h.addRow(prob.k, prob.k, m, np.arange(m, dtype=np.int32), np.ones(m))
+        keep = [True] * (2 * len(prob.quotas)) if keep is None else list(keep)
+        for r in range(len(prob.quotas)):
+            lo = float(prob.lo[r]) if keep[2 * r] else -_INF
+            hi = float(prob.hi[r]) if keep[2 * r + 1] else _INF
+            idx = np.flatnonzero(prob.A[r]).astype(np.int32)
+            h.addRow(lo, hi, len(idx), idx, np.ones(len(idx)))
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.h = h
+        self.calls = 0
+
+    def best(self, weights: NDArray[np.float64]) -> tuple[float, NDArray[np.int64]] | None:
+        """The composition maximising ``weights @ comp``, or None when no panel meets the quotas."""
+        m = self.prob.m
+        self.h.changeColsCost(m, np.arange(m, dtype=np.int32), np.asarray(weights, dtype=np.float64))
+        self.h.run()
+        self.calls += 1
+        status = self.h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return None
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"HiGHS pricing MIP ended with status {status}")
+        comp = np.rint(np.asarray(self.h.getSolution().col_value)).astype(np.int64)
+        return float(weights @ comp), comp
+
+
+def find_conflict(prob: Problem) -> list[QuotaBound]:
+    """An irreducible infeasible set of quota bounds (deletion filter over min and max bounds)."""
+    bounds = prob.bounds()
+    keep = [True] * len(bounds)
+    zero = np.zeros(prob.m)
+    for b in range(len(bounds)):
+        keep[b] = False
+        if _Pricer(prob, keep).best(zero) is not None:
+            keep[b] = True  # needed for the conflict
+    return [bounds[b] for b in range(len(bounds)) if keep[b]]
+
+
+@dataclass
+class LotteryResult:
+    """A distribution over panels and every volunteer's selection probability.
+
+    ``panels`` lists ``(members, probability)`` with members as sorted agent indices into
+    ``ids``; ``probabilities[i]`` is the probability that volunteer ``ids[i]`` is selected.
+    """
+
+    method: str
+    ids: list[str]
+    k: int
+    probabilities: NDArray[np.float64]
+    panels: list[tuple[tuple[int, ...], float]]
+    seconds: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def min_probability(self) -> float:
+        return float(self.probabilities.min())
+
+    @property
+    def gini(self) -> float:
+        return gini(self.probabilities)
+
+    @property
+    def geometric_mean(self) -> float:
+        p = self.probabilities
+        return 0.0 if np.any(p <= 0) else float(np.exp(np.mean(np.log(p))))
+
+    def probability_by_id(self) -> dict[str, float]:
+        return {i: float(p) for i, p in zip(self.ids, self.probabilities, strict=True)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``observatory panel probabilities --json``."""
+        return {
+            "method": self.method,
+            "n": self.n,
+            "k": self.k,
+            "min_probability": self.min_probability,
+            "gini": self.gini,
+            "geometric_mean": self.geometric_mean,
+            "probabilities": self.probability_by_id(),
+            "panels": [
+                {"members": [self.ids[i] for i in members], "probability": q} for members, q in self.panels
+            ],
+            "seconds": self.seconds,
+        }
+
+
+def gini(p: NDArray[np.float64]) -> float:
+    """Gini coefficient of a non-negative vector (0 = all equal)."""
+    x = np.sort(np.asarray(p, dtype=np.float64))
+    n = len(x)
+    if n == 0 or x.sum() <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2 * np.sum(ranks * x) / (n * x.sum())) - (n + 1) / n)
+
+
+def expand_compositions(
+    prob: Problem, comps: Sequence[NDArray[np.int64]], weights: Sequence[float]
+) -> list[tuple[tuple[int, ...], float]]:
+    """Concrete panels realising a distribution over compositions, every type member equally likely.
+
+    Within each type of ``n_t`` volunteers holding ``c_t`` seats, members are chosen by systematic
+    sampling with one uniform offset ``U`` shared by all types: member ``j`` is in when an integer
+    lies in ``[j c_t/n_t - U, (j+1) c_t/n_t - U)``, so each member has probability ``c_t/n_t``. The
+    chosen set changes only at offsets that are multiples of ``gcd(c_t, n_t)/n_t``, so each
+    composition yields at most ``n`` panels with exact rational weights.
+    """
+    out: dict[tuple[int, ...], float] = {}
+    for comp, w in zip(comps, weights, strict=True):
+        if w <= 0:
+            continue
+        breaks = {Fraction(0)}
+        for t in np.flatnonzero((comp > 0) & (comp < prob.type_size)):
+            n_t, c_t = int(prob.type_size[t]), int(comp[t])
+            g = math.gcd(c_t, n_t)
+            breaks.update(Fraction(j * g, n_t) for j in range(n_t // g))
+        edges = [*sorted(breaks), Fraction(1)]
+        for a, b in itertools.pairwise(edges):
+            u = float((a + b) / 2)
+            chosen: list[int] = []
+            for t in np.flatnonzero(comp > 0):
+                n_t, c_t = int(prob.type_size[t]), int(comp[t])
+                if c_t == n_t:
+                    chosen.extend(prob.members[t].tolist())
+                    continue
+                s = np.arange(n_t + 1) * (c_t / n_t) - u
+                sel = np.diff(np.floor(s)) == 1
+                chosen.extend(prob.members[t][sel].tolist())
+            key = tuple(sorted(chosen))
+            out[key] = out.get(key, 0.0) + w * float(b - a)
+    return sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class _Method:
+    """Common set-up: compile the problem, find initial panels, report infeasibility."""
+
+    name = ""
+
+    def __init__(self, pool: Pool, quotas: Sequence[Quota], k: int) -> None:
+        self.pool = pool
+        self.quotas = list(quotas)
+        self.k = int(k)
+
+    @classmethod
+    def from_records(
+        cls,
+        records: Iterable[Mapping[str, Any]],
+        quotas: Sequence[Quota],
+        k: int,
+        *,
+        id_column: str | None = None,
+    ) -> _Method:
+        return cls(Pool.from_records(records, id_column=id_column), quotas, k)
+
+    def _start(self) -> tuple[Problem, _Pricer, list[NDArray[np.int64]], NDArray[np.bool_]]:
+        prob = Problem(self.pool, self.quotas, self.k)
+        pricer = _Pricer(prob)
+        comps: list[NDArray[np.int64]] = []
+        covered = np.zeros(prob.m, dtype=bool)
+        while True:
+            found = pricer.best((~covered).astype(np.float64))
+            if found is None:
+                raise InfeasibleQuotasError(find_conflict(prob), prob.k)
+            value, comp = found
+            if comps and value < 0.5:
+                break
+            comps.append(comp)
+            covered |= comp > 0
+            if covered.all():
+                break
+        return prob, pricer, comps, covered
+
+    def _result(
+        self,
+        prob: Problem,
+        comps: Sequence[NDArray[np.int64]],
+        q: NDArray[np.float64],
+        started: float,
+        details: dict[str, Any] | None = None,
+    ) -> LotteryResult:
+        q = np.clip(np.asarray(q, dtype=np.float64), 0.0, None)
+        keep = q > 1e-12
+        q = q[keep] / q[keep].sum()
+        kept = [c for c, k in zip(comps, keep, strict=True) if k]
+        p_type = (np.array(kept).T @ q) / prob.type_size
+        panels = expand_compositions(prob, kept, q.tolist())
+        return LotteryResult(
+            method=self.name,
+            ids=list(self.pool.ids),
+            k=prob.k,
+            probabilities=p_type[prob.agent_type],
+            panels=panels,
+            seconds=time.perf_counter() - started,
+            details=details or {},
+        )
+
+
+def _column(prob: Problem, comp: NDArray[np.int64], extra_rows: int = 0) -> tuple[NDArray[np.int32], NDArray]:
+    nz = np.flatnonzero(comp)
+    idx = np.concatenate([[0], 1 + nz]).astype(np.int32)
+    val = np.concatenate([[1.0], comp[nz] / prob.type_size[nz]])
+    if extra_rows:
+        idx = np.concatenate([idx, 1 + prob.m + nz]).astype(np.int32)
+        val = np.concatenate([val, comp[nz] / prob.type_size[nz]])
+    return idx, val
+
+
+class Leximin(_Method):
+    """Leximin-optimal lottery (Flanigan et al. 2021), exact by column generation with HiGHS."""
+
+    name = "leximin"
+    levels: int | None = None  # stop after this many levels (Maximin: 1)
+
+    def solve(self) -> LotteryResult:
+        started = time.perf_counter()
+        prob, pricer, comps, reachable = self._start()
+        m = prob.m
+        h = _silent_highs()
+        # column 0: the level z, maximised (cost -1 in a minimisation)
+        h.addCol(-1.0, 0.0, 1.0, 0, np.array([], np.int32), np.array([]))
+        h.addRow(1.0, 1.0, 0, np.array([], np.int32), np.array([]))
+        for t in range(m):
+            if reachable[t]:
+                h.addRow(0.0, _INF, 1, np.array([0], np.int32), np.array([-1.0]))
+            else:
+                h.addRow(-_INF, _INF, 0, np.array([], np.int32), np.array([]))
+        seen = set()
+        for comp in comps:
+            seen.add(comp.tobytes())
+            idx, val = _column(prob, comp)
+            h.addCol(0.0, 0.0, _INF, len(idx), idx, val)
+        fixed = np.where(reachable, np.nan, 0.0)
+        levels: list[float] = []
+        sol = None
+        while np.isnan(fixed).any():
+            while True:
+                h.run()
+                if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                    raise RuntimeError(f"HiGHS master LP ended with status {h.getModelStatus()}")
+                sol = h.getSolution()
+                y = np.asarray(sol.row_dual)
+                found = pricer.best(y[1:] / prob.type_size)
+                assert found is not None
+                value, comp = found
+                if value <= -y[0] + _IMPROVE_EPS or comp.tobytes() in seen:
+                    break
+                seen.add(comp.tobytes())
+                comps.append(comp)
+                idx, val = _column(prob, comp)
+                h.addCol(0.0, 0.0, _INF, len(idx), idx, val)
+            z = float(sol.col_value[0])
+            y = np.asarray(sol.row_dual)[1:]
+            unfixed = np.isnan(fixed)
+            fix = unfixed & (y > _DUAL_EPS)
+            if not fix.any():  # numerically flat duals: fix the most constrained type
+                fix = np.zeros(m, dtype=bool)
+                fix[np.flatnonzero(unfixed)[np.argmax(y[unfixed])]] = True
+            for t in np.flatnonzero(fix).tolist():
+                fixed[t] = z
+                h.changeCoeff(1 + int(t), 0, 0.0)
+                h.changeRowBounds(1 + int(t), z - _FIX_SLACK, _INF)
+            levels.append(z)
+            if self.levels is not None and len(levels) >= self.levels:
+                break
+        assert sol is not None
+        q = np.asarray(sol.col_value)[1:]
+        details = {"levels": len(levels), "panels_generated": len(comps), "pricing_calls": pricer.calls}
+        return self._result(prob, comps, q, started, details)
+
+
+class Maximin(Leximin):
+    """The lottery maximising the smallest selection probability (first leximin level)."""
+
+    name = "maximin"
+    levels = 1
+
+
+class Nash(_Method):
+    """Maximum Nash welfare (product of the probabilities) by column generation.
+
+    ``log`` is replaced by the minimum of its tangents (an outer approximation, refined at each
+    solution: Kelley's cutting planes on a separable concave objective), which keeps the master an
+    LP for HiGHS with the same pricing MIP as leximin. The LP value over all panels is an upper
+    bound of ``sum_i log p_i``, the true value at its solution a lower bound; it stops when they
+    are within ``tolerance * n`` (the geometric mean of the probabilities is then within a
+    relative ``tolerance`` of the optimum).
+    """
+
+    name = "nash"
+
+    def __init__(self, pool: Pool, quotas: Sequence[Quota], k: int, *, tolerance: float = 1e-7) -> None:
+        super().__init__(pool, quotas, k)
+        self.tolerance = tolerance
+
+    def solve(self) -> LotteryResult:
+        started = time.perf_counter()
+        prob, pricer, comps, reachable = self._start()
+        m = prob.m
+        size = prob.type_size.astype(np.float64)
+        active = np.flatnonzero(reachable)
+        h = _silent_highs()
+        # columns 0..m-1: p_t; m..2m-1: s_t <= log p_t (maximised with weight n_t); then panels
+        for _ in range(m):
+            h.addCol(0.0, 0.0, 1.0, 0, np.array([], np.int32), np.array([]))
+        for t in range(m):
+            cost = -size[t] if reachable[t] else 0.0
+            h.addCol(cost, -_INF if reachable[t] else 0.0, 0.0, 0, np.array([], np.int32), np.array([]))
+        h.addRow(1.0, 1.0, 0, np.array([], np.int32), np.array([]))
+        for t in range(m):  # rows 1..m: p_t - sum_c q_c c_t/n_t = 0
+            h.addRow(0.0, 0.0, 1, np.array([t], np.int32), np.array([1.0]))
+        seen = set()
+
+        def add_column(comp: NDArray[np.int64]) -> None:
+            seen.add(comp.tobytes())
+            nz = np.flatnonzero(comp)
+            idx = np.concatenate([[0], 1 + nz]).astype(np.int32)
+            val = np.concatenate([[1.0], -comp[nz] / size[nz]])
+            h.addCol(0.0, 0.0, _INF, len(idx), idx, val)
+
+        def add_cut(t: int, a: float) -> None:  # s_t - p_t / a <= log(a) - 1
+            h.addRow(-_INF, math.log(a) - 1.0, 2, np.array([m + t, t], np.int32), np.array([1.0, -1.0 / a]))
+
+        for comp in comps:
+            add_column(comp)
+        p0 = (np.array(comps, dtype=np.float64).T @ np.full(len(comps), 1.0 / len(comps))) / size
+        for t in active.tolist():
+            for a in {float(p0[t]), self.k / prob.pool.n, 1.0}:
+                add_cut(int(t), a)
+        n_active = float(size[reachable].sum())
+        gap = math.inf
+        for _ in range(1000):
+            while True:
+                h.run()
+                if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                    raise RuntimeError(f"HiGHS master LP ended with status {h.getModelStatus()}")
+                sol = h.getSolution()
+                y = np.asarray(sol.row_dual)
+                found = pricer.best(-y[1 : m + 1] / size)
+                assert found is not None
+                value, comp = found
+                if value <= -y[0] + _IMPROVE_EPS or comp.tobytes() in seen:
+                    break
+                comps.append(comp)
+                add_column(comp)
+            x = np.asarray(sol.col_value)
+            p, s_val = x[:m], x[m : 2 * m]
+            upper = float(size[active] @ s_val[active])
+            lower = float(size[active] @ np.log(np.maximum(p[active], 1e-300)))
+            gap = upper - lower
+            if gap <= self.tolerance * n_active:
+                break
+            for t in active.tolist():
+                if s_val[t] - math.log(max(p[t], 1e-300)) > 0.1 * self.tolerance:
+                    add_cut(int(t), max(float(p[t]), 1e-9))
+        q = np.asarray(sol.col_value)[2 * m :]
+        return self._result(prob, comps, q, started, {"gap": gap, "panels_generated": len(comps)})
+
+
+class Goldilocks(_Method):
+    """Minimise ``max_i p_i/(k/n) + gamma * max_i (k/n)/p_i`` (Baharav and Flanigan, EC 2024).
+
+    ``n`` counts the volunteers who can sit on some panel. For a floor ``t`` on every
+    probability, ``g(t)`` (the smallest achievable maximum probability) is an LP value, convex in
+    ``t``; the objective ``g(t)/(k/n) + gamma (k/n)/t`` is then convex and ``t`` is found by
+    golden-section search on ``(0, maximin]`` to a relative width of ``tolerance``.
+    """
+
+    name = "goldilocks"
+
+    def __init__(
+        self, pool: Pool, quotas: Sequence[Quota], k: int, *, gamma: float = 1.0, tolerance: float = 1e-6
+    ) -> None:
+        super().__init__(pool, quotas, k)
+        if not gamma >= 0:
+            raise LotteryError(f"gamma must be non-negative (got {gamma})")
+        self.gamma = float(gamma)
+        self.tolerance = tolerance
+
+    def solve(self) -> LotteryResult:
+        started = time.perf_counter()
+        maximin = Maximin(self.pool, self.quotas, self.k).solve()
+        prob, pricer, comps, reachable = self._start()
+        m = prob.m
+        ratio = self.k / float(prob.type_size[reachable].sum())
+        h = _silent_highs()
+        # column 0: u = the largest probability (minimised)
+        h.addCol(1.0, 0.0, 1.0, 0, np.array([], np.int32), np.array([]))
+        h.addRow(1.0, 1.0, 0, np.array([], np.int32), np.array([]))
+        for _ in range(m):  # rows 1..m: p_t >= t (bounds set per evaluation)
+            h.addRow(-_INF, _INF, 0, np.array([], np.int32), np.array([]))
+        for _t in range(m):  # rows m+1..2m: p_t - u <= 0
+            h.addRow(-_INF, 0.0, 1, np.array([0], np.int32), np.array([-1.0]))
+        seen = set()
+
+        def add(comp: NDArray[np.int64]) -> None:
+            seen.add(comp.tobytes())
+            idx, val = _column(prob, comp, extra_rows=1)
+            h.addCol(0.0, 0.0, _INF, len(idx), idx, val)
+
+        # seed with the maximin panels so every floor up to the maximin value is feasible
+        maximin_types = {tuple(np.bincount(prob.agent_type[list(p)], minlength=m)) for p, _ in maximin.panels}
+        for comp in comps:
+            add(comp)
+        for key in sorted(maximin_types):
+            arr = np.array(key, dtype=np.int64)
+            if arr.tobytes() not in seen:
+                comps.append(arr)
+                add(arr)
+        cache: dict[float, tuple[float, NDArray[np.float64]]] = {}
+
+        def evaluate(floor: float) -> float:
+            for t in np.flatnonzero(reachable):
+                h.changeRowBounds(1 + int(t), floor, _INF)
+            while True:
+                h.run()
+                if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                    raise RuntimeError(f"HiGHS master LP ended with status {h.getModelStatus()}")
+                sol = h.getSolution()
+                y = np.asarray(sol.row_dual)
+                w = (y[1 : m + 1] + y[m + 1 :]) / prob.type_size
+                found = pricer.best(w)
+                assert found is not None
+                value, comp = found
+                if value <= -y[0] + _IMPROVE_EPS or comp.tobytes() in seen:
+                    break
+                comps.append(comp)
+                add(comp)
+            u = float(sol.col_value[0])
+            cache[floor] = (u, np.array(sol.col_value[1:]))
+            return u / ratio + self.gamma * ratio / floor
+
+        hi = maximin.min_probability
+        if hi <= 0:
+            raise LotteryError("the maximin probability is 0: goldilocks needs everyone reachable")
+        hi = max(hi - _FIX_SLACK, hi * (1 - 1e-9))
+        lo = hi * 1e-3
+        invphi = (math.sqrt(5) - 1) / 2
+        a, b = lo, hi
+        c, d = b - invphi * (b - a), a + invphi * (b - a)
+        fc, fd = evaluate(c), evaluate(d)
+        while b - a > self.tolerance * hi:
+            if fc <= fd:
+                b, d, fd = d, c, fc
+                c = b - invphi * (b - a)
+                fc = evaluate(c)
+            else:
+                a, c, fc = c, d, fd
+                d = a + invphi * (b - a)
+                fd = evaluate(d)
+        if hi not in cache:
+            evaluate(hi)
+        best_floor = min(cache, key=lambda f: cache[f][0] / ratio + self.gamma * ratio / f)
+        u, q = cache[best_floor]
+        objective = u / ratio + self.gamma * ratio / best_floor
+        details = {"gamma": self.gamma, "objective": objective, "floor": best_floor, "max_probability": u}
+        q = np.concatenate([q, np.zeros(len(comps) - len(q))])
+        return self._result(prob, comps, q, started, details)
+
+
+class Legacy(_Method):
+    """The greedy quota draw used before, its probabilities estimated from repeated draws.
+
+    Each seat goes to a volunteer drawn uniformly from the feature value whose unfilled minimum is
+    most urgent (largest ratio of missing seats to available volunteers); when every minimum is
+    met, from everyone still available. Volunteers whose value is full are set aside. A draw that
+    gets stuck is restarted. ``draws`` draws from a NumPy generator seeded with ``seed``.
+    """
+
+    name = "legacy"
+
+    def __init__(
+        self, pool: Pool, quotas: Sequence[Quota], k: int, *, draws: int = 1000, seed: int = 0
+    ) -> None:
+        super().__init__(pool, quotas, k)
+        self.draws = int(draws)
+        self.seed = int(seed)
+
+    def draw_once(self, prob: Problem, rng: np.random.Generator) -> list[int] | None:
+        """One greedy draw as sorted agent indices, or None when it gets stuck."""
+        avail = prob.type_size.copy()  # available volunteers per type
+        A = prob.A.astype(bool)  # quotas x types
+        counts = np.zeros(len(prob.quotas), dtype=np.int64)
+        seats = np.zeros(prob.m, dtype=np.int64)
+        for _ in range(prob.k):
+            full = counts >= prob.hi
+            if full.any():
+                avail[A[full].any(axis=0)] = 0
+            if avail.sum() == 0:
+                return None
+            need = prob.lo - counts
+            urgent = need > 0
+            weights = avail.astype(np.float64)
+            if urgent.any():
+                supply = A @ avail
+                ratio = np.where(urgent, need / np.maximum(supply, 1), -np.inf)
+                r = int(np.argmax(ratio))
+                if supply[r] == 0:
+                    return None
+                weights = weights * A[r]
+            cumulative = np.cumsum(weights)
+            t = min(int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")), prob.m - 1)
+            seats[t] += 1
+            avail[t] -= 1
+            counts += A[:, t]
+        if not prob.composition_ok(seats):
+            return None
+        chosen: list[int] = []
+        for t in np.flatnonzero(seats).tolist():
+            chosen.extend(rng.choice(prob.members[t], size=int(seats[t]), replace=False).tolist())
+        return sorted(chosen)
+
+    def solve(self) -> LotteryResult:
+        started = time.perf_counter()
+        prob, _pricer, _comps, _reachable = self._start()  # raises on infeasible quotas
+        rng = np.random.default_rng(self.seed)
+        counts: dict[tuple[int, ...], int] = {}
+        failures = 0
+        done = 0
+        while done < self.draws:
+            panel = self.draw_once(prob, rng)
+            if panel is None:
+                failures += 1
+                if failures > 100 * self.draws + 1000:
+                    raise LotteryError("the greedy draw keeps getting stuck on these quotas")
+                continue
+            key = tuple(panel)
+            counts[key] = counts.get(key, 0) + 1
+            done += 1
+        p = np.zeros(prob.pool.n)
+        for key, c in counts.items():
+            p[list(key)] += c
+        p /= self.draws
+        panels = sorted(((key, c / self.draws) for key, c in counts.items()), key=lambda kv: (-kv[1], kv[0]))
+        return LotteryResult(
+            method=self.name,
+            ids=list(self.pool.ids),
+            k=prob.k,
+            probabilities=p,
+            panels=panels,
+            seconds=time.perf_counter() - started,
+            details={"draws": self.draws, "restarts": failures},
+        )
+
+
+def solve(
+    pool: Pool, quotas: Sequence[Quota], k: int, method: str = "leximin", **options: Any
+) -> LotteryResult:
+    """Compute the lottery of ``method`` (one of :data:`METHODS`); options go to its class."""
+    classes: dict[str, type[_Method]] = {
+        "leximin": Leximin,
+        "maximin": Maximin,
+        "nash": Nash,
+        "goldilocks": Goldilocks,
+        "legacy": Legacy,
+    }
+    if method not in classes:
+        raise LotteryError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
+    model = classes[method](pool, quotas, k, **options)
+    return model.solve()  # type: ignore[attr-defined]
