@@ -105,3 +105,11 @@ def make_report(db):
         return report
 
     return make
+
+
+@pytest.fixture
+def client():
+    """A test client that asks for English (the city's default language is French)."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")

@@ -80,3 +80,9 @@ def test_services_refuse_post(client):
     assert response.status_code == 405
     assert "GET" in response["Allow"]
     assert xml_root(response, "errors").findtext("error/code") == "405"
+
+
+@pytest.mark.django_db
+def test_errors_keep_the_field_name_in_every_language(client):
+    response = client.get(BASE + "services/nope.json", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.json()[0]["description"].startswith("service_code: ")

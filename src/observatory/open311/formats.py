@@ -39,6 +39,11 @@ class Open311Error(Exception):
         self.descriptions = descriptions
 
 
+def problem(field: str, message: str) -> str:
+    """An error description that names the field first (the field name is never translated)."""
+    return f"{field}: {message}"
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""

@@ -34,7 +34,7 @@ def public_service_requests(
     start: datetime | None = None,
     end: datetime | None = None,
     statuses: Iterable[str] | None = None,
-    limit: int = MAX_RESULTS,
+    limit: int | None = None,
     now: datetime | None = None,
 ) -> list[dict]:
     """Reports as public Open311 service requests, newest observation first.
@@ -74,7 +74,7 @@ def public_service_requests(
         wanted = set(statuses)
         qs = qs.filter(status__in=[s for s, o in OPEN311_STATUS.items() if o in wanted])
     rows = []
-    for report in qs.order_by("-observed_at", "pk")[:limit]:
+    for report in qs.order_by("-observed_at", "pk")[: limit or MAX_RESULTS]:
         lat, lon = cell_centre(report.h3_9)
         rows.append(
             {

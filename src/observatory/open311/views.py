@@ -20,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
 
-from observatory.open311.formats import FORMATS, Open311Error, render, render_errors
+from observatory.open311.formats import FORMATS, Open311Error, problem, render, render_errors
 from observatory.open311.public import MAX_RESULTS, public_service_requests
 from observatory.reports.intake import IntakeError, ReportInput, submit
 from observatory.reports.models import ApiKey, Category, Report
@@ -39,9 +40,9 @@ OPEN311_FIELD = {"category": "service_code", "lon": "long", "observed_at": "obse
 # POST fields we read; the others the spec defines are accepted and dropped (see docs/open311.md).
 POST_FIELDS = ("api_key", "service_code", "lat", "long", "description", "device_id", "observed_datetime")
 UNSUPPORTED_FIELDS = {
-    "address_string": "addresses are not supported: send lat and long",
-    "address_id": "addresses are not supported: send lat and long",
-    "media_url": "media are not accepted over Open311",
+    "address_string": gettext_lazy("addresses are not supported: send lat and long"),
+    "address_id": gettext_lazy("addresses are not supported: send lat and long"),
+    "media_url": gettext_lazy("media are not accepted over Open311"),
 }
 FORM_TYPES = ("", "application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -56,9 +57,9 @@ def endpoint(*methods: str) -> Callable:
         def wrapper(request: HttpRequest, fmt: str, **kwargs) -> HttpResponse:
             fmt = fmt.lower()
             if fmt not in FORMATS:
-                return render_errors("json", 404, [_("format: use .json or .xml")])
+                return render_errors("json", 404, [problem("format", _("use .json or .xml"))])
             if request.method not in allowed:
-                message = _("method: %(m)s is not allowed") % {"m": request.method}
+                message = problem("method", _("%(m)s is not allowed") % {"m": request.method})
                 response = render_errors(fmt, 405, [message])
                 response["Allow"] = ", ".join(sorted(allowed))
                 return response
@@ -76,7 +77,7 @@ def _single(params, name: str) -> str | None:
     """One value of a parameter; repeating it is an error rather than a silent choice."""
     values = params.getlist(name)
     if len(values) > 1:
-        raise Open311Error(400, [_("%(f)s: give it once") % {"f": name}])
+        raise Open311Error(400, [problem(name, _("give it once"))])
     return values[0] if values else None
 
 
@@ -126,7 +127,7 @@ def services(request: HttpRequest, fmt: str) -> HttpResponse:
 def _active_category(code: str) -> Category:
     category = Category.objects.filter(code=code, active=True).first()
     if category is None:
-        raise Open311Error(404, [_("service_code: unknown service %(code)r") % {"code": code}])
+        raise Open311Error(404, [problem("service_code", _("unknown service %(code)r") % {"code": code})])
     return category
 
 
@@ -149,15 +150,16 @@ def _parse_datetime(value: str) -> datetime | None:
 
 def _query_time(value: str, name: str, *, end: bool) -> datetime:
     """A W3C date-time; a date alone means the start (or end) of that day, naive means local time."""
-    parsed = _parse_datetime(value)
     try:
-        day = None if parsed else parse_date(value)
+        day = parse_date(value)
     except ValueError:
         day = None
-    if parsed is None and day is not None:
-        parsed = datetime.combine(day + timedelta(days=1) if end else day, time(0))
+    if day is not None:  # checked first: Python reads a bare date as a datetime at midnight
+        parsed: datetime | None = datetime.combine(day + timedelta(days=1) if end else day, time(0))
+    else:
+        parsed = _parse_datetime(value)
     if parsed is None:
-        raise Open311Error(400, [_("%(f)s: not a date-time (ISO 8601)") % {"f": name}])
+        raise Open311Error(400, [problem(name, _("not a date-time (ISO 8601)"))])
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
@@ -169,13 +171,12 @@ def list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         # The spec: with service_request_id, every other filter is ignored.
         ids = [i.strip() for i in raw_ids.split(",") if i.strip()]
         if not ids or len(ids) > MAX_RESULTS:
-            raise Open311Error(
-                400, [_("service_request_id: give 1 to %(n)d ids, comma-separated") % {"n": MAX_RESULTS}]
-            )
+            message = _("give 1 to %(n)d ids, comma-separated") % {"n": MAX_RESULTS}
+            raise Open311Error(400, [problem("service_request_id", message)])
         try:
             ids = [str(uuid.UUID(i)) for i in ids]
         except ValueError:
-            raise Open311Error(400, [_("service_request_id: not a request id")]) from None
+            raise Open311Error(400, [problem("service_request_id", _("not a request id"))]) from None
         return render(fmt, "service_requests", public_service_requests(ids=ids))
     codes = None
     raw_codes = _single(params, "service_code")
@@ -184,13 +185,14 @@ def list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
         unknown = [c for c in codes if c not in known]
         if not codes or unknown:
-            errors.append(_("service_code: unknown service %(code)r") % {"code": ",".join(unknown)})
+            message = _("unknown service %(code)r") % {"code": ",".join(unknown)}
+            errors.append(problem("service_code", message))
     statuses = None
     raw_status = _single(params, "status")
     if raw_status is not None:
         statuses = {s.strip().lower() for s in raw_status.split(",") if s.strip()}
         if not statuses or not statuses <= {"open", "closed"}:
-            errors.append(_("status: open, closed or open,closed"))
+            errors.append(problem("status", _("open, closed or open,closed")))
     start = end = None
     for name in ("start_date", "end_date"):
         raw = _single(params, name)
@@ -205,7 +207,7 @@ def list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
             else:
                 end = value
     if start and end and start > end:
-        errors.append(_("start_date: after end_date"))
+        errors.append(problem("start_date", _("after end_date")))
     if errors:
         raise Open311Error(400, errors)
     # The spec's default window: the last 90 days, or 90 days from/to the one date given.
@@ -225,14 +227,14 @@ def _open311_field(loc: tuple) -> str:
 
 def _float(value: str | None, name: str, errors: list[str]) -> float | None:
     if value is None or value.strip() == "":
-        errors.append(_("%(f)s: required") % {"f": name})
+        errors.append(problem(name, _("required")))
         return None
     try:
         number = float(value)
     except ValueError:
         number = math.nan
     if not math.isfinite(number):
-        errors.append(_("%(f)s: not a number") % {"f": name})
+        errors.append(problem(name, _("not a number")))
         return None
     return number
 
@@ -240,50 +242,44 @@ def _float(value: str | None, name: str, errors: list[str]) -> float | None:
 def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     content_type = request.content_type or ""
     if content_type not in FORM_TYPES:
-        raise Open311Error(
-            400,
-            [
-                _(
-                    "Content-Type: send the fields form-encoded (application/x-www-form-urlencoded); "
-                    "%(type)s bodies are not read"
-                )
-                % {"type": content_type}
-            ],
-        )
+        message = _(
+            "send the fields form-encoded (application/x-www-form-urlencoded); %(type)s bodies are not read"
+        ) % {"type": content_type}
+        raise Open311Error(400, [problem("Content-Type", message)])
     params = request.POST
     # api_key is a POST field in the spec; some clients put it in the query string.
     key_value = _single(params, "api_key") or _single(request.GET, "api_key")
     api_key = ApiKey.lookup(key_value)
     if api_key is None:
-        message = _("api_key: invalid or revoked") if key_value else _("api_key: required")
+        message = problem("api_key", _("invalid or revoked") if key_value else _("required"))
         raise Open311Error(403, [message])
     errors: list[str] = []
     if request.FILES:
-        errors.append(_("media: photos are not accepted over Open311"))
+        errors.append(problem("media", _("photos are not accepted over Open311")))
     for name, message in UNSUPPORTED_FIELDS.items():
         if params.get(name):
-            errors.append(f"{name}: {message}")
+            errors.append(problem(name, str(message)))
     attributes = sorted(k for k in params if k.startswith("attribute"))
     if attributes:
-        errors.append(_("%(f)s: this service has no attributes") % {"f": attributes[0]})
+        errors.append(problem(attributes[0], _("this service has no attributes")))
     values = {name: _single(params, name) for name in POST_FIELDS}
     service_code = (values["service_code"] or "").strip()
     if not service_code:
-        errors.append(_("service_code: required"))
+        errors.append(problem("service_code", _("required")))
     lat = _float(values["lat"], "lat", errors)
     lon = _float(values["long"], "long", errors)
     observed_at = None
     if values["observed_datetime"]:
         parsed = _parse_datetime(values["observed_datetime"].strip())
         if parsed is None:
-            errors.append(_("observed_datetime: not a date-time (ISO 8601)"))
+            errors.append(problem("observed_datetime", _("not a date-time (ISO 8601)")))
         elif timezone.is_naive(parsed):
-            errors.append(_("observed_datetime: give a time zone (for example +01:00 or Z)"))
+            errors.append(problem("observed_datetime", _("give a time zone (for example +01:00 or Z)")))
         else:
             observed_at = parsed
     device_id = (values["device_id"] or "").strip()
     if len(device_id) > MAX_DEVICE_ID:
-        errors.append(_("device_id: at most %(n)d characters") % {"n": MAX_DEVICE_ID})
+        errors.append(problem("device_id", _("at most %(n)d characters") % {"n": MAX_DEVICE_ID}))
     if errors:
         raise Open311Error(400, errors)
     try:
@@ -295,7 +291,7 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
             description=values["description"] or "",
         )
     except ValidationError as exc:
-        raise Open311Error(400, [f"{_open311_field(e['loc'])}: {e['msg']}" for e in exc.errors()]) from None
+        raise Open311Error(400, [problem(_open311_field(e["loc"]), e["msg"]) for e in exc.errors()]) from None
     # A retried POST (same key, same device, same observation time) returns the first answer.
     # Without observed_datetime the time is the server's, so a retry could not be recognised.
     idempotency_key = None
@@ -307,7 +303,7 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     except IntakeError as exc:
         raise Open311Error(
-            400, [f"{OPEN311_FIELD.get(p.field, p.field)}: {p.message}" for p in exc.problems]
+            400, [problem(OPEN311_FIELD.get(p.field, p.field), p.message) for p in exc.problems]
         ) from None
     notice = _(
         "Received. It will be shown after moderation, never within %(hours)d hours of the observation, "
@@ -338,7 +334,7 @@ def service_request(request: HttpRequest, fmt: str, service_request_id: str) -> 
     if not rows:
         # Unknown, or not public (pending, rejected, too recent): the same answer, so the
         # endpoint does not tell which ids exist.
-        message = _("service_request_id: unknown request %(id)r") % {"id": service_request_id}
+        message = problem("service_request_id", _("unknown request %(id)r") % {"id": service_request_id})
         raise Open311Error(404, [message])
     return render(fmt, "service_requests", rows)
 
@@ -347,5 +343,5 @@ def service_request(request: HttpRequest, fmt: str, service_request_id: str) -> 
 def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     report = Report.objects.filter(access_token=token).exclude(access_token="").only("pk").first()
     if report is None:
-        raise Open311Error(404, [_("token: unknown token")])
+        raise Open311Error(404, [problem("token", _("unknown token"))])
     return render(fmt, "service_requests", [{"service_request_id": str(report.pk), "token": token}])
