@@ -1,0 +1,76 @@
+"""End to end at phone size: report by tapping the map, publish as a moderator, see the cell."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import h3
+import pytest
+from django.utils import timezone
+
+from observatory.accounts.roles import MODERATOR
+from observatory.reports import publication
+from observatory.reports.intake import ReportInput, submit
+from observatory.reports.models import Report
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_report_publish_and_see_the_cell(live_server, phone, paris_areas, make_user):
+    make_user("moderatrice", MODERATOR, password="moderation-pass-2026")
+    page = phone
+    page.goto(f"{live_server.url}/report/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+
+    # Tap the map: the coordinates fill in from where the finger landed.
+    page.locator("#pick-map path").first.wait_for(state="attached")  # quartier outlines drawn
+    page.locator("#pick-map").scroll_into_view_if_needed()
+    box = page.locator("#pick-map").bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2 + 20, box["y"] + box["height"] / 2 - 10)
+    page.wait_for_function("document.getElementById('id_lat').value !== ''")
+    lat = float(page.input_value("#id_lat"))
+    lon = float(page.input_value("#id_lon"))
+    assert abs(lat - 48.8885) < 0.01 and abs(lon - 2.3650) < 0.01
+
+    page.get_by_label("Regroupement").check()
+    two_days_ago = (timezone.now() - timedelta(days=2)).astimezone(ZoneInfo("Europe/Paris"))
+    page.fill("#id_observed_at", two_days_ago.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_description", "Une quinzaine de personnes devant le square")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.wait_for_url("**/report/thanks/")
+    report = Report.objects.get(source="web")
+    assert report.status == "pending" and report.category.code == "gathering"
+
+    # Four published neighbours in the same cell: with this one the cell reaches k = 5.
+    cell = h3.latlng_to_cell(lat, lon, 9)
+    clat, clon = h3.cell_to_latlng(cell)
+    for _ in range(4):
+        other, _ = submit(
+            ReportInput(
+                category="gathering", lat=clat, lon=clon, observed_at=timezone.now() - timedelta(days=3)
+            ),
+            source="api",
+            now=timezone.now() - timedelta(days=3) + timedelta(minutes=1),
+        )
+        publication.set_status(other, "published")
+
+    page.goto(f"{live_server.url}/")
+    page.wait_for_function("document.getElementById('map').dataset.cellCount !== undefined")
+    assert page.locator(f'path[data-cell="{cell}"]').count() == 0  # 4 < k: not shown yet
+
+    # The moderator logs in on the phone and publishes it.
+    page.goto(f"{live_server.url}/accounts/login/?next=/moderation/")
+    page.fill("#id_username", "moderatrice")
+    page.fill("#id_password", "moderation-pass-2026")
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url("**/moderation/")
+    item = page.locator(f'li[data-report-id="{report.id}"]')
+    assert "Une quinzaine de personnes" in item.inner_text()
+    item.get_by_role("button", name="Publier").click()
+    page.wait_for_url("**/moderation/")
+    assert Report.objects.get(pk=report.pk).status == "published"
+
+    page.goto(f"{live_server.url}/")
+    shown = page.locator(f'path[data-cell="{cell}"]')
+    shown.wait_for()
+    assert shown.get_attribute("data-count") == "5"
+    page.screenshot(path="var/e2e-public-map.png")
