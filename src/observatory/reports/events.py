@@ -1,0 +1,70 @@
+"""Published reports as an analysis EventTable (the bridge from the database to analysis/)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import numpy as np
+from django.conf import settings
+
+from observatory.analysis.events import EventTable
+from observatory.reports.models import Report
+
+
+def published_events(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    categories: Iterable[str] | None = None,
+    time_of_day_only: bool = False,
+) -> EventTable:
+    """Published reports in the window as arrays (staff analysis: exact points, never public).
+
+    Reports imported with a date only have no time of day: when any is selected the table has no
+    times (rhythm then refuses it, as it should), unless ``time_of_day_only`` leaves them out.
+    """
+    qs = Report.objects.filter(status=Report.Status.PUBLISHED)
+    if since:
+        qs = qs.filter(observed_at__gte=since)
+    if until:
+        qs = qs.filter(observed_at__lt=until)
+    if categories:
+        qs = qs.filter(category__code__in=list(categories))
+    if time_of_day_only:
+        qs = qs.filter(time_precision=Report.TimePrecision.MINUTE)
+    rows = list(
+        qs.order_by("observed_at").values_list(
+            "lat", "lon", "observed_at", "time_precision", "category__code"
+        )
+    )
+    tz = settings.TIME_ZONE
+    if not rows:
+        empty = np.array([], dtype=np.float64)
+        return EventTable(
+            lat=empty,
+            lon=empty.copy(),
+            dates=np.array([], dtype="datetime64[D]"),
+            times=np.array([], dtype="datetime64[ns]"),
+            timezone=tz,
+            category=np.array([], dtype=str),
+            source="database",
+        )
+    lat, lon, observed, precision, category = zip(*rows, strict=True)
+    instants = np.array(
+        [o.replace(tzinfo=None) for o in observed], dtype="datetime64[ns]"
+    )  # aware UTC -> naive UTC
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    dates = np.array([o.astimezone(zone).date() for o in observed], dtype="datetime64[D]")
+    has_time = all(p == Report.TimePrecision.MINUTE for p in precision)
+    return EventTable(
+        lat=np.array(lat, dtype=np.float64),
+        lon=np.array(lon, dtype=np.float64),
+        dates=dates,
+        times=instants if has_time else None,
+        timezone=tz,
+        category=np.array(category, dtype=str),
+        source="database",
+    )
