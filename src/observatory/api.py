@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
+from observatory.fieldwork.api import router as fieldwork_router
 from observatory.reports.api import router as reports_router
 from observatory.reports.intake import IntakeError
 
@@ -18,6 +19,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 api.add_router("/", reports_router)
+api.add_router("/fieldwork/", fieldwork_router)
 
 
 @api.exception_handler(IntakeError)

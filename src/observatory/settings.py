@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "observatory.accounts",
     "observatory.reports",
     "observatory.open311",
+    "observatory.analysis",
+    "observatory.fieldwork",
 ]
 
 MIDDLEWARE = [

@@ -17,5 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("observatory.open311.urls")),
+    path("analysis/", include("observatory.analysis.urls")),
+    path("fieldwork/", include("observatory.fieldwork.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Field activity: organisations, outreach rounds, police operations, care places and the plan."""
