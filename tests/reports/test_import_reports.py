@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
+from django.utils import translation
 
 from observatory.geo.cities import load_city
 from observatory.reports.models import Report
@@ -16,13 +17,14 @@ pytestmark = pytest.mark.django_db
 
 def run(*args):
     out, err = StringIO(), StringIO()
-    call_command("import_reports", *args, stdout=out, stderr=err)
+    with translation.override("en"):
+        call_command("import_reports", *args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
 def fail(*args):
     err = StringIO()
-    with pytest.raises(CommandError) as exc:
+    with pytest.raises(CommandError) as exc, translation.override("en"):
         call_command("import_reports", *args, stdout=StringIO(), stderr=err)
     assert exc.value.returncode == 2
     return str(exc.value), err.getvalue()
