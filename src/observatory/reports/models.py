@@ -113,7 +113,7 @@ class Report(models.Model):
     # Retries of one submission (Idempotency-Key, or Open311 device_id + time) map to one row.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     # Lets an anonymous author read back their own report (never shown publicly).
-    access_token = models.CharField(max_length=64, blank=True)
+    access_token = models.CharField(max_length=64, blank=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
