@@ -220,6 +220,13 @@ def _silent_highs() -> highspy.Highs:
     return h
 
 
+def _master_lp() -> highspy.Highs:
+    # the master LP changes by a column or a row at a time: warm-started simplex without presolve
+    h = _silent_highs()
+    h.setOptionValue("presolve", "off")
+    return h
+
+
 class _Pricer:
     """The MIP over panel compositions: integer seats per type, size ``k``, every quota."""
 
@@ -454,7 +461,7 @@ class Leximin(_Method):
         started = time.perf_counter()
         prob, pricer, comps, reachable = self._start()
         m = prob.m
-        h = _silent_highs()
+        h = _master_lp()
         # column 0: the level z, maximised (cost -1 in a minimisation)
         h.addCol(-1.0, 0.0, 1.0, 0, np.array([], np.int32), np.array([]))
         h.addRow(1.0, 1.0, 0, np.array([], np.int32), np.array([]))
@@ -537,7 +544,7 @@ class Nash(_Method):
         m = prob.m
         size = prob.type_size.astype(np.float64)
         active = np.flatnonzero(reachable)
-        h = _silent_highs()
+        h = _master_lp()
         # columns 0..m-1: p_t; m..2m-1: s_t <= log p_t (maximised with weight n_t); then panels
         for _ in range(m):
             h.addCol(0.0, 0.0, 1.0, 0, np.array([], np.int32), np.array([]))
@@ -621,7 +628,7 @@ class Goldilocks(_Method):
         prob, pricer, comps, reachable = self._start()
         m = prob.m
         ratio = self.k / float(prob.type_size[reachable].sum())
-        h = _silent_highs()
+        h = _master_lp()
         # column 0: u = the largest probability (minimised)
         h.addCol(1.0, 0.0, 1.0, 0, np.array([], np.int32), np.array([]))
         h.addRow(1.0, 1.0, 0, np.array([], np.int32), np.array([]))

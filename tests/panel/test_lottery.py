@@ -1,0 +1,223 @@
+"""The lottery core: reference optima on the shared pools, quota feasibility, the methods' ordering."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from observatory.panel.lottery import (
+    Goldilocks,
+    InfeasibleQuotasError,
+    Legacy,
+    Leximin,
+    LotteryError,
+    LotteryResult,
+    Maximin,
+    Nash,
+    Pool,
+    Problem,
+    Quota,
+    QuotaBound,
+    gini,
+    solve,
+)
+
+from .helpers import load
+
+
+@pytest.fixture(scope="module")
+def small(shared_data):
+    return load(shared_data, "example_small_20")
+
+
+@pytest.fixture(scope="module")
+def sf(shared_data):
+    return load(shared_data, "sf_fixture_22")
+
+
+@pytest.fixture(scope="module")
+def sf_results(sf):
+    pool, quotas, k = sf
+    return {m: solve(pool, quotas.quotas, k, m) for m in ("leximin", "maximin", "nash", "goldilocks")}
+
+
+def assert_valid(result: LotteryResult, pool: Pool, quotas: list[Quota], k: int) -> None:
+    prob = Problem(pool, quotas, k)
+    assert result.probabilities.sum() == pytest.approx(k, abs=1e-6)
+    assert math.fsum(q for _, q in result.panels) == pytest.approx(1.0, abs=1e-9)
+    marginals = np.zeros(pool.n)
+    for members, q in result.panels:
+        assert len(members) == k
+        assert prob.panel_ok(list(members)), members
+        marginals[list(members)] += q
+    np.testing.assert_allclose(marginals, result.probabilities, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["leximin", "maximin", "goldilocks"])
+def test_small_example_is_uniform(small, method):
+    # Flanigan et al. replication data: the leximin optimum gives everyone 20/200 = 0.1.
+    pool, quotas, k = small
+    result = solve(pool, quotas.quotas, k, method)
+    np.testing.assert_allclose(result.probabilities, 0.1, atol=1e-6)
+    assert result.gini == pytest.approx(0.0, abs=1e-6)
+    assert_valid(result, pool, quotas.quotas, k)
+
+
+def test_small_example_nash_is_uniform_to_its_tolerance(small):
+    pool, quotas, k = small
+    result = Nash(pool, quotas.quotas, k).solve()
+    np.testing.assert_allclose(result.probabilities, 0.1, atol=1e-3)
+    assert result.geometric_mean == pytest.approx(0.1, rel=1e-5)
+    assert_valid(result, pool, quotas.quotas, k)
+
+
+def test_large_example_maximin_is_uniform(shared_data):
+    pool, quotas, k = load(shared_data, "example_large_200")
+    result = Maximin(pool, quotas.quotas, k).solve()
+    np.testing.assert_allclose(result.probabilities, 0.1, atol=1e-6)
+    assert result.probabilities.sum() == pytest.approx(200, abs=1e-6)
+
+
+def test_sf_fixture_minimum_is_one_eleventh(sf, sf_results):
+    # Reference value of the Sortition Foundation's fixture (its maximin gives 1/11).
+    pool, quotas, k = sf
+    for method in ("leximin", "maximin"):
+        assert sf_results[method].min_probability == pytest.approx(1 / 11, abs=1e-6), method
+    for method, result in sf_results.items():
+        assert_valid(result, pool, quotas.quotas, k)
+        assert result.min_probability <= 1 / 11 + 1e-6, method  # nobody beats the maximin
+
+
+def test_leximin_dominates_in_leximin_order(sf_results):
+    # Leximin's sorted probabilities are lexicographically at least every other method's.
+    lex = np.sort(sf_results["leximin"].probabilities)
+    for method in ("maximin", "nash", "goldilocks"):
+        other = np.sort(sf_results[method].probabilities)
+        diff = lex - other
+        first = np.flatnonzero(np.abs(diff) > 1e-6)
+        assert first.size == 0 or diff[first[0]] > 0, method
+
+
+def test_nash_has_the_largest_geometric_mean(sf_results):
+    nash = sf_results["nash"].geometric_mean
+    for method in ("leximin", "maximin", "goldilocks"):
+        assert nash >= sf_results[method].geometric_mean * (1 - 1e-6), method
+
+
+def test_goldilocks_objective_is_smallest_and_caps_the_maximum(sf, sf_results):
+    pool, _, k = sf
+    ratio = k / pool.n
+
+    def objective(p):
+        return p.max() / ratio + ratio / p.min()
+
+    gold = objective(sf_results["goldilocks"].probabilities)
+    assert gold == pytest.approx(sf_results["goldilocks"].details["objective"], rel=1e-6)
+    for method in ("leximin", "maximin", "nash"):
+        assert gold <= objective(sf_results[method].probabilities) + 1e-6, method
+    assert sf_results["goldilocks"].probabilities.max() < sf_results["leximin"].probabilities.max()
+
+
+def test_leximin_is_deterministic(sf, sf_results):
+    pool, quotas, k = sf
+    a = sf_results["leximin"]
+    b = Leximin(pool, quotas.quotas, k).solve()
+    assert a.panels == b.panels
+    assert np.array_equal(a.probabilities, b.probabilities)
+
+
+def test_identical_volunteers_get_identical_probabilities(sf, sf_results):
+    pool, quotas, k = sf
+    prob = Problem(pool, quotas.quotas, k)
+    for result in sf_results.values():
+        for members in prob.members:
+            assert np.ptp(result.probabilities[members]) < 1e-12
+
+
+def test_legacy_estimates_are_valid_and_less_fair(small):
+    pool, quotas, k = small
+    legacy = Legacy(pool, quotas.quotas, k, draws=300, seed=1).solve()
+    assert_valid(legacy, pool, quotas.quotas, k)
+    assert legacy.min_probability < 0.1  # the greedy draw is not uniform on this pool
+    again = Legacy(pool, quotas.quotas, k, draws=300, seed=1).solve()
+    assert np.array_equal(legacy.probabilities, again.probabilities)
+
+
+def test_infeasible_quotas_report_an_irreducible_conflict(small):
+    pool, quotas, k = small
+    changed = [Quota(q.feature, q.value, 15 if q.value == "female" else q.min, q.max) for q in quotas.quotas]
+    with pytest.raises(InfeasibleQuotasError) as err:
+        Leximin(pool, changed, k).solve()
+    conflict = err.value.conflict
+    # 15 women need 15 seats; a second lower bound (9 men, or 9 of a leaning the women lack)
+    # then breaks the 20 seats: two bounds, the raised one among them
+    assert len(conflict) == 2
+    assert QuotaBound("gender", "female", "min", 15) in conflict
+    assert all(b.bound == "min" for b in conflict)
+
+    def feasible(bounds):
+        kept = {(b.feature, b.value): b for b in bounds}
+        relaxed = [
+            Quota(
+                q.feature,
+                q.value,
+                q.min if (q.feature, q.value) in kept else 0,
+                q.max,
+            )
+            for q in changed
+        ]
+        try:
+            Maximin(pool, relaxed, k).solve()
+        except InfeasibleQuotasError:
+            return False
+        return True
+
+    assert not feasible(conflict)  # the conflict alone is infeasible
+    for b in conflict:  # and irreducible
+        assert feasible([c for c in conflict if c != b])
+
+
+def test_pool_too_small_for_a_minimum():
+    pool = Pool([str(i) for i in range(6)], {"g": ["a", "a", "b", "b", "b", "b"]})
+    quotas = [Quota("g", "a", 3, 4), Quota("g", "b", 0, 4)]
+    with pytest.raises(InfeasibleQuotasError) as err:
+        Maximin(pool, quotas, 4).solve()
+    assert err.value.conflict == [QuotaBound("g", "a", "min", 3)]
+
+
+def test_volunteers_who_fit_no_panel_get_zero(sf, sf_results):
+    pool, quotas, k = sf
+    under16 = [i for i, v in enumerate(pool.features["age_bracket"]) if v == "0-15"]
+    # quota 0-15: max 0 seats
+    if under16:
+        assert np.all(sf_results["leximin"].probabilities[under16] == 0)
+
+
+def test_pool_from_dataframe_and_records_agree(small):
+    pool, quotas, k = small
+    frame = pd.DataFrame({"pid": [f"v{i}" for i in range(pool.n)], **pool.features, "email": "x"})
+    from_frame = Pool.from_frame(frame, id_column="pid", features=["gender", "leaning"])
+    result = Maximin(from_frame, quotas.quotas, k).solve()
+    assert result.probability_by_id()["v0"] == pytest.approx(0.1, abs=1e-6)
+    assert set(from_frame.features) == {"gender", "leaning"}
+
+
+def test_bad_problems_are_refused(small):
+    pool, quotas, _ = small
+    with pytest.raises(LotteryError, match="exceeds the pool"):
+        Leximin(pool, quotas.quotas, pool.n + 1).solve()
+    with pytest.raises(LotteryError, match="not a pool column"):
+        Leximin(pool, [Quota("age", "old", 0, 3)], 5).solve()
+    with pytest.raises(LotteryError, match="unknown method"):
+        solve(pool, quotas.quotas, 5, "random")
+    with pytest.raises(LotteryError, match="gamma"):
+        Goldilocks(pool, quotas.quotas, 5, gamma=-1)
+
+
+def test_gini_reference_values():
+    assert gini(np.array([0.1, 0.1, 0.1])) == pytest.approx(0.0)
+    # one of n holds everything: (n - 1) / n
+    assert gini(np.array([0.0, 0.0, 0.0, 1.0])) == pytest.approx(0.75)
