@@ -387,15 +387,17 @@ class Simulation:
         fallback = np.zeros((n_places + 1, n_places))
         room_of = deal_of = np.full(n_places, -1, dtype=np.int64)
         attract = self.attract[0]
+        sods, days, regimes = tl.sod.tolist(), tl.day.tolist(), self.regime.tolist()  # fast scalars
         for t in range(n_steps):
-            if tl.day[t] != day:  # a new local day: new presence thresholds and fallback draws
-                day = int(tl.day[t])
+            sod = sods[t]
+            if days[t] != day:  # a new local day: new presence thresholds and fallback draws
+                day = days[t]
                 u_day, u_fb = rng.random(n), rng.random(n)
                 draws = rng.random((STEPS_PER_DAY + 4, n))  # one day (+ DST) of use draws
                 k_draw = 0
                 if progress is not None:
                     progress(t, n_steps)
-            g = self.regime[t]
+            g = regimes[t]
             if g != prev_regime:
                 prev_regime = g
                 attract = self.attract[t]
@@ -410,11 +412,11 @@ class Simulation:
                     anchor[lost] = _sample(cdf, anchor[lost], rng.random(int(lost.sum())))
                     unset = pref < 0
                     pref[unset] = anchor[unset]
-            if tl.sod[t] % 4 == 0:  # hourly: displaced people drift back to their own place
+            if sod % 4 == 0:  # hourly: displaced people drift back to their own place
                 back = (anchor != pref) & sited_ext[pref] & (rng.random(n) < p_return)
                 anchor[back] = pref[back]
 
-            present = u_day < presence_t[tl.sod[t]]
+            present = u_day < presence_t[sod]
             where = np.where(present, anchor, -1)
             need = present & ~usable_ext[anchor]
             if need.any():  # the anchor is closed at this hour: somewhere else for now
