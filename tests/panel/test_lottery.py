@@ -188,12 +188,13 @@ def test_pool_too_small_for_a_minimum():
     assert err.value.conflict == [QuotaBound("g", "a", "min", 3)]
 
 
-def test_volunteers_who_fit_no_panel_get_zero(sf, sf_results):
-    pool, quotas, k = sf
-    under16 = [i for i, v in enumerate(pool.features["age_bracket"]) if v == "0-15"]
-    # quota 0-15: max 0 seats
-    if under16:
-        assert np.all(sf_results["leximin"].probabilities[under16] == 0)
+def test_volunteers_who_fit_no_panel_get_zero():
+    # four adults and one minor whose quota is 0 seats: the minor gets 0, the adults 2/4 each
+    pool = Pool([str(i) for i in range(5)], {"age": ["adult"] * 4 + ["minor"]})
+    quotas = [Quota("age", "adult", 0, 5), Quota("age", "minor", 0, 0)]
+    for method in ("leximin", "maximin", "nash"):
+        result = solve(pool, quotas, 2, method)
+        np.testing.assert_allclose(result.probabilities, [0.5, 0.5, 0.5, 0.5, 0.0], atol=1e-6)
 
 
 def test_pool_from_dataframe_and_records_agree(small):

@@ -18,9 +18,11 @@ Procedure ``sha256-counter/1``, which anyone can re-run by hand or with another 
    members: a composition equal to the remaining members' plus one seat of type ``t`` has weight
    ``q_c * (r_t + 1)`` (``r_t`` remaining members of that type; the exact conditional when
    members of a type are exchangeable); types without anyone available (not on the panel, never
-   withdrawn) are left out. The first uniform picks the type by running sum in the order of the
-   types' feature values, the second picks uniformly among that type's available volunteers
-   in pool order. The quotas therefore still hold.
+   withdrawn) are left out. When no type is left (common when most volunteers have a feature
+   vector of their own), every type whose one extra seat keeps the quotas gets the summed
+   selection probability of its available volunteers as weight. The first uniform picks the
+   type by running sum in the order of the types' feature values, the second picks uniformly
+   among that type's available volunteers in pool order. The quotas therefore still hold.
 
 The audit file (JSON) holds the input hashes, the algorithm version, the distribution, the seed,
 the panel and the replacements; :func:`verify` re-derives all of it.
@@ -131,6 +133,19 @@ def draw_replacement(
     ]
     order = sorted(range(prob.m), key=lambda t: prob.type_keys[t])
     weights = [weight[t] if available[t] else 0.0 for t in order]
+    if not any(w > 0 for w in weights):
+        # no panel of the distribution extends the remaining members: anyone available who
+        # keeps the quotas, weighted by their selection probability
+        marginal = dict.fromkeys(prob.pool.ids, 0.0)
+        for members, q in canonical_panels(panels):
+            for m in members:
+                marginal[m] = marginal.get(m, 0.0) + q
+        weights = []
+        for t in order:
+            comp = base.copy()
+            comp[t] += 1
+            ok = bool(available[t]) and prob.composition_ok(comp)
+            weights.append(sum(marginal[m] for m in available[t]) if ok else 0.0)
     if not any(w > 0 for w in weights):
         raise DrawError(f"no volunteer can replace {withdrawn!r} while keeping the quotas")
     stream = CounterStream(seed, label)
