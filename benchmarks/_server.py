@@ -92,9 +92,11 @@ class Server:
         workers: int,
         threads: int,
         keepalive: int = 5,
+        app: str = "observatory.wsgi",
         extra: Sequence[str] = (),
     ) -> None:
         self.env = env
+        self.app = app
         self.workers = workers
         self.threads = threads
         self.keepalive = keepalive
@@ -108,12 +110,12 @@ class Server:
         return "gthread" if self.threads > 1 else "sync"
 
     def describe(self) -> str:
-        return f"gunicorn {self.worker_class}, {self.workers} workers x {self.threads} threads"
+        return f"gunicorn {self.app}, {self.worker_class}, {self.workers} workers x {self.threads} threads"
 
     def __enter__(self) -> Server:
         cmd = [
             tool("gunicorn"),
-            "observatory.wsgi",
+            self.app,
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",

@@ -145,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread when > 1)")
+    parser.add_argument(
+        "--app", default="observatory.wsgi", help="WSGI module for gunicorn (to try a patched app)"
+    )
     parser.add_argument("--database-url", default=None, help="bench PostgreSQL (its reports table grows)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, gunicorn log)")
     args = parser.parse_args(argv)
@@ -157,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database ready in {time.perf_counter() - t0:.1f} s ({backend})")
         before = count_reports(env, args.database_url)
         bodies = make_bodies(4096)
-        with Server(env, workers=args.workers, threads=args.threads) as server:
+        with Server(env, workers=args.workers, threads=args.threads, app=args.app) as server:
             print(f"{server.describe()} on 127.0.0.1:{server.port}; {machine()}")
             start, deadline = threading.Event(), [0.0]
             clients = [Client(i, server.port, bodies, start, deadline) for i in range(args.clients)]
