@@ -1,0 +1,112 @@
+"""The displacement panel of a recorded operation (target, buffer and control areas, before/after).
+
+The analysis dashboard owns the panel's page fragment
+(``observatory.analysis.views.displacement_panel_context`` and its template); the operation page
+uses it when it is there. The numbers themselves (for the API, and as a fallback for the page) are
+computed here with the same pure module, ``observatory.analysis.displacement``, over the published
+reports. Geometries are WGS84 (x = longitude, y = latitude).
+
+Areas: the target (the operation's polygon, or its point and radius), a 400 m ring around it (the
+buffer, where displaced activity would go) and a ring from 1 to 2.5 km (the control: near enough to
+share the city's trends, far enough not to receive the displaced activity).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+
+from observatory.analysis.displacement import displacement_measures, window_counts
+from observatory.fieldwork import geometry
+from observatory.fieldwork.models import Operation
+from observatory.reports.events import published_events
+
+log = logging.getLogger(__name__)
+
+
+def target_geometry(operation: Operation):
+    if operation.polygon:
+        return geometry.parse(operation.polygon, geometry.TARGET_TYPES)
+    return geometry.circle(operation.lat, operation.lon, operation.radius_m)
+
+
+def areas(operation: Operation):
+    """(target, buffer, control) WGS84 polygons."""
+    return geometry.displacement_areas(target_geometry(operation))
+
+
+def after_window_end(operation: Operation) -> date:
+    """The first day after the after window (the operation day opens the window)."""
+    return operation.date + timedelta(days=operation.after_days)
+
+
+def _local_today() -> date:
+    return timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def _measures(operation: Operation, target, buffer, control) -> dict:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    day = operation.date
+    since = datetime.combine(day - timedelta(days=operation.before_days), datetime.min.time(), zone)
+    until = datetime.combine(after_window_end(operation), datetime.min.time(), zone)
+    events = published_events(since=since, until=until)
+    dates = events.dates if events.dates is not None else np.array([], dtype="datetime64[D]")
+    op = np.datetime64(day.isoformat(), "D")
+    counts = [
+        window_counts(events.lon, events.lat, dates, area, op, operation.before_days, operation.after_days)
+        for area in (target, buffer, control)
+    ]
+    return displacement_measures(*counts).as_dict()
+
+
+def panel(operation: Operation, today: date | None = None) -> dict:
+    """The panel's numbers: ``status`` 'waiting' (with ``until``, the first day after the after
+    window) until the after window is over, then 'ready' with the ``measures``."""
+    today = today or _local_today()
+    target, buffer, control = areas(operation)
+    out: dict = {
+        "areas": {
+            "target": geometry.as_geojson(target),
+            "buffer": geometry.as_geojson(buffer),
+            "control": geometry.as_geojson(control),
+        },
+        "before_days": operation.before_days,
+        "after_days": operation.after_days,
+    }
+    end = after_window_end(operation)
+    if today < end:
+        return {"status": "waiting", "until": end, **out}
+    return {"status": "ready", "measures": _measures(operation, target, buffer, control), **out}
+
+
+def analysis_context(operation: Operation) -> dict | None:
+    """The analysis dashboard's panel context for the page, or None when that module is absent."""
+    try:
+        module = importlib.import_module("observatory.analysis.views")
+    except ImportError:
+        return None
+    build = getattr(module, "displacement_panel_context", None)
+    if build is None:
+        return None
+    target, buffer, control = areas(operation)
+    try:
+        return build(operation.date, target, buffer, control, operation.before_days, operation.after_days)
+    except ValueError:
+        # The analysis refused these areas (it says why on its own page): show our numbers instead.
+        log.warning("displacement panel refused for operation %s", operation.pk, exc_info=True)
+        return None
+
+
+def csv_response(operation: Operation):
+    """The panel's numbers as CSV, through the analysis module (None when it is absent)."""
+    context = analysis_context(operation)
+    if context is None:
+        return None
+    module = importlib.import_module("observatory.analysis.views")
+    return module.displacement_csv_response(context, f"operation-{operation.pk}-displacement.csv")

@@ -1,0 +1,319 @@
+"""Field activity pages: the street round form, operations, care places, the plan and the dashboard."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from pydantic import ValidationError
+
+from observatory.accounts.roles import MODERATOR, OBSERVATORY, ORGANISATION, role_required
+from observatory.fieldwork import access, charts, displacement_panel, indicators, rounds, stats
+from observatory.fieldwork.forms import (
+    CountForm,
+    ManualValueForm,
+    OperationForm,
+    PlaceForm,
+    RoundForm,
+)
+from observatory.fieldwork.models import CarePlace, Indicator, IndicatorValue, Operation, Organisation, Round
+from observatory.fieldwork.operations import (
+    CountInput,
+    OperationInput,
+    PlaceInput,
+    create_place,
+    record_count,
+    record_operation,
+    today,
+)
+from observatory.reports.intake import IntakeError
+
+DASHBOARD_WEEKS = 12
+
+
+def _add_errors(form, problems, rename=None) -> None:
+    """Put each problem on its field (or on the form when the field is not on it)."""
+    for p in problems:
+        field = (rename or {}).get(p.field, p.field)
+        if field.startswith("kits."):
+            field = "kit_" + field.removeprefix("kits.")
+        form.add_error(field if field in form.fields else None, p.message)
+
+
+def _pydantic_problems(exc: ValidationError):
+    from observatory.reports.intake import FieldProblem
+
+    return [FieldProblem(str(e["loc"][0]) if e.get("loc") else "", e["msg"]) for e in exc.errors()]
+
+
+# Rounds ---------------------------------------------------------------------------------------
+
+
+@role_required(ORGANISATION)
+def round_new(request: HttpRequest) -> HttpResponse:
+    """The street form: works as a plain form; round_form.js keeps it on the phone when offline."""
+    organisations = access.member_organisations(request.user)
+    if not organisations.exists():
+        raise PermissionDenied
+    if request.method == "POST":
+        form = RoundForm(request.POST, organisations=organisations)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                payload = rounds.RoundInput(
+                    id=data["submission_id"],
+                    organisation=data["organisation"].pk,
+                    started_at=data["started_at"],
+                    ended_at=data["ended_at"],
+                    route=data["route"],
+                    quartiers=[a.code for a in data["quartiers"]],
+                    kits={k.code: data[f"kit_{k.code}"] for k in form.kit_types},
+                    notes=data["notes"],
+                    **{name: data[name] for name in rounds.COUNTS},
+                )
+                _round, created = rounds.submit(payload, source=Round.Source.WEB, recorded_by=request.user)
+            except ValidationError as exc:
+                _add_errors(form, _pydantic_problems(exc))
+            except IntakeError as exc:
+                _add_errors(form, exc.problems)
+            else:
+                messages.success(request, _("The round was recorded.") if created else _("Already recorded."))
+                return redirect("fieldwork:rounds")
+    else:
+        form = RoundForm(organisations=organisations, initial={"submission_id": uuid.uuid4()})
+    return render(request, "fieldwork/round_form.html", {"form": form})
+
+
+@role_required(ORGANISATION)
+def round_list(request: HttpRequest) -> HttpResponse:
+    """Your organisations' rounds in detail (never another organisation's)."""
+    qs = (
+        Round.objects.filter(organisation__in=access.member_organisations(request.user))
+        .select_related("organisation")
+        .prefetch_related("areas", "kits__kit_type")
+    )
+    return render(request, "fieldwork/round_list.html", {"rounds": qs[:200]})
+
+
+@role_required(MODERATOR)
+def notes_queue(request: HttpRequest) -> HttpResponse:
+    """Round notes not yet read by a moderator (only the notes: the round's detail stays private)."""
+    qs = Round.objects.filter(notes_reviewed=False).exclude(notes="").order_by("created_at")
+    return render(request, "fieldwork/notes_queue.html", {"rounds": qs[:100], "total": qs.count()})
+
+
+@require_POST
+@role_required(MODERATOR)
+def notes_review(request: HttpRequest, round_id: uuid.UUID, action: str) -> HttpResponse:
+    if action not in ("keep", "redact"):
+        return HttpResponse(status=404)
+    with transaction.atomic():
+        round_ = get_object_or_404(Round.objects.select_for_update(), pk=round_id)
+        round_.notes_reviewed = True
+        if action == "redact":
+            # The text is erased, not hidden: a redacted note can never leak later.
+            round_.notes, round_.notes_redacted = "", True
+        round_.save(update_fields=["notes", "notes_redacted", "notes_reviewed"])
+    messages.success(request, _("Notes redacted.") if action == "redact" else _("Notes kept."))
+    return redirect("fieldwork:notes")
+
+
+# Operations -----------------------------------------------------------------------------------
+
+
+@role_required(*access.DASHBOARD_ROLES)
+def operation_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "fieldwork/operation_list.html",
+        {
+            "operations": Operation.objects.all()[:200],
+            "can_record": access.can_record_operations(request.user),
+        },
+    )
+
+
+@role_required(OBSERVATORY)
+def operation_new(request: HttpRequest) -> HttpResponse:
+    form = OperationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            payload = OperationInput(
+                date=data["date"],
+                kind=data["kind"],
+                polygon=data["polygon"],
+                lat=data["lat"],
+                lon=data["lon"],
+                radius_m=data["radius_m"],
+                source=data["source"],
+                notes=data["notes"],
+            )
+            operation = record_operation(payload, recorded_by=request.user)
+        except ValidationError as exc:
+            _add_errors(form, _pydantic_problems(exc))
+        except IntakeError as exc:
+            _add_errors(form, exc.problems)
+        else:
+            messages.success(request, _("The operation was recorded."))
+            return redirect("fieldwork:operation", operation_id=operation.pk)
+    return render(request, "fieldwork/operation_form.html", {"form": form})
+
+
+@role_required(*access.DASHBOARD_ROLES)
+def operation_detail(request: HttpRequest, operation_id: int) -> HttpResponse:
+    """The operation and its displacement panel: the analysis dashboard's when it is installed."""
+    operation = get_object_or_404(Operation, pk=operation_id)
+    analysis = displacement_panel.analysis_context(operation)
+    return render(
+        request,
+        "fieldwork/operation_detail.html",
+        {
+            "operation": operation,
+            "analysis_panel": analysis,
+            "numbers": None if analysis is not None else displacement_panel.panel(operation),
+            "csv_url": reverse("fieldwork:operation-csv", args=[operation.pk]),
+        },
+    )
+
+
+@role_required(*access.DASHBOARD_ROLES)
+def operation_csv(request: HttpRequest, operation_id: int) -> HttpResponse:
+    operation = get_object_or_404(Operation, pk=operation_id)
+    response = displacement_panel.csv_response(operation)
+    return response if response is not None else HttpResponse(status=404)
+
+
+# Care places ----------------------------------------------------------------------------------
+
+
+def _place_organisations(user):
+    if access.can_record_operations(user):
+        return Organisation.objects.all()
+    return access.member_organisations(user)
+
+
+@role_required(*access.DASHBOARD_ROLES)
+def place_list(request: HttpRequest) -> HttpResponse:
+    mine = set(access.member_organisations(request.user).values_list("pk", flat=True))
+    places = CarePlace.objects.select_related("organisation", "area").prefetch_related("counts")
+    rows = [(p, p.counts.order_by("-date").first(), p.organisation_id in mine) for p in places]
+    can_add = _place_organisations(request.user).exists()
+    return render(request, "fieldwork/place_list.html", {"rows": rows, "can_add": can_add})
+
+
+@role_required(OBSERVATORY, ORGANISATION)
+def place_new(request: HttpRequest) -> HttpResponse:
+    organisations = _place_organisations(request.user)
+    if not organisations.exists():
+        raise PermissionDenied
+    form = PlaceForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            create_place(PlaceInput(**{**data, "organisation": data["organisation"].pk}))
+        except ValidationError as exc:
+            _add_errors(form, _pydantic_problems(exc))
+        except IntakeError as exc:
+            _add_errors(form, exc.problems)
+        else:
+            messages.success(request, _("The place was added."))
+            return redirect("fieldwork:places")
+    return render(request, "fieldwork/place_form.html", {"form": form})
+
+
+@role_required(ORGANISATION)
+def place_count(request: HttpRequest, place_id: int) -> HttpResponse:
+    place = get_object_or_404(CarePlace, pk=place_id)
+    if not access.is_member(request.user, place.organisation_id):
+        raise PermissionDenied
+    form = CountForm(request.POST or None, initial={"date": today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_count(place, CountInput(**form.cleaned_data), entered_by=request.user)
+        except IntakeError as exc:
+            _add_errors(form, exc.problems)
+        else:
+            messages.success(request, _("The counts were recorded."))
+            return redirect("fieldwork:places")
+    counts = place.counts.order_by("-date")[:30]
+    return render(request, "fieldwork/place_count.html", {"form": form, "place": place, "counts": counts})
+
+
+# The plan -------------------------------------------------------------------------------------
+
+
+def plan_page(request: HttpRequest) -> HttpResponse:
+    """Public: the commitments and how far they are (aggregate counts only)."""
+    views = [indicators.view(i) for i in Indicator.objects.all()]
+    return render(
+        request,
+        "fieldwork/plan.html",
+        {"views": views, "can_enter": access.can_record_operations(request.user)},
+    )
+
+
+def plan_chart(request: HttpRequest, code: str) -> HttpResponse:
+    indicator = get_object_or_404(Indicator, code=code)
+    svg = charts.indicator_chart(indicators.view(indicator))
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "max-age=300"
+    return response
+
+
+@role_required(OBSERVATORY)
+def plan_value(request: HttpRequest) -> HttpResponse:
+    form = ManualValueForm(request.POST or None, initial={"date": today()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["date"] > today():
+            form.add_error("date", _("the date is in the future"))
+        else:
+            IndicatorValue.objects.update_or_create(
+                indicator=data["indicator"],
+                date=data["date"],
+                defaults={"value": data["value"], "note": data["note"], "entered_by": request.user},
+            )
+            messages.success(request, _("The value was recorded."))
+            return redirect("fieldwork:plan")
+    return render(request, "fieldwork/plan_value.html", {"form": form})
+
+
+# Dashboard ------------------------------------------------------------------------------------
+
+
+@role_required(*access.DASHBOARD_ROLES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    until = today()
+    since = until - timedelta(weeks=DASHBOARD_WEEKS)
+    return render(
+        request,
+        "fieldwork/dashboard.html",
+        {
+            "since": since,
+            "until": until,
+            "by_week": stats.outreach_by_week(since, until),
+            "by_quartier": stats.outreach_by_week_and_quartier(since, until),
+            "kits": stats.kits_by_week(since, until),
+            "referrals": stats.referrals_by_week(since, until),
+            "occupancy": stats.occupancy(since, until)[-50:],
+            "operations": Operation.objects.filter(date__gte=since),
+            "is_member": access.member_organisations(request.user).exists(),
+        },
+    )
+
+
+@role_required(*access.DASHBOARD_ROLES)
+def timeline_chart(request: HttpRequest) -> HttpResponse:
+    until = today()
+    since = until - timedelta(weeks=DASHBOARD_WEEKS * 2)
+    svg = charts.timeline_chart(stats.timeline(since, until), stats.outreach_by_week(since, until))
+    return HttpResponse(svg, content_type="image/svg+xml")
