@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 from observatory.geo.projection import MetricProjection
 
@@ -63,15 +63,13 @@ def _projection(geom: BaseGeometry) -> MetricProjection:
 
 
 def to_metric(geom: BaseGeometry, projection: MetricProjection) -> BaseGeometry:
-    return transform(lambda x, y: projection.forward(y, x), geom)
+    return shapely.transform(
+        geom, lambda lonlat: np.column_stack(projection.forward(lonlat[:, 1], lonlat[:, 0]))
+    )
 
 
 def to_wgs84(geom: BaseGeometry, projection: MetricProjection) -> BaseGeometry:
-    def inverse(x, y):
-        lat, lon = projection.inverse(x, y)
-        return lon, lat
-
-    return transform(inverse, geom)
+    return shapely.transform(geom, lambda xy: np.column_stack(projection.inverse(xy[:, 0], xy[:, 1])[::-1]))
 
 
 def circle(lat: float, lon: float, radius_m: float) -> BaseGeometry:

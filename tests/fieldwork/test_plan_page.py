@@ -1,0 +1,96 @@
+"""The plan (/fieldwork/plan/ and /api/v1/fieldwork/plan): indicators computed from the data, charts."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from observatory.accounts.roles import OBSERVATORY
+from observatory.fieldwork import indicators
+from observatory.fieldwork.models import CarePlace, Indicator, IndicatorValue, PlaceCount
+from observatory.fieldwork.plan import monday
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def housing(organisation, capacity, opened_on, closed_on=None):
+    return CarePlace.objects.create(
+        name=f"Logement {capacity}",
+        kind="housing_care",
+        organisation=organisation,
+        lat=48.88,
+        lon=2.37,
+        capacity=capacity,
+        opened_on=opened_on,
+        closed_on=closed_on,
+    )
+
+
+def test_housing_places_open_is_the_sum_of_open_capacities(organisation):
+    today = date(2026, 3, 11)  # a Wednesday
+    housing(organisation, 20, date(2026, 1, 5))
+    housing(organisation, 30, date(2026, 2, 2))
+    housing(organisation, 10, date(2026, 1, 5), closed_on=date(2026, 2, 16))
+    indicator = Indicator.objects.create(
+        code="housing", name="Housing places", source="housing_places_open", target=80,
+        start=date(2026, 1, 5), deadline=date(2026, 12, 31),
+    )  # fmt: skip
+    view = indicators.view(indicator, today=today)
+    values = dict(view.series)
+    assert values[date(2026, 1, 5)] == 30  # 20 + 10
+    assert values[date(2026, 2, 2)] == 60  # + 30
+    assert values[date(2026, 2, 16)] == 50  # the 10 closed
+    assert view.progress.latest == 50 and view.progress.share == pytest.approx(50 / 80)
+
+
+def test_weekly_indicators_from_rounds_and_room_visits(organisation, make_round, quartiers):
+    this_week = monday(timezone.localdate())
+    last_week = this_week - timedelta(days=7)
+    for days in (0, 2):
+        start = datetime.combine(last_week + timedelta(days=days), datetime.min.time(), PARIS) + timedelta(
+            hours=20
+        )
+        make_round(organisation, started_at=start, new_contacts=4)
+    room = CarePlace.objects.create(
+        name="SCMR", kind="consumption_room", organisation=organisation, lat=48.88, lon=2.35,
+        capacity=12, opened_on=date(2016, 10, 17),
+    )  # fmt: skip
+    PlaceCount.objects.create(place=room, date=last_week, visits=150)
+    PlaceCount.objects.create(place=room, date=last_week + timedelta(days=1), visits=170)
+    start = last_week - timedelta(days=14)
+    contacts = Indicator.objects.create(
+        code="contacts", name="Contacts", source="contacts_week", target=20, start=start,
+        deadline=this_week + timedelta(days=300),
+    )  # fmt: skip
+    visits = Indicator.objects.create(
+        code="visits", name="Visits", source="room_visits_week", target=2000, start=start,
+        deadline=this_week + timedelta(days=300),
+    )  # fmt: skip
+    assert indicators.series(contacts)[-1] == (last_week, 8.0)  # the current week is left out
+    assert indicators.series(visits)[-1] == (last_week, 320.0)
+    assert indicators.series(visits)[0] == (start, 0.0)
+
+
+def test_the_public_plan_page_and_its_charts(client, make_user, organisation):
+    indicator = Indicator.objects.create(
+        code="beds", name="Shelter beds", source="manual", target=100,
+        start=date(2025, 1, 1), deadline=date(2026, 12, 31), unit="beds",
+    )  # fmt: skip
+    IndicatorValue.objects.create(indicator=indicator, date=date(2025, 6, 1), value=40)
+    html = client.get("/fieldwork/plan/").content.decode()
+    assert "Shelter beds" in html and "/fieldwork/plan/beds.svg" in html
+    svg = client.get("/fieldwork/plan/beds.svg")
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    api = client.get("/api/v1/fieldwork/plan").json()
+    assert api[0]["latest"] == 40 and api[0]["series"] == [{"date": "2025-06-01", "value": 40.0}]
+    # Manual values: observatory members only, never in the future.
+    url = "/api/v1/fieldwork/plan/beds/values"
+    body = {"date": str(timezone.localdate()), "value": 55}
+    assert client.post(url, body, content_type="application/json").status_code == 401
+    client.force_login(make_user("observer", OBSERVATORY))
+    assert client.post(url, body, content_type="application/json").status_code == 201
+    future = {"date": str(timezone.localdate() + timedelta(days=3)), "value": 99}
+    assert client.post(url, future, content_type="application/json").status_code == 422
+    assert indicators.view(indicator).progress.latest == 55

@@ -1,0 +1,96 @@
+"""The street round form (/fieldwork/rounds/new/) without JavaScript: counts only, errors on fields."""
+
+import uuid
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from observatory.accounts.roles import OBSERVATORY
+from observatory.fieldwork.models import Round
+
+pytestmark = pytest.mark.django_db
+URL = "/fieldwork/rounds/new/"
+
+
+def local(moment):
+    return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
+
+
+def form_data(organisation, **overrides):
+    start = timezone.now() - timedelta(hours=3)
+    data = {
+        "organisation": organisation.pk,
+        "started_at": local(start),
+        "ended_at": local(start + timedelta(hours=2)),
+        "route": '{"type": "Point", "coordinates": [2.3678, 48.8843]}',
+        "people_met": "9",
+        "new_contacts": "2",
+        "meals": "0",
+        "referrals_care": "1",
+        "referrals_housing": "0",
+        "referrals_shelter": "0",
+        "referrals_consumption_room": "0",
+        "kit_crack_pipe": "12",
+        "kit_syringe": "0",
+        "kit_naloxone": "1",
+        "kit_other": "0",
+        "notes": "",
+        "submission_id": str(uuid.uuid4()),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_form_warns_against_identifying_anyone(client, make_member, organisation):
+    client.force_login(make_member("worker", organisation))
+    html = client.get(URL).content.decode()
+    assert "Never write anything that could identify someone" in html
+    assert "fieldwork/round_form.js" in html and "<script>" not in html  # no inline script
+    assert 'name="kit_crack_pipe"' in html and 'name="referrals_shelter"' in html
+
+
+def test_a_round_is_recorded_once_even_when_posted_twice(client, make_member, organisation, quartiers):
+    client.force_login(make_member("worker", organisation))
+    data = form_data(organisation)
+    assert client.post(URL, data)["Location"] == "/fieldwork/rounds/"
+    assert client.post(URL, data).status_code == 302
+    round_ = Round.objects.get()
+    assert round_.people_met == 9 and round_.source == "web"
+    assert {k.kit_type.code: k.count for k in round_.kits.all()} == {"crack_pipe": 12, "naloxone": 1}
+    assert [a.code for a in round_.areas.all()] == ["7511901"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"people_met": "-2"}, "people_met"),
+        ({"kit_syringe": "-1"}, "kit_syringe"),
+        ({"route": '{"type": "Point", "coordinates": [2.6, 48.95]}'}, "route"),
+        ({"route": "not json"}, "route"),
+    ],
+)
+def test_bad_input_shows_the_error_on_the_field(
+    client, make_member, organisation, quartiers, overrides, field
+):
+    client.force_login(make_member("worker", organisation))
+    response = client.post(URL, form_data(organisation, **overrides))
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not Round.objects.exists()
+
+
+def test_end_before_start_is_an_error_on_the_end(client, make_member, organisation, quartiers):
+    client.force_login(make_member("worker", organisation))
+    start = timezone.now() - timedelta(hours=3)
+    data = form_data(organisation, started_at=local(start), ended_at=local(start - timedelta(hours=1)))
+    response = client.post(URL, data)
+    assert "ends before it starts" in response.context["form"].errors["ended_at"][0]
+    assert not Round.objects.exists()
+
+
+def test_only_organisation_members_may_enter_rounds(client, make_user, organisation, other_organisation):
+    assert client.get(URL)["Location"].startswith("/accounts/login/")
+    client.force_login(make_user("observer", OBSERVATORY))
+    assert client.get(URL).status_code == 403
