@@ -173,6 +173,7 @@ def main() -> int:
                 "days",
                 "steps",
                 "simulate s",
+                "cpu s",
                 "write CSV s",
                 "events",
                 "reports",
