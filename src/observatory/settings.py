@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "observatory.open311",
     "observatory.analysis",
     "observatory.fieldwork",
+    "observatory.photos",
 ]
 
 MIDDLEWARE = [

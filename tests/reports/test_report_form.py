@@ -111,10 +111,10 @@ def test_photo_is_kept_privately_without_metadata(client):
     upload = SimpleUploadedFile("p.jpg", raw, content_type="image/jpeg")
     client.post("/report/", {**form_data(), "photo": upload})
     report = Report.objects.get()
-    stored = report.photo.read()
+    stored = report.photo.cleaned.read()
     assert not Image.open(io.BytesIO(stored)).getexif()
     assert b"PhoneMaker" not in stored
-    assert "private" in report.photo.path
+    assert "private" in report.photo.cleaned.path
 
 
 def test_a_file_that_is_not_a_photo_is_refused(client):

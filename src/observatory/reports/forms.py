@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from observatory.reports.models import MAX_DESCRIPTION, Category
-from observatory.reports.photos import ACCEPTED, MAX_BYTES, PhotoError, clean_photo
+from observatory.photos.processing import ACCEPTED, MAX_BYTES, PhotoError, clean_photo
 
 
 class ReportForm(forms.Form):

@@ -6,17 +6,11 @@ import hashlib
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 MAX_DESCRIPTION = 4000
-
-
-def private_storage() -> FileSystemStorage:
-    """Photos live outside MEDIA_ROOT: nothing serves them but a permission-checked view."""
-    return FileSystemStorage(location=settings.VAR_DIR / "private", base_url=None)
 
 
 class Area(models.Model):
@@ -101,7 +95,6 @@ class Report(models.Model):
     time_precision = models.CharField(max_length=8, choices=TimePrecision.choices, default="minute")
     received_at = models.DateTimeField()
     description = models.TextField(blank=True, max_length=MAX_DESCRIPTION)
-    photo = models.FileField(storage=private_storage, upload_to="photos/%Y/%m/", blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     source = models.CharField(max_length=12, choices=Source.choices)
     source_name = models.CharField(max_length=80, blank=True, help_text="Import source, API key name...")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.core.files.base import ContentFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import MODERATOR, role_required
+from observatory.photos.services import store_photo
 from observatory.reports import publication
 from observatory.reports.forms import ReportForm
 from observatory.reports.intake import IntakeError, ReportInput, submit
@@ -43,7 +43,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     form.add_error(problem.field if problem.field in form.fields else None, problem.message)
             else:
                 if created and data["photo"]:
-                    report.photo.save(f"{report.id}.jpg", ContentFile(data["photo"]), save=True)
+                    store_photo(report, data["photo"])
                 request.session["last_report"] = str(report.id)
                 return redirect("report-thanks")
     else:

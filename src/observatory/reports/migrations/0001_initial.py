@@ -6,8 +6,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import observatory.reports.models
-
 
 class Migration(migrations.Migration):
     initial = True
@@ -129,7 +127,6 @@ class Migration(migrations.Migration):
                     "photo",
                     models.FileField(
                         blank=True,
-                        storage=observatory.reports.models.private_storage,
                         upload_to="photos/%Y/%m/",
                     ),
                 ),

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0002_default_categories'),
+        ("reports", "0002_default_categories"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='report',
-            name='access_token',
+            model_name="report",
+            name="access_token",
             field=models.CharField(blank=True, db_index=True, max_length=64),
         ),
     ]
