@@ -10,8 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from observatory.reports.models import MAX_DESCRIPTION, Category
 from observatory.photos.processing import ACCEPTED, MAX_BYTES, PhotoError, clean_photo
+from observatory.reports.models import MAX_DESCRIPTION, Category
 
 
 class ReportForm(forms.Form):
