@@ -1,0 +1,54 @@
+"""Demo-like published reports for the dashboard tests (helpers, imported by the test_views_* modules).
+
+The reports come from the demo generator (scene places, evening peaks, a clearance a third of the
+way through) and go through ``build_report``, as ``load-demo`` stores them, in one bulk insert.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from observatory.accounts.roles import OBSERVATORY
+from observatory.reports import demo_data
+from observatory.reports.intake import ReportInput, build_report
+from observatory.reports.models import Category, Report
+
+# Midnight: demo_data.generate counts hours from the end's hour of day, so the evening peak lands
+# in the evening only when the end is at midnight (UTC, which its fixed +1 h offset assumes).
+END = datetime(2026, 1, 31, tzinfo=UTC)
+# The demo's window, as the filter form takes it (dates, the end included).
+WINDOW = {"since": "2025-08-01", "until": "2026-01-31"}
+
+
+def load_reports(*, days: int = 183, per_day: float = 12.0, seed: int = 7, end: datetime = END) -> int:
+    """Published demo reports over ``days`` days ending at ``end``; returns how many."""
+    generated, _clearance = demo_data.generate(days=days, per_day=per_day, seed=seed, end=end)
+    categories = {c.code: c for c in Category.objects.all()}
+    reports = [
+        build_report(
+            ReportInput(category=g.category, lat=g.lat, lon=g.lon, observed_at=g.observed_at),
+            categories[g.category],
+            g.observed_at,
+            source=Report.Source.SIMULATION,
+            received_at=g.observed_at,
+            area_id=None,
+            status=Report.Status.PUBLISHED,
+            published_at=g.observed_at + timedelta(hours=6),
+        )
+        for g in generated
+    ]
+    Report.objects.bulk_create(reports, batch_size=2000)
+    return len(reports)
+
+
+def member(client, make_user):
+    """Log the test client in as an observatory member."""
+    client.force_login(make_user("member", OBSERVATORY))
+    return client
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode())))

@@ -1,0 +1,53 @@
+"""The density page: the quartic KDE surface, its caption, and the CSV equal to quartic_kde."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from observatory.accounts.roles import MODERATOR
+from observatory.analysis.grids import SquareGrid
+from observatory.analysis.hotspots import arcgis_search_radius, quartic_kde
+from observatory.analysis.views import city_projection, widened
+from observatory.reports.events import published_events
+
+from .test_views_data import WINDOW, load_reports, member, read_csv
+
+pytestmark = pytest.mark.django_db
+URL = "/analysis/density/"
+
+
+def test_members_only(client, make_user):
+    assert client.get(URL)["Location"].startswith("/accounts/login/")
+    client.force_login(make_user("mod", MODERATOR))
+    assert client.get(URL).status_code == 403
+
+
+def test_surface_caption_and_csv_equal_to_quartic_kde(client, make_user, paris_areas):
+    load_reports()
+    c = member(client, make_user)
+    r = c.get(URL, {**WINDOW, "cell_size": 50}, HTTP_ACCEPT_LANGUAGE="en")
+    html = r.content.decode()
+    assert r.status_code == 200 and 'id="density-map"' in html and "<svg" in html
+    assert "Quartic kernel density" in html and "50 m cells" in html and "search radius" in html
+
+    rows = read_csv(c.get(URL, {**WINDOW, "cell_size": 50, "format": "csv"}))
+    events = published_events(since=r.context["window"].since, until=r.context["window"].until)
+    projection = city_projection()
+    x, y = projection.forward(events.lat, events.lon)
+    radius = arcgis_search_radius(x, y)
+    grid = SquareGrid.covering(*widened(x, y, radius), 50, projection.crs)
+    expected = quartic_kde(x, y, grid, radius=radius).density_per_km2.ravel()
+    assert np.array_equal(np.array([float(row["density_per_km2"]) for row in rows]), expected)
+    assert expected.max() > 0
+
+
+def test_bad_cell_size_is_an_error_on_the_field(client, make_user):
+    r = member(client, make_user).get(URL, {"cell_size": "abc"})
+    assert r.status_code == 400 and "cell_size" in r.context["form"].errors
+
+
+def test_a_single_report_is_not_enough(client, make_user):
+    load_reports(days=1, per_day=1.0, seed=3)
+    r = member(client, make_user).get(URL, {"days": 3650})
+    assert r.status_code == 200 and r.context["empty"] and "<svg" not in r.content.decode()
