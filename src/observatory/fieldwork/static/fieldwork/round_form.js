@@ -178,13 +178,14 @@
           showErrors(body.detail || response.statusText);
         }
       });
-    }).catch(function () {
-      status.textContent = msg.msgSaved;
-    }).then(function () {
+    }).then(function () { return true; }, function () { return false; }).then(function (delivered) {
       flushing = false;
       var n = showPending();
-      if (n > 0 && navigator.onLine && status.textContent !== msg.msgSaved) { return flush(); }
-      if (n > 0) { status.textContent = msg.msgSaved + " " + msg.msgPending + " " + n; }
+      if (n === 0) { return; }
+      if (delivered) { return flush(); }  // the next round in the outbox
+      status.textContent = msg.msgSaved + " " + msg.msgPending + " " + n;
+      // Online but the send failed (a lost answer, a server restart): try again soon.
+      if (navigator.onLine) { setTimeout(flush, 3000); }
     });
   }
 
