@@ -1,0 +1,1 @@
+"""Tests of the siting optimiser (issue 5)."""
