@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "ninja",
     "observatory.web",
     "observatory.accounts",
@@ -89,6 +91,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "observatory.web.abuse.IntakeLimitMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # login throttling first, as django-axes requires
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "observatory.urls"
@@ -139,6 +149,41 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# Login throttling (django-axes): lock a username after 5 failures for an hour. The "IP" it
+# stores is our daily keyed hash shaped as an address (web/abuse.py), never the real one.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "observatory.web.abuse.fingerprint_as_ip"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_RESET_ON_SUCCESS = True
+
+# Caches hold rate-limit counters and used challenges: a file cache is shared by the gunicorn
+# workers of one machine without touching the database; tests use memory.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
+        if TESTING
+        else "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache") if not TESTING else "observatory-tests",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+RATELIMIT_USE_CACHE = "default"
+
+# Rate limits on intake (count/period: s, m, h, d), per daily client hash or per account.
+OBSERVATORY_RATE_LIMITS = {
+    "anonymous": os.environ.get("OBSERVATORY_RATE_ANONYMOUS", "30/h"),
+    "user": os.environ.get("OBSERVATORY_RATE_USER", "120/h"),
+    "open311": os.environ.get("OBSERVATORY_RATE_OPEN311", "600/h"),
+    "register": "10/h",
+    "nojs": "3/h",  # anonymous form posts without the proof of work (no JavaScript)
+}
+OBSERVATORY_TRUSTED_PROXIES = int(os.environ.get("OBSERVATORY_TRUSTED_PROXIES", "0"))
+OBSERVATORY_API_MAX_BODY = 64 * 1024
+OBSERVATORY_CHALLENGE_MAX_NUMBER = 60_000
+OBSERVATORY_CHALLENGE_MINUTES = 20
+
 LANGUAGE_CODE = CITY.language
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
@@ -165,6 +210,23 @@ STORAGES = {
 # Security headers; HTTPS-only ones switch on with OBSERVATORY_HTTPS=1 (behind a TLS proxy).
 HTTPS = env_bool("OBSERVATORY_HTTPS")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# No inline script anywhere: every script is a static file. Inline styles stay allowed because
+# Leaflet positions its panes with style attributes and matplotlib's SVG carries <style>.
+_TILE_ORIGIN = re.match(r"^(https?://[^/{]+)", os.environ.get("OBSERVATORY_TILE_URL", ""))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *([_TILE_ORIGIN.group(1)] if _TILE_ORIGIN else [])],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

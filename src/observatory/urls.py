@@ -4,12 +4,14 @@ from django.urls import include, path
 
 from observatory.api import api
 from observatory.reports import views as report_views
+from observatory.web import abuse
 from observatory.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("report/", report_views.report_new, name="report-new"),
     path("report/thanks/", report_views.report_thanks, name="report-thanks"),
+    path("challenge/", abuse.challenge_view, name="challenge"),
     path("moderation/", report_views.moderation_queue, name="moderation-queue"),
     path("moderation/<uuid:report_id>/<slug:action>/", report_views.moderate, name="moderate"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -10,14 +10,20 @@ from django.utils import timezone
 from PIL import Image
 
 from observatory.reports.models import Report
+from observatory.web import abuse
 
 pytestmark = pytest.mark.django_db
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def solved() -> str:
+    return abuse.solve_for_tests(abuse.new_challenge())
+
+
 def form_data(**over):
     data = {
+        "altcha": solved(),
         "reporter_kind": "resident",
         "category": "gathering",
         "lat": "48.8843",
@@ -51,8 +57,36 @@ def test_posting_the_form_stores_a_pending_web_report(client, paris_areas):
 def test_double_submit_stores_once(client):
     data = form_data()
     client.post("/report/", data)
-    client.post("/report/", data)
+    client.post("/report/", {**data, "altcha": solved()})  # the browser re-solves on a resend
     assert Report.objects.count() == 1
+
+
+def test_a_solved_challenge_is_good_for_one_post_only(client):
+    data = form_data()
+    assert client.post("/report/", data).status_code == 302
+    replay = client.post("/report/", {**data, "submission_id": str(uuid.uuid4())})
+    assert replay.status_code == 400
+    assert "already used" in replay.content.decode()
+    assert Report.objects.count() == 1
+
+
+def test_a_forged_solution_is_refused(client):
+    import base64
+    import json
+
+    challenge = abuse.new_challenge()
+    forged = base64.b64encode(json.dumps({**challenge, "number": 1}).encode()).decode()
+    r = client.post("/report/", form_data(altcha=forged))
+    assert r.status_code == 400 and Report.objects.count() == 0
+
+
+def test_without_javascript_a_few_posts_pass_then_429_with_retry_after(client):
+    for _ in range(3):
+        assert client.post("/report/", form_data(altcha="")).status_code == 302
+    r = client.post("/report/", form_data(altcha=""))
+    assert r.status_code == 429
+    assert int(r["Retry-After"]) > 0
+    assert Report.objects.count() == 3
 
 
 @pytest.mark.parametrize(
@@ -81,7 +115,7 @@ def test_double_submit_stores_once(client):
 )
 def test_bad_input_is_shown_on_the_field(client, over, field):
     r = client.post("/report/", form_data(**over))
-    assert r.status_code == 200
+    assert r.status_code == 400
     assert field in r.context["form"].errors
     assert Report.objects.count() == 0
 

@@ -54,6 +54,8 @@ class ReportForm(forms.Form):
     )
     # One token per displayed form: a double tap or a resent POST stores the report once.
     submission_id = forms.UUIDField(widget=forms.HiddenInput)
+    # Proof of work solved by the browser (web/abuse.py); empty when JavaScript is off.
+    altcha = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

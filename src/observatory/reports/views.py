@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,11 +18,36 @@ from observatory.reports import publication
 from observatory.reports.forms import ReportForm
 from observatory.reports.intake import IntakeError, ReportInput, submit
 from observatory.reports.models import Area, Category, Report
+from observatory.web import abuse
+
+
+def _anonymous_check(request: HttpRequest, form: ReportForm) -> HttpResponse | None:
+    """Anonymous posts carry a solved proof of work; without JavaScript a stricter limit applies.
+
+    Returns a 429 response when over the limit; an invalid solution becomes a form error.
+    """
+    if request.user.is_authenticated:
+        return None
+    payload = form.cleaned_data.get("altcha") or ""
+    if not payload:
+        limit = abuse.Limit("report-form-nojs", re.compile(""), settings.OBSERVATORY_RATE_LIMITS["nojs"], "")
+        wait = abuse.IntakeLimitMiddleware.check(request, limit)
+        return abuse.too_many_requests(wait, json=False) if wait is not None else None
+    problem = abuse.verify_challenge(payload)
+    if problem is not None:  # the form error makes the form invalid
+        form.add_error(
+            None, _("The anti-spam check failed (%(why)s): please send the form again.") % {"why": problem}
+        )
+    return None
 
 
 def report_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            limited = _anonymous_check(request, form)
+            if limited is not None:
+                return limited
         if form.is_valid():
             data = form.cleaned_data
             payload = ReportInput(
@@ -48,8 +75,15 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 return redirect("report-thanks")
     else:
         form = ReportForm(initial={"submission_id": uuid.uuid4()})
+    if request.method == "POST" and form.errors:
+        # A fresh challenge for the next try; the submission id stays, so a retry stores once.
+        form.data = form.data.copy()
+        form.data["altcha"] = ""
     pwud_codes = list(Category.objects.filter(active=True, for_pwud=True).values_list("code", flat=True))
-    return render(request, "reports/report_form.html", {"form": form, "pwud_codes": pwud_codes})
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "reports/report_form.html", {"form": form, "pwud_codes": pwud_codes}, status=status
+    )
 
 
 def report_thanks(request: HttpRequest) -> HttpResponse:
