@@ -8,6 +8,7 @@ scene places (true use against reports filed) or, with ``--json``, one summary d
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from typing import Any
 
@@ -31,6 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print one JSON summary document")
     parser.add_argument("--days", type=float, help="simulated days (overrides the scenario's duration_days)")
     parser.add_argument("--seed", type=int, help="random seed (overrides the scenario's seed)")
+    parser.add_argument(
+        "--load",
+        action="store_true",
+        help="store the simulated reports in the app's database (source 'simulation'); a second load of "
+        "the same scenario and seed stores nothing new",
+    )
+    parser.add_argument(
+        "--end-now",
+        action="store_true",
+        help="with --load: shift the times so the run ends today (a historical scenario as recent data)",
+    )
     return parser
 
 
@@ -77,6 +89,20 @@ def _human(result: SimulationResult, files: list[str]) -> str:
     return head + "\n" + table + tail
 
 
+def _load(result: SimulationResult, scenario, end_now: bool) -> tuple[int, int]:
+    """Store the reports in the database: the one part of this command that needs Django."""
+    from observatory.cli import setup_django
+
+    setup_django()
+    from django.utils import timezone
+
+    from observatory.reports.loading import load_records
+
+    end_at = timezone.now() - dt.timedelta(hours=1) if end_now else None
+    name = f"simulation:{scenario.name}:{scenario.seed}:{scenario.duration_days:g}"
+    return load_records(result.reports.records(), source_name=name, end_at=end_at)
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
 
@@ -100,7 +126,14 @@ def main(argv: list[str]) -> int:
                 files = [str(p) for p in write_outputs(result, args.out)]
             except OSError as exc:
                 raise InputError(f"cannot write the outputs ({exc})", file=args.out, field="--out") from None
+        loaded = None
+        if args.load:
+            loaded = _load(result, scenario, args.end_now)
+        elif args.end_now:
+            raise InputError("--end-now goes with --load", field="--end-now")
         payload = {**result.summary.as_dict(), "out": args.out, "files": files}
+        if loaded is not None:
+            payload["loaded"], payload["already_loaded"] = loaded
         emit(payload, as_json=args.json, human=lambda: _human(result, files))
         return 0
 

@@ -1,4 +1,9 @@
-"""observatory load-demo: areas, demo accounts and a year of reports (idempotent per seed)."""
+"""observatory load-demo: areas, demo accounts and a year of reports (idempotent per seed).
+
+The reports come from the city simulation's built-in Paris scenario (the 2019-2020 scene, with
+the clearance of the colline), shifted so that its year ends today. `--generator basic` uses the
+small seeded generator in reports/demo_data.py instead (faster, no simulation).
+"""
 
 from __future__ import annotations
 
@@ -32,16 +37,22 @@ class Command(BaseCommand):
     help = "Load the demo: the city's areas, demo logins and a year of seeded reports."
 
     def add_arguments(self, parser):
+        parser.add_argument("--generator", choices=["simulation", "basic"], default="simulation")
         parser.add_argument("--seed", type=int, default=2021)
         parser.add_argument("--days", type=int, default=365)
-        parser.add_argument("--per-day", type=float, default=40.0)
+        parser.add_argument("--per-day", type=float, default=40.0, help="basic generator only")
 
-    def handle(self, *args, seed, days, per_day, **opts):
+    def handle(self, *args, generator, seed, days, per_day, **opts):
         if not Area.objects.exists() and settings.CITY.area_layers:
             call_command("load_areas", stdout=self.stdout)
         logins = ensure_demo_users()
+        ensure_demo_organisation()
         if Report.objects.filter(source=Report.Source.SIMULATION).exists():
             self.stdout.write("demo reports already loaded")
+        elif generator == "simulation":
+            self.stdout.write(f"simulating {days} days of the Paris scene (about half a minute)...")
+            n = load_simulation(seed=seed, days=days)
+            self.stdout.write(f"loaded {n} simulated reports")
         else:
             n = load_reports(seed=seed, days=days, per_day=per_day)
             self.stdout.write(f"loaded {n} demo reports")
@@ -72,6 +83,29 @@ def ensure_demo_users() -> list[tuple[str, str]]:
     store.write_text("".join(f"{u} {p}\n" for u, p in known.items()))
     store.chmod(0o600)
     return [(u, known[u]) for u, _, _ in DEMO_USERS]
+
+
+def ensure_demo_organisation() -> None:
+    """The demo outreach worker belongs to an organisation, so they can log rounds."""
+    from observatory.fieldwork.models import Membership, Organisation
+
+    org, _ = Organisation.objects.get_or_create(name="Démo maraude")
+    Membership.objects.get_or_create(organisation=org, user=User.objects.get(username="outreach"))
+
+
+def load_simulation(*, seed: int, days: int) -> int:
+    from observatory.reports.loading import load_records
+    from observatory.simulation.model import Simulation
+    from observatory.simulation.scenario import load_scenario
+
+    scenario = load_scenario("paris").with_overrides(days=days, seed=seed)
+    result = Simulation(scenario).run()
+    stored, _ = load_records(
+        result.reports.records(),
+        source_name=f"demo:{scenario.name}:{seed}:{days}",
+        end_at=timezone.now() - timedelta(hours=1),
+    )
+    return stored
 
 
 @transaction.atomic
