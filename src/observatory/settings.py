@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "observatory.analysis",
     "observatory.fieldwork",
     "observatory.photos",
+    "observatory.consultation",
+    "observatory.simulation",
+    "observatory.siting",
+    "observatory.panel",
 ]
 
 MIDDLEWARE = [

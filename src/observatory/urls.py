@@ -21,5 +21,9 @@ urlpatterns = [
     path("open311/v2/", include("observatory.open311.urls")),
     path("analysis/", include("observatory.analysis.urls")),
     path("fieldwork/", include("observatory.fieldwork.urls")),
+    path("consultations/", include("observatory.consultation.urls")),
+    path("simulation/", include("observatory.simulation.urls")),
+    path("siting/", include("observatory.siting.urls")),
+    path("panel/", include("observatory.panel.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Residents' consultations on candidate sites: options with evidence, votes, arguments, results."""
