@@ -241,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
             for qs, _, _ in queries[:8]:  # one of each shape, so no worker is measured cold
                 conn.request("GET", f"/api/v1/public/cells?{qs}")
                 conn.getresponse().read()
+            load = os.getloadavg()[0]
+            cpu0, began = server.cpu_seconds(), time.perf_counter()
             for qs, days, cat in queries:
                 t = time.perf_counter()
                 conn.request("GET", f"/api/v1/public/cells?{qs}")
@@ -250,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                 if resp.status != 200:
                     raise SystemExit(f"GET /api/v1/public/cells?{qs} answered {resp.status}: {body[:300]!r}")
                 results.append((days, cat, elapsed, len(json.loads(body)["features"])))
+            wall = time.perf_counter() - began
+            server_cpu = server.cpu_seconds() - cpu0
             conn.close()
 
     rows = []
@@ -286,6 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print(table(["window", "category", "requests", "p50 ms", "p95 ms", "max ms", "features"], rows))
+    print(
+        f"\nserver CPU {server_cpu / len(results) * 1000:.1f} ms per request"
+        f" ({server_cpu / wall:.0%} of one core while measuring); load average before {load:.1f}"
+        f" on {os.cpu_count()} cores"
+    )
     p95 = percentile(all_ms, 95)
     print(f"\ntarget (p95 < 100 ms): {'met' if p95 < 100 else 'missed'} (p95 {p95:.1f} ms)")
     return 0
