@@ -256,3 +256,8 @@ LOGGING = {
 # Base map tiles are optional (the map works offline with area outlines only); set a URL
 # template such as https://tile.example.org/{z}/{x}/{y}.png to draw them.
 OBSERVATORY_TILE_URL = os.environ.get("OBSERVATORY_TILE_URL", "")
+
+# Retention: reports' free text is kept raw this long, then reduced to category and place
+# (`observatory apply-retention`, run daily); photo originals (moderators only) much shorter.
+OBSERVATORY_TEXT_RETENTION_MONTHS = int(os.environ.get("OBSERVATORY_TEXT_RETENTION_MONTHS", "12"))
+OBSERVATORY_PHOTO_RETENTION_DAYS = int(os.environ.get("OBSERVATORY_PHOTO_RETENTION_DAYS", "30"))

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from observatory.accounts import views as account_views
 from observatory.api import api
 from observatory.reports import views as report_views
 from observatory.web import abuse
@@ -14,7 +15,13 @@ urlpatterns = [
     path("challenge/", abuse.challenge_view, name="challenge"),
     path("moderation/", report_views.moderation_queue, name="moderation-queue"),
     path("moderation/<uuid:report_id>/<slug:action>/", report_views.moderate, name="moderate"),
+    path("me/reports/", report_views.my_reports, name="my-reports"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/register/", account_views.register, name="register"),
+    path("accounts/me/", account_views.my_account, name="my-account"),
+    path("accounts/me/data.json", account_views.my_data, name="my-data"),
+    path("accounts/me/delete/", account_views.delete_account, name="delete-account"),
+    path("audit/", account_views.audit_log, name="audit-log"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -22,6 +22,11 @@ def is_moderator(user) -> bool:
     return has_role(user, MODERATOR)
 
 
+def is_staff_role(user) -> bool:
+    """Moderators, observatory members and administrators: those who may see a raw report."""
+    return has_role(user, MODERATOR, OBSERVATORY)
+
+
 def role_required(*roles: str):
     """View decorator: logged-in users with one of the roles (anonymous users go to login)."""
 

@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from ninja.utils import check_csrf
 from pydantic import Field
 
+from observatory.accounts.roles import ORGANISATION, has_role, is_staff_role
 from observatory.reports import public
 from observatory.reports.intake import ReportInput, submit
 from observatory.reports.models import Area, Category, Report
@@ -98,14 +99,11 @@ def create_report(
         if check_csrf(request) is not None:
             raise HttpError(403, "CSRF check failed")
         account = request.user
-    kinds = (
-        ("resident", "pwud", "organisation", "staff")
-        if account is not None and account.is_staff
-        else (
-            "resident",
-            "pwud",
-        )
-    )
+    kinds: tuple[str, ...] = ("resident", "pwud")
+    if account is not None and has_role(account, ORGANISATION):
+        kinds += ("organisation",)
+    if account is not None and is_staff_role(account):
+        kinds += ("staff",)
     report, created = submit(
         payload, source="api", account=account, idempotency_key=idempotency_key, allowed_kinds=kinds
     )

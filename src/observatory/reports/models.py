@@ -95,6 +95,14 @@ class Report(models.Model):
     time_precision = models.CharField(max_length=8, choices=TimePrecision.choices, default="minute")
     received_at = models.DateTimeField()
     description = models.TextField(blank=True, max_length=MAX_DESCRIPTION)
+    # What the reporter wrote, kept when a moderator edits the text (names, doorsteps...).
+    original_description = models.TextField(blank=True)
+    rejection_reason = models.CharField(max_length=300, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    # Set by `apply-retention`: the free text was reduced to category and place.
+    text_purged_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     source = models.CharField(max_length=12, choices=Source.choices)
     source_name = models.CharField(max_length=80, blank=True, help_text="Import source, API key name...")

@@ -7,17 +7,20 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import MODERATOR, role_required
 from observatory.photos.services import store_photo
-from observatory.reports import publication
+from observatory.reports import moderation
 from observatory.reports.forms import ReportForm
 from observatory.reports.intake import IntakeError, ReportInput, submit
-from observatory.reports.models import Area, Category, Report
+from observatory.reports.models import MAX_DESCRIPTION, Area, Category, Report
 from observatory.web import abuse
 
 
@@ -106,30 +109,69 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(category__code=category)
     if area:
         qs = qs.filter(area__code=area)
+    reports = list(qs[:50])
+    items = [{"report": r, "duplicates": moderation.duplicate_suggestions(r)} for r in reports]
     return render(
         request,
         "reports/moderation_queue.html",
         {
-            "reports": qs[:100],
+            "items": items,
             "total": qs.count(),
             "categories": Category.objects.all(),
             "areas": Area.objects.filter(level="quartier"),
             "category": category,
             "area": area,
+            "reject_reasons": REJECT_REASONS,
         },
     )
+
+
+REJECT_REASONS = [
+    _lazy("identifies a person"),
+    _lazy("not about the scene"),
+    _lazy("insulting or hateful"),
+    _lazy("false or a test"),
+]
 
 
 @require_POST
 @role_required(MODERATOR)
 def moderate(request: HttpRequest, report_id: uuid.UUID, action: str) -> HttpResponse:
     report = get_object_or_404(Report, pk=report_id)
-    target = {"publish": Report.Status.PUBLISHED, "reject": Report.Status.REJECTED}.get(action)
-    if target is None:
-        return HttpResponse(status=404)
-    publication.set_status(report, target)
-    messages.success(
-        request,
-        _("Report %(action)s.") % {"action": _("published") if action == "publish" else _("rejected")},
-    )
+    try:
+        if action == "publish":
+            moderation.publish(report, request.user)
+            messages.success(request, _("Report published."))
+        elif action == "reject":
+            reason = request.POST.get("other_reason", "").strip() or request.POST.get("reason", "").strip()
+            moderation.reject(report, request.user, reason)
+            messages.success(request, _("Report rejected."))
+        elif action == "edit":
+            text = request.POST.get("description", "")
+            if len(text) > MAX_DESCRIPTION:
+                raise ValueError(_("the text is longer than %(n)d characters") % {"n": MAX_DESCRIPTION})
+            moderation.edit_text(report, request.user, text)
+            messages.success(request, _("Text edited; the original is kept."))
+        elif action == "merge":
+            into = Report.objects.filter(pk=request.POST.get("into") or None).first()
+            if into is None:
+                raise ValueError(_("choose the report it duplicates"))
+            moderation.merge(report, into, request.user)
+            messages.success(request, _("Report merged as a duplicate."))
+        else:
+            return HttpResponse(status=404)
+    except (ValueError, ValidationError) as exc:
+        messages.error(request, str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
+        return redirect("moderation-queue")
     return redirect("moderation-queue")
+
+
+@login_required
+def my_reports(request: HttpRequest) -> HttpResponse:
+    """A reporter with an account follows what happened to their reports."""
+    reports = (
+        Report.objects.filter(account=request.user)
+        .select_related("category", "area")
+        .order_by("-received_at")
+    )
+    return render(request, "reports/my_reports.html", {"reports": reports[:200]})

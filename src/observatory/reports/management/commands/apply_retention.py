@@ -1,0 +1,58 @@
+"""observatory apply-retention: reduce old reports to category and place; purge old photos.
+
+Meant for a daily scheduler (cron, systemd timer). Free text is kept raw for
+OBSERVATORY_TEXT_RETENTION_MONTHS (default 12), photo originals for OBSERVATORY_PHOTO_RETENTION_DAYS.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from observatory.accounts import audit
+from observatory.reports.models import Report
+
+
+class Command(BaseCommand):
+    help = "Apply the retention periods: old report text is erased, old photo originals deleted."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true")
+
+    def handle(self, *args, dry_run: bool, **opts):
+        now = timezone.now()
+        months = settings.OBSERVATORY_TEXT_RETENTION_MONTHS
+        cutoff = now - timedelta(days=round(months * 30.44))
+        old = Report.objects.filter(received_at__lt=cutoff, text_purged_at__isnull=True)
+        n = old.count()
+        if not dry_run and n:
+            with transaction.atomic():
+                old.update(description="", original_description="", rejection_reason="", text_purged_at=now)
+                audit.record(
+                    None,
+                    "retention.text",
+                    "reports.report",
+                    after={"reports": n, "before": cutoff.isoformat()},
+                )
+        self.stdout.write(
+            f"{'would reduce' if dry_run else 'reduced'} {n} reports older than {months} months"
+        )
+        purge = _photo_purge()
+        if purge is not None and not dry_run:
+            self.stdout.write(f"deleted {purge(now=now)} photo originals past their retention period")
+
+
+def _photo_purge():
+    """The photos app's purge function, when it provides one."""
+    try:
+        from observatory.photos.retention import purge_expired_originals
+    except ImportError:
+        try:
+            from observatory.photos.services import purge_expired_originals
+        except ImportError:
+            return None
+    return purge_expired_originals

@@ -1,0 +1,98 @@
+"""Moderation actions. Each one changes the report through publication.set_status (so the
+public counts stay right) and writes who, when, what, before and after to the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from observatory.accounts import audit
+from observatory.geo.distance import haversine_m
+from observatory.reports import publication
+from observatory.reports.models import Report
+
+DUPLICATE_RADIUS_M = 250
+DUPLICATE_WINDOW = timedelta(hours=48)
+METRES_PER_DEGREE = 111_320
+
+
+def _state(report: Report) -> dict:
+    return {
+        "status": report.status,
+        "description": report.description,
+        "rejection_reason": report.rejection_reason,
+        "merged_into": str(report.merged_into_id) if report.merged_into_id else None,
+    }
+
+
+@transaction.atomic
+def publish(report: Report, by) -> Report:
+    before = _state(report)
+    report = publication.set_status(report, Report.Status.PUBLISHED)
+    audit.record(by, "report.publish", report, before=before, after=_state(report))
+    return report
+
+
+@transaction.atomic
+def reject(report: Report, by, reason: str) -> Report:
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a rejection needs a reason")
+    before = _state(report)
+    report = publication.set_status(report, Report.Status.REJECTED)
+    report.rejection_reason = reason[:300]
+    report.save(update_fields=["rejection_reason"])
+    audit.record(by, "report.reject", report, before=before, after=_state(report))
+    return report
+
+
+@transaction.atomic
+def edit_text(report: Report, by, text: str) -> Report:
+    """Replace the public text; what the reporter wrote is kept in original_description."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    before = _state(report)
+    if not report.original_description:
+        report.original_description = report.description
+    report.description = text.strip()
+    report.save(update_fields=["description", "original_description"])
+    audit.record(by, "report.edit_text", report, before=before, after=_state(report))
+    return report
+
+
+@transaction.atomic
+def merge(report: Report, into: Report, by) -> Report:
+    """Mark a report as a duplicate of another: it leaves the counts, the other stays."""
+    if into.pk == report.pk:
+        raise ValueError("a report cannot be a duplicate of itself")
+    if into.status in (Report.Status.MERGED, Report.Status.REJECTED):
+        raise ValueError("merge into a pending or published report")
+    before = _state(report)
+    report = publication.set_status(report, Report.Status.MERGED)
+    report.merged_into = into
+    report.save(update_fields=["merged_into"])
+    audit.record(by, "report.merge", report, before=before, after=_state(report))
+    return report
+
+
+def duplicate_suggestions(report: Report, limit: int = 5) -> list[tuple[Report, float]]:
+    """Pending or published reports of the same category within 250 m and 48 h, nearest first."""
+    import math
+
+    dlat = DUPLICATE_RADIUS_M / METRES_PER_DEGREE
+    dlon = dlat / max(0.1, math.cos(math.radians(report.lat)))
+    candidates = list(
+        Report.objects.filter(
+            category_id=report.category_id,
+            status__in=[Report.Status.PENDING, Report.Status.PUBLISHED],
+            lat__range=(report.lat - dlat, report.lat + dlat),
+            lon__range=(report.lon - dlon, report.lon + dlon),
+            observed_at__range=(report.observed_at - DUPLICATE_WINDOW, report.observed_at + DUPLICATE_WINDOW),
+        )
+        .exclude(pk=report.pk)
+        .select_related("category")[:200]
+    )
+    scored = [(c, float(haversine_m(report.lat, report.lon, c.lat, c.lon))) for c in candidates]
+    scored = [(c, d) for c, d in scored if d <= DUPLICATE_RADIUS_M]
+    scored.sort(key=lambda cd: (cd[1], abs((cd[0].observed_at - report.observed_at).total_seconds())))
+    return scored[:limit]
