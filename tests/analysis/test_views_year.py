@@ -34,9 +34,10 @@ def test_each_page_over_a_year_renders_well_under_two_seconds(client, make_user,
     # A worker pays matplotlib's start-up (fonts) once per process, not per page: warm it up first.
     c.get("/analysis/rhythm/", {"days": 7})
     for url, params in pages.items():
-        start = time.perf_counter()
+        # CPU time of this process: the test machine is shared, and wall time measures the neighbours.
+        start = time.process_time()
         r = c.get(url, params)
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         assert r.status_code == 200 and "<svg" in r.content.decode(), url
-        # Under 1 s on a quiet machine; the bound leaves room for a loaded CI runner.
-        assert elapsed < 2.0, f"{url}: {elapsed:.2f} s"
+        # About 0.5-1 s each on a quiet machine.
+        assert elapsed < 1.5, f"{url}: {elapsed:.2f} s"
