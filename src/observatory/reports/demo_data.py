@@ -60,7 +60,8 @@ def generate(
 ) -> tuple[list[DemoReport], datetime]:
     """Reports over ``days`` days ending at ``end`` (default now); returns them and the clearance time."""
     rng = np.random.default_rng(seed)
-    end = (end or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+    # Days start at midnight so that the hour-of-day profile lands on the hours it describes.
+    end = (end or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
     start = end - timedelta(days=days)
     clearance = start + timedelta(days=days // 3)
     n = int(rng.poisson(per_day * days))

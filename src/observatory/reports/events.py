@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import numpy as np
+import pandas as pd
 from django.conf import settings
 
 from observatory.analysis.events import EventTable
@@ -51,13 +52,10 @@ def published_events(
             source="database",
         )
     lat, lon, observed, precision, category = zip(*rows, strict=True)
-    instants = np.array(
-        [o.replace(tzinfo=None) for o in observed], dtype="datetime64[ns]"
-    )  # aware UTC -> naive UTC
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(tz)
-    dates = np.array([o.astimezone(zone).date() for o in observed], dtype="datetime64[D]")
+    # One vectorised conversion instead of a time zone call per row (half a dashboard's time).
+    instants = pd.to_datetime(list(observed), utc=True)
+    dates = instants.tz_convert(tz).tz_localize(None).to_numpy().astype("datetime64[D]")
+    instants = instants.tz_localize(None).to_numpy().astype("datetime64[ns]")
     has_time = all(p == Report.TimePrecision.MINUTE for p in precision)
     return EventTable(
         lat=np.array(lat, dtype=np.float64),
