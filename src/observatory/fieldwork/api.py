@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from ninja.utils import check_csrf
 from pydantic import Field
 
+from observatory.accounts.roles import OBSERVATORY, ORGANISATION, ApiRoles
 from observatory.fieldwork import access, indicators, rounds, stats
 from observatory.fieldwork.displacement_panel import panel
 from observatory.fieldwork.models import CarePlace, Indicator, IndicatorValue, Operation, Round
@@ -106,7 +107,12 @@ def _rounds_qs():
     return Round.objects.select_related("organisation").prefetch_related("areas", "kits__kit_type")
 
 
-@router.post("/rounds", response={201: RoundOut, 200: RoundOut, **ERRORS}, summary="Record an outreach round")
+@router.post(
+    "/rounds",
+    response={201: RoundOut, 200: RoundOut, **ERRORS},
+    summary="Record an outreach round",
+    auth=ApiRoles(ORGANISATION),
+)
 def create_round(request: HttpRequest, payload: rounds.RoundInput):
     """Counts only. Send the same client ``id`` again (the phone lost the answer) and the first round
     comes back with status 200; nothing is stored twice."""
@@ -117,7 +123,9 @@ def create_round(request: HttpRequest, payload: rounds.RoundInput):
     return Status(201 if created else 200, round_detail(_rounds_qs().get(pk=round_.pk)))
 
 
-@router.get("/rounds", response={200: list[RoundOut], **ERRORS}, summary="Your organisations' rounds")
+@router.get(
+    "/rounds", response={200: list[RoundOut], **ERRORS}, summary="Your organisations' rounds", auth=ApiRoles()
+)
 def list_rounds(request: HttpRequest, period: Query[Period]):
     """Only the rounds of the organisations you work for: others' rounds are never listed."""
     user = _user(request)
@@ -129,7 +137,9 @@ def list_rounds(request: HttpRequest, period: Query[Period]):
     return Status(200, [round_detail(r) for r in qs[:1000]])
 
 
-@router.get("/rounds/{round_id}", response={200: RoundOut, **ERRORS}, summary="One round in detail")
+@router.get(
+    "/rounds/{round_id}", response={200: RoundOut, **ERRORS}, summary="One round in detail", auth=ApiRoles()
+)
 def read_round(request: HttpRequest, round_id: UUID):
     user = _user(request)
     r = get_object_or_404(_rounds_qs(), pk=round_id)
@@ -138,7 +148,9 @@ def read_round(request: HttpRequest, round_id: UUID):
     return Status(200, round_detail(r))
 
 
-@router.get("/organisations", response={200: list[dict], **ERRORS}, summary="Your organisations")
+@router.get(
+    "/organisations", response={200: list[dict], **ERRORS}, summary="Your organisations", auth=ApiRoles()
+)
 def organisations(request: HttpRequest):
     user = _user(request)
     return Status(
@@ -146,7 +158,12 @@ def organisations(request: HttpRequest):
     )
 
 
-@router.get("/stats/outreach", response={200: dict, **ERRORS}, summary="Outreach per week and quartier")
+@router.get(
+    "/stats/outreach",
+    response={200: dict, **ERRORS},
+    summary="Outreach per week and quartier",
+    auth=ApiRoles(*access.DASHBOARD_ROLES),
+)
 def outreach(request: HttpRequest, period: Query[Period]):
     """Aggregates every role may see: per week, and per week and quartier."""
     _aggregates(request)
@@ -159,25 +176,45 @@ def outreach(request: HttpRequest, period: Query[Period]):
     )
 
 
-@router.get("/stats/kits", response={200: list[dict], **ERRORS}, summary="Kits handed out per week and type")
+@router.get(
+    "/stats/kits",
+    response={200: list[dict], **ERRORS},
+    summary="Kits handed out per week and type",
+    auth=ApiRoles(*access.DASHBOARD_ROLES),
+)
 def kits(request: HttpRequest, period: Query[Period]):
     _aggregates(request)
     return Status(200, stats.kits_by_week(period.since, period.until))
 
 
-@router.get("/stats/referrals", response={200: list[dict], **ERRORS}, summary="Referrals per week")
+@router.get(
+    "/stats/referrals",
+    response={200: list[dict], **ERRORS},
+    summary="Referrals per week",
+    auth=ApiRoles(*access.DASHBOARD_ROLES),
+)
 def referrals(request: HttpRequest, period: Query[Period]):
     _aggregates(request)
     return Status(200, stats.referrals_by_week(period.since, period.until))
 
 
-@router.get("/stats/occupancy", response={200: list[dict], **ERRORS}, summary="Care places' dated counts")
+@router.get(
+    "/stats/occupancy",
+    response={200: list[dict], **ERRORS},
+    summary="Care places' dated counts",
+    auth=ApiRoles(*access.DASHBOARD_ROLES),
+)
 def occupancy(request: HttpRequest, period: Query[Period]):
     _aggregates(request)
     return Status(200, stats.occupancy(period.since, period.until))
 
 
-@router.get("/stats/timeline", response={200: dict, **ERRORS}, summary="Operations beside weekly reports")
+@router.get(
+    "/stats/timeline",
+    response={200: dict, **ERRORS},
+    summary="Operations beside weekly reports",
+    auth=ApiRoles(*access.DASHBOARD_ROLES),
+)
 def timeline(request: HttpRequest, period: Query[Period]):
     _aggregates(request)
     return Status(200, stats.timeline(period.since, period.until))
@@ -202,7 +239,12 @@ def operation_out(o: Operation, *, with_panel: bool = False) -> dict:
     return out
 
 
-@router.post("/operations", response={201: dict, **ERRORS}, summary="Record a police or city operation")
+@router.post(
+    "/operations",
+    response={201: dict, **ERRORS},
+    summary="Record a police or city operation",
+    auth=ApiRoles(OBSERVATORY),
+)
 def create_operation(request: HttpRequest, payload: OperationInput):
     user = _write(request)
     if not access.can_record_operations(user):
@@ -210,7 +252,12 @@ def create_operation(request: HttpRequest, payload: OperationInput):
     return Status(201, operation_out(record_operation(payload, recorded_by=user)))
 
 
-@router.get("/operations", response={200: list[dict], **ERRORS}, summary="Recorded operations")
+@router.get(
+    "/operations",
+    response={200: list[dict], **ERRORS},
+    summary="Recorded operations",
+    auth=ApiRoles(*access.DASHBOARD_ROLES),
+)
 def list_operations(request: HttpRequest, period: Query[Period]):
     _aggregates(request)
     qs = Operation.objects.all()
@@ -221,7 +268,12 @@ def list_operations(request: HttpRequest, period: Query[Period]):
     return Status(200, [operation_out(o) for o in qs])
 
 
-@router.get("/operations/{operation_id}", response={200: dict, **ERRORS}, summary="Operation and its panel")
+@router.get(
+    "/operations/{operation_id}",
+    response={200: dict, **ERRORS},
+    summary="Operation and its panel",
+    auth=ApiRoles(*access.DASHBOARD_ROLES),
+)
 def read_operation(request: HttpRequest, operation_id: int):
     """With its displacement panel once the after window is over (until then status 'waiting')."""
     _aggregates(request)
@@ -244,13 +296,23 @@ def place_out(p: CarePlace) -> dict:
     }
 
 
-@router.get("/places", response={200: list[dict], **ERRORS}, summary="Care places")
+@router.get(
+    "/places",
+    response={200: list[dict], **ERRORS},
+    summary="Care places",
+    auth=ApiRoles(*access.DASHBOARD_ROLES),
+)
 def list_places(request: HttpRequest):
     _aggregates(request)
     return Status(200, [place_out(p) for p in CarePlace.objects.select_related("area")])
 
 
-@router.post("/places", response={201: dict, **ERRORS}, summary="Add a care place")
+@router.post(
+    "/places",
+    response={201: dict, **ERRORS},
+    summary="Add a care place",
+    auth=ApiRoles(OBSERVATORY, ORGANISATION),
+)
 def add_place(request: HttpRequest, payload: PlaceInput):
     """Observatory members, or members of the place's own organisation."""
     user = _write(request)
@@ -259,7 +321,12 @@ def add_place(request: HttpRequest, payload: PlaceInput):
     return Status(201, place_out(create_place(payload)))
 
 
-@router.post("/places/{place_id}/counts", response={201: dict, 200: dict, **ERRORS}, summary="Day's counts")
+@router.post(
+    "/places/{place_id}/counts",
+    response={201: dict, 200: dict, **ERRORS},
+    summary="Day's counts",
+    auth=ApiRoles(ORGANISATION),
+)
 def add_count(request: HttpRequest, place_id: int, payload: CountInput):
     """Entered by the place's organisation; a second entry for the same day corrects the first."""
     user = _write(request)
@@ -294,7 +361,12 @@ def plan_indicators(request: HttpRequest):
     return [indicator_out(indicators.view(i)) for i in Indicator.objects.all()]
 
 
-@router.post("/plan/{code}/values", response={201: dict, 200: dict, **ERRORS}, summary="Manual value")
+@router.post(
+    "/plan/{code}/values",
+    response={201: dict, 200: dict, **ERRORS},
+    summary="Manual value",
+    auth=ApiRoles(OBSERVATORY),
+)
 def add_manual_value(request: HttpRequest, code: str, payload: ManualValueIn):
     user = _write(request)
     if not access.can_record_operations(user):
