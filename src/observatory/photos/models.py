@@ -1,22 +1,81 @@
-"""A report's photo: the processed copy, and the original kept for moderators for a while."""
+"""A report's photo: the face-blurred copy, and the original kept for moderators for a while."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivateStorage(FileSystemStorage):
+    """Photos live outside MEDIA_ROOT: nothing serves them but a permission-checked view.
+
+    The folder is read from the settings on each use (OBSERVATORY_PRIVATE_ROOT, default
+    VAR_DIR/private), so tests can point it at a temporary folder.
+    """
+
+    @property  # type: ignore[override]
+    def base_location(self):
+        return Path(getattr(settings, "OBSERVATORY_PRIVATE_ROOT", settings.VAR_DIR / "private"))
+
+    @property  # type: ignore[override]
+    def location(self):
+        return str(Path(self.base_location).resolve())
+
+    @property  # type: ignore[override]
+    def base_url(self):
+        return None
 
 
 def private_storage() -> FileSystemStorage:
-    """Photos live outside MEDIA_ROOT: nothing serves them but a permission-checked view."""
-    return FileSystemStorage(location=settings.VAR_DIR / "private", base_url=None)
+    return PrivateStorage()
 
 
 class Photo(models.Model):
     report = models.OneToOneField("reports.Report", on_delete=models.CASCADE, related_name="photo")
-    # Re-encoded from pixels: no EXIF, no GPS.
-    cleaned = models.FileField(storage=private_storage, upload_to="photos/cleaned/%Y/%m/")
+    # The original, re-encoded from pixels (no EXIF, no GPS) but with faces: moderators only,
+    # emptied by purge_expired_originals after OBSERVATORY_PHOTO_RETENTION_DAYS.
+    cleaned = models.FileField(
+        _("original"), storage=private_storage, upload_to="photos/cleaned/%Y/%m/", blank=True
+    )
+    # The only copy that may ever be public: faces blurred, no metadata.
+    blurred = models.FileField(
+        _("blurred copy"), storage=private_storage, upload_to="photos/blurred/%Y/%m/", blank=True
+    )
+    faces_blurred = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    original_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="photo_created")]
 
     def __str__(self) -> str:
         return f"photo of {self.report_id}"
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+    @property
+    def is_public(self) -> bool:
+        """Approved by a moderator, on a published report: the blurred copy may be shown to anyone."""
+        from observatory.reports.models import Report
+
+        return self.approved and self.report.status == Report.Status.PUBLISHED and bool(self.blurred)
+
+
+@receiver(post_delete, sender=Photo)
+def _delete_files(sender, instance: Photo, **kwargs) -> None:
+    """A deleted report (or photo) leaves no file behind; removed once the deletion is committed."""
+    names = [f.name for f in (instance.cleaned, instance.blurred) if f]
+    storage = PrivateStorage()
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])

@@ -1,15 +1,99 @@
-"""Storing a report's photo (called by the report form once the report exists)."""
+"""Storing a report's photo, approving it, and deleting originals after the retention period."""
 
 from __future__ import annotations
 
-from django.core.files.base import ContentFile
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from observatory.accounts import audit
+from observatory.photos import processing
 from observatory.photos.models import Photo
+
+DEFAULT_RETENTION_DAYS = 30
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "OBSERVATORY_PHOTO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
 
 
 def store_photo(report, cleaned: bytes) -> Photo:
-    """Attach already-cleaned JPEG bytes (see processing.clean_photo) to a report."""
-    photo = Photo(report=report)
+    """Attach a photo already cleaned by processing.clean_photo: keep it, and a face-blurred copy.
+
+    Blurring happens before anything is written, so a failure leaves neither a row nor a file.
+    """
+    blurred = processing.blur_photo(cleaned)
+    photo = Photo(report=report, faces_blurred=blurred.faces)
     photo.cleaned.save(f"{report.id}.jpg", ContentFile(cleaned), save=False)
-    photo.save()
+    photo.blurred.save(f"{report.id}.jpg", ContentFile(blurred.jpeg), save=False)
+    try:
+        with transaction.atomic():
+            photo.save()
+    except Exception:
+        photo.cleaned.delete(save=False)
+        photo.blurred.delete(save=False)
+        raise
     return photo
+
+
+def _state(photo: Photo) -> dict:
+    return {
+        "report": str(photo.report_id),
+        "approved_by": photo.approved_by.get_username() if photo.approved_by else None,
+        "approved_at": photo.approved_at.isoformat() if photo.approved_at else None,
+    }
+
+
+@transaction.atomic
+def approve(photo: Photo, user) -> Photo:
+    """A moderator's yes: the blurred copy becomes public once its report is published."""
+    before = _state(photo)
+    Photo.objects.filter(pk=photo.pk).update(approved_by=user, approved_at=timezone.now())
+    photo.refresh_from_db(fields=["approved_by", "approved_at"])
+    audit.record(user, "photo.approve", photo, before=before, after=_state(photo))
+    return photo
+
+
+@transaction.atomic
+def unapprove(photo: Photo, user=None) -> Photo:
+    """Withdraw the approval: the blurred copy is no longer public."""
+    before = _state(photo)
+    Photo.objects.filter(pk=photo.pk).update(approved_by=None, approved_at=None)
+    photo.refresh_from_db(fields=["approved_by", "approved_at"])
+    audit.record(user, "photo.unapprove", photo, before=before, after=_state(photo))
+    return photo
+
+
+def original_viewed(photo: Photo, user) -> None:
+    """Who looked at a face: the original is the one identifying thing the platform keeps."""
+    audit.record(user, "photo.view_original", photo, after={"report": str(photo.report_id)})
+
+
+def original_expires_at(photo: Photo) -> datetime:
+    return photo.created_at + timedelta(days=retention_days())
+
+
+def purge_expired_originals(now: datetime | None = None) -> int:
+    """Delete the originals older than the retention period; the blurred copies stay.
+
+    Returns the number of originals deleted. Safe to run repeatedly (a scheduler calls it).
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=retention_days())
+    purged = 0
+    for photo in Photo.objects.filter(created_at__lt=cutoff).exclude(cleaned="").iterator():
+        name = photo.cleaned.name
+        # Clear the field first: a crash between the two steps leaves an orphan file on disk,
+        # never a row pointing moderators at a missing original.
+        updated = Photo.objects.filter(pk=photo.pk, cleaned=name).update(cleaned="", original_deleted_at=now)
+        if updated:
+            photo.cleaned.storage.delete(name)
+            purged += 1
+    if purged:
+        audit.record(
+            None, "retention.photo", "photos.photo", after={"originals": purged, "before": cutoff.isoformat()}
+        )
+    return purged
