@@ -32,9 +32,12 @@ from observatory.geo import pairwise_haversine_m  # noqa: E402
 from observatory.siting.solver import solve_model  # noqa: E402
 from siting._instance import load_sf  # noqa: E402
 
+# CBC gets a time limit: spopt's p-center formulation can run for minutes on 200 x 40.
+CBC_LIMIT = 20
+
 
 def spopt_solve(model, costs, weights, radius, p):
-    solver = pulp.PULP_CBC_CMD(msg=False)
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=CBC_LIMIT)
     if model == "mclp":
         m = SMCLP.from_cost_matrix(costs, weights, radius, p)
     elif model == "pmedian":
