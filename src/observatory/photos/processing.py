@@ -47,7 +47,11 @@ BLOCKS = 8  # pixelation blocks across a blurred region
 
 
 class PhotoError(ValueError):
-    pass
+    """Why a photo is refused: an English message, and a code the web layer translates."""
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class Blurred:
 def clean_photo(data: bytes, declared_type: str | None = None) -> bytes:
     """Validated, re-encoded JPEG bytes with no metadata; PhotoError with a reason otherwise."""
     if len(data) > MAX_BYTES:
-        raise PhotoError("the photo is larger than 10 MB")
+        raise PhotoError("the photo is larger than 10 MB", "too_large")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -76,11 +80,11 @@ def clean_photo(data: bytes, declared_type: str | None = None) -> bytes:
                 width, height = probe.size
                 probe.verify()
             if fmt not in ACCEPTED:
-                raise PhotoError("only JPEG, PNG and WebP photos are accepted")
+                raise PhotoError("only JPEG, PNG and WebP photos are accepted", "format")
             if declared_type and declared_type != ACCEPTED[fmt]:
-                raise PhotoError("the file's content does not match its type")
+                raise PhotoError("the file's content does not match its type", "mismatch")
             if width * height > MAX_PIXELS:
-                raise PhotoError("the photo has too many pixels")
+                raise PhotoError("the photo has too many pixels", "too_many_pixels")
             with Image.open(io.BytesIO(data)) as opened:
                 # Keep the orientation the EXIF asked for, then drop every byte of metadata.
                 pixels = ImageOps.exif_transpose(opened).convert("RGB")
@@ -88,13 +92,13 @@ def clean_photo(data: bytes, declared_type: str | None = None) -> bytes:
                 return encode_jpeg(np.asarray(pixels))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             # Pillow's own cap, met before ours when the header declares a huge canvas.
-            raise PhotoError("the photo has too many pixels") from exc
+            raise PhotoError("the photo has too many pixels", "too_many_pixels") from exc
         except UnidentifiedImageError as exc:
-            raise PhotoError("the file is not a readable photo") from exc
+            raise PhotoError("the file is not a readable photo", "unreadable") from exc
         except (OSError, SyntaxError, ValueError) as exc:
             if isinstance(exc, PhotoError):
                 raise
-            raise PhotoError("the photo is damaged") from exc
+            raise PhotoError("the photo is damaged", "damaged") from exc
 
 
 def decode_jpeg(data: bytes) -> np.ndarray:
