@@ -110,3 +110,22 @@ def codes(quartiers):
         )
 
     return make
+
+
+@pytest.fixture
+def make_report(db):
+    """A report through the real intake path, then moved to a status (as tests/reports does)."""
+    from observatory.reports import publication
+    from observatory.reports.intake import ReportInput, submit
+
+    def make(*, lat: float, lon: float, category: str = "drug_use", observed_at, status: str = "published"):
+        report, _ = submit(
+            ReportInput(category=category, lat=lat, lon=lon, observed_at=observed_at),
+            source="api",
+            now=observed_at + timedelta(minutes=1),
+        )
+        if status != "pending":
+            publication.set_status(report, status)
+        return report
+
+    return make
