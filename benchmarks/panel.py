@@ -129,6 +129,9 @@ def main() -> int:
         mm = timed(ours, "maximin", pool, quotas, k, limit=args.limit)
         row = [name, pool.n, k, types, *lex, *mm]
         for backend in backends:
+            if backend.startswith("mip") and importlib.util.find_spec("mip") is None:
+                row += ["needs python-mip", ""]  # its CBC backend goes through python-mip
+                continue
             row += list(timed(sortition_maximin, pool, quotas, k, backend, limit=args.limit))
         if len(backends) == 1:
             row += ["", ""]
