@@ -50,9 +50,17 @@ def make_user(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters and used challenges must not leak from one test into another."""
+    """Rate-limit counters, used challenges and per-process caches must not leak from one test
+    into another (a test's rolled-back areas or categories would otherwise stay cached)."""
     from django.core.cache import cache
 
-    cache.clear()
+    from observatory.reports import areas, intake
+
+    def forget_all():
+        cache.clear()
+        areas.forget()
+        intake.forget_categories()
+
+    forget_all()
     yield
-    cache.clear()
+    forget_all()

@@ -9,7 +9,6 @@ from django.utils import timezone
 from open311_helpers import BASE, STALINGRAD, as_text, xml_items
 
 from observatory.geo.cells import cell_centre
-from observatory.reports.models import Report
 
 
 def ids(response) -> list[str]:
@@ -67,8 +66,17 @@ def test_only_moderated_and_delayed_reports_are_public(client, make_report):
 
 @pytest.mark.django_db
 def test_a_photo_is_never_shown(client, make_report):
+    import io
+
+    from PIL import Image
+
+    from observatory.photos.models import Photo
+
     report = make_report()
-    Report.objects.filter(pk=report.pk).update(photo="photos/2025/01/x.jpg")
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, format="JPEG")
+    Photo.objects.create(report=report).cleaned.save("x.jpg", io.BytesIO(buf.getvalue()))
+    assert Photo.objects.filter(report=report).exists()
     [item] = client.get(BASE + "requests.json").json()
     assert item["media_url"] is None
     assert "photo" not in client.get(BASE + "requests.xml").content.decode()

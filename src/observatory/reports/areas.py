@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,12 +20,15 @@ LEVEL_ORDER = ("quartier", "neighbourhood", "district", "arrondissement")
 @dataclass
 class _Cache:
     version: tuple[int, int | None]
-    ids: list[int]
+    areas: list[Area]
     index: AreaIndex | None
+    checked_at: float
 
 
 _lock = threading.Lock()
 _cache: _Cache | None = None
+# Areas change only when an operator loads a layer: check for that at most this often.
+RECHECK_SECONDS = 30
 
 
 def finest_level() -> str | None:
@@ -37,15 +41,27 @@ def finest_level() -> str | None:
 
 def _index() -> _Cache:
     global _cache
-    stats = Area.objects.aggregate(n=Count("id"), last=Max("id"))
-    version = (stats["n"], stats["last"])
     with _lock:
+        if _cache is not None and time.monotonic() - _cache.checked_at < RECHECK_SECONDS:
+            return _cache
+        stats = Area.objects.aggregate(n=Count("id"), last=Max("id"))
+        version = (stats["n"], stats["last"])
         if _cache is None or _cache.version != version:
             level = finest_level()
-            rows = list(Area.objects.filter(level=level).values_list("id", "geometry")) if level else []
-            index = AreaIndex([shape(g) for _, g in rows]) if rows else None
-            _cache = _Cache(version, [i for i, _ in rows], index)
+            areas = list(Area.objects.filter(level=level)) if level else []
+            index = AreaIndex([shape(a.geometry) for a in areas]) if areas else None
+            for a in areas:
+                a.geometry = None  # the index holds the shapes; keep the cached rows light
+            _cache = _Cache(version, areas, index, time.monotonic())
+        _cache.checked_at = time.monotonic()
         return _cache
+
+
+def forget() -> None:
+    """Drop this process's cache (after loading areas)."""
+    global _cache
+    with _lock:
+        _cache = None
 
 
 def locate_area_ids(lat: np.ndarray, lon: np.ndarray) -> list[int | None]:
@@ -54,8 +70,18 @@ def locate_area_ids(lat: np.ndarray, lon: np.ndarray) -> list[int | None]:
     if cache.index is None:
         return [None] * len(lat)
     found = cache.index.locate(lat, lon)
-    return [cache.ids[i] if i >= 0 else None for i in found]
+    return [cache.areas[i].pk if i >= 0 else None for i in found]
+
+
+def locate_area(lat: float, lon: float) -> Area | None:
+    """The finest area containing the point, from the cache (no query)."""
+    cache = _index()
+    if cache.index is None:
+        return None
+    i = int(cache.index.locate(np.array([lat]), np.array([lon]))[0])
+    return cache.areas[i] if i >= 0 else None
 
 
 def locate_area_id(lat: float, lon: float) -> int | None:
-    return locate_area_ids(np.array([lat]), np.array([lon]))[0]
+    area = locate_area(lat, lon)
+    return area.pk if area is not None else None

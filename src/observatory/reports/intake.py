@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, Field
 
 from observatory.geo.cells import cells_of
-from observatory.reports.areas import locate_area_id
+from observatory.reports.areas import locate_area
 from observatory.reports.models import MAX_DESCRIPTION, Category, Report
 
 ReporterKind = Literal["resident", "pwud", "organisation", "staff"]
@@ -52,6 +53,26 @@ class IntakeError(Exception):
     def __init__(self, problems: list[FieldProblem]) -> None:
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
         self.problems = problems
+
+
+_categories: dict[str, Category] = {}
+_categories_loaded_at = 0.0
+CATEGORY_CACHE_SECONDS = 30
+
+
+def active_categories() -> dict[str, Category]:
+    """Active categories by code, read at most every 30 s per process (they change rarely, and an
+    edit in the admin clears this process's copy at once through the signal in apps.py)."""
+    global _categories, _categories_loaded_at
+    if not _categories or time.monotonic() - _categories_loaded_at > CATEGORY_CACHE_SECONDS:
+        _categories = {c.code: c for c in Category.objects.filter(active=True)}
+        _categories_loaded_at = time.monotonic()
+    return _categories
+
+
+def forget_categories(**_kwargs) -> None:
+    global _categories
+    _categories = {}
 
 
 def key_digest(channel: str, key: str) -> str:
@@ -154,33 +175,39 @@ def submit(
     A retry with the same idempotency key returns the report stored the first time.
     """
     digest = key_digest(source, idempotency_key) if idempotency_key else None
-    if digest:
-        existing = Report.objects.filter(idempotency_key=digest).first()
+    now = now or timezone.now()
+    try:
+        category, observed_at = validate(
+            data, now=now, allowed_kinds=allowed_kinds, categories=active_categories()
+        )
+    except IntakeError:
+        # A retry that is no longer valid (sent again days later) still gets its first answer.
+        existing = Report.objects.filter(idempotency_key=digest).first() if digest else None
         if existing is not None:
             return existing, False
-    now = now or timezone.now()
-    category, observed_at = validate(data, now=now, allowed_kinds=allowed_kinds)
+        raise
     report = build_report(
         data,
         category,
         observed_at,
         source=source,
         received_at=now,
-        area_id=locate_area_id(data.lat, data.lon),
+        area_id=None,
         account=account if account is not None and account.is_authenticated else None,
         idempotency_key=digest,
         access_token=secrets.token_urlsafe(24),
         source_name=source_name,
         external_id=external_id,
     )
+    report.area = locate_area(data.lat, data.lon)
     try:
+        # Insert first: the unique key turns a retry into an IntegrityError, with no read before
+        # every write on the common path.
         with transaction.atomic():
             report.save(force_insert=True)
     except IntegrityError:
-        # Two retries raced: the other one stored it first.
-        if digest:
-            existing = Report.objects.filter(idempotency_key=digest).first()
-            if existing is not None:
-                return existing, False
+        existing = Report.objects.filter(idempotency_key=digest).first() if digest else None
+        if existing is not None:
+            return existing, False
         raise
     return report, True

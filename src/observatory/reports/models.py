@@ -148,7 +148,12 @@ class CellDayCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "category", "cell"], name="cellday_unique"),
         ]
-        indexes = [models.Index(fields=["day", "cell", "count"], name="cellday_day_cell")]
+        # Covering indexes: a window over all categories reads (day, cell, count); with a category
+        # it reads (category, day, cell, count), never the table itself.
+        indexes = [
+            models.Index(fields=["day", "cell", "count"], name="cellday_day_cell"),
+            models.Index(fields=["category", "day", "cell", "count"], name="cellday_cat_day_cell"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cell} {self.day} {self.count}"

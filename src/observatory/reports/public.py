@@ -11,17 +11,34 @@ before the delay, so the delay can never be undercut by rounding.
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 import h3
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
 from observatory.geo.cells import cell_centre, cell_polygon
 from observatory.reports.models import CellDayCount
+
+VERSION_KEY = "public-cells-version"
+CACHE_SECONDS = 3600
+
+
+@lru_cache(maxsize=50_000)
+def _polygon(cell: str) -> dict:
+    """A cell's polygon, rounded to 1e-6 degrees (10 cm): cells never move, so compute it once."""
+    geometry = cell_polygon(cell)
+    geometry["coordinates"] = [
+        [[round(x, 6), round(y, 6)] for x, y in ring] for ring in geometry["coordinates"]
+    ]
+    return geometry
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,45 @@ def public_cells(
         totals[key] += int(n)
     k = settings.OBSERVATORY_PUBLIC_MIN_COUNT
     return [CellCount(c, n) for c, n in sorted(totals.items()) if n >= k]
+
+
+def _version() -> str:
+    """The version of the public counts, shared by the workers through the cache."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = secrets.token_hex(8)
+        cache.add(VERSION_KEY, version, timeout=None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def invalidate() -> None:
+    """Called after any change to the public counts (publication.py)."""
+    cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def public_cells_json(
+    *,
+    category: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    resolution: int | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """The public GeoJSON, encoded once per (window, category, resolution, version of the counts).
+
+    Windows are whole UTC days, so every request of a day for "the last 30 days" shares one
+    answer until a moderator publishes or unpublishes a report.
+    """
+    window = public_window(since, until, now=now)
+    res = settings.OBSERVATORY_PUBLIC_RESOLUTION if resolution is None else resolution
+    key = f"public-cells:{_version()}:{category or '*'}:{window.first_day}:{window.last_day}:{res}"
+    body = cache.get(key)
+    if body is None:
+        cells = public_cells(category=category, since=since, until=until, resolution=resolution, now=now)
+        body = json.dumps(cells_geojson(cells), separators=(",", ":")).encode()
+        cache.set(key, body, timeout=CACHE_SECONDS)
+    return body
 
 
 def cells_geojson(cells: list[CellCount]) -> dict:

@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC
 
 from django.db import connection, transaction
-from django.db.models import Count, F
-from django.db.models.functions import TruncDate
+from django.db.models import F
 from django.utils import timezone
 
 from observatory.reports.models import CellDayCount, Report
@@ -50,29 +49,43 @@ def set_status(report: Report, status: str) -> Report:
         current.published_at = timezone.now()
     current.status = status
     current.save(update_fields=["status", "published_at"])
+    bump_public_version()
     report.status, report.published_at = current.status, current.published_at
     return current
 
 
 @transaction.atomic
-def rebuild_cell_counts(categories: Iterable[int] | None = None) -> int:
-    """Recompute the public counts from the published reports; returns the number of rows."""
+def rebuild_cell_counts() -> int:
+    """Recompute the public counts from the published reports; returns the number of rows.
+
+    One INSERT ... SELECT in the database: going through Python took a minute for a million
+    reports, this takes about a second. Days are UTC days on both databases (Django stores
+    SQLite times as UTC text, and the PostgreSQL expression names the zone).
+    """
     CellDayCount.objects.all().delete()
-    rows = (
-        Report.objects.filter(status=PUBLISHED)
-        .annotate(day=TruncDate("observed_at", tzinfo=UTC))
-        .values("day", "category_id", "h3_9")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    batch = [
-        CellDayCount(day=r["day"], category_id=r["category_id"], cell=r["h3_9"], count=r["n"]) for r in rows
-    ]
-    CellDayCount.objects.bulk_create(batch, batch_size=5000)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
+    report, counts = Report._meta.db_table, CellDayCount._meta.db_table
+    day = "date(observed_at)" if connection.vendor == "sqlite" else "(observed_at AT TIME ZONE 'UTC')::date"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {counts} (day, category_id, cell, count) "  # noqa: S608 (table names, not input)
+            f"SELECT {day}, category_id, h3_9, COUNT(*) FROM {report} WHERE status = %s "
+            f"GROUP BY {day}, category_id, h3_9",
+            [PUBLISHED],
+        )
+        if connection.vendor == "sqlite":
             cursor.execute("ANALYZE")
-    return len(batch)
+    bump_public_version()
+    return CellDayCount.objects.count()
+
+
+def bump_public_version() -> None:
+    """The public answers cached by public.py are keyed by a version: change it now (this
+    transaction's own reads) and again after commit (another worker may have cached the old
+    counts in between)."""
+    from observatory.reports.public import invalidate
+
+    invalidate()
+    transaction.on_commit(invalidate)
 
 
 def count_published(reports: Iterable[Report]) -> None:
@@ -99,3 +112,4 @@ def count_published(reports: Iterable[Report]) -> None:
             to_update.append(row)
     CellDayCount.objects.bulk_update(to_update, ["count"], batch_size=2000)
     CellDayCount.objects.bulk_create(to_create, batch_size=2000)
+    bump_public_version()

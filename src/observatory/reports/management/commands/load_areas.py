@@ -62,6 +62,10 @@ class Command(BaseCommand):
                     for f in features
                 )
                 self.stdout.write(f"{level}: {len(features)} areas from {path}")
+            from observatory.reports.areas import forget
+
+            transaction.on_commit(forget)
+            forget()
             if opts["relocate"] or not opts["file"]:
                 relocate_reports(self.stdout)
 
