@@ -186,14 +186,14 @@ def tally(method: str, ballots: Sequence[Sequence[int]], n_options: int) -> Tall
         counts = approval_counts(checked, n_options)
         ranking = _tiers_by_count(counts.tolist())
         cast = len(checked) - blank
-        winners = ranking[0] if cast and ranking else []
+        top = ranking[0] if cast and ranking else []
         return Tally(
             method=method,
             n_options=n_options,
             ballots=len(checked),
             blank=blank,
-            winners=list(winners),
-            decided_by="approval" if winners else "none",
+            winners=list(top),
+            decided_by="approval" if top else "none",
             ranking=ranking,
             approvals=counts.tolist(),
         )
