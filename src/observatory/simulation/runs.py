@@ -47,6 +47,7 @@ def launch(run: Run) -> None:
 
 
 def _thread_main(run_id: int) -> None:
+    close_old_connections()  # a fresh connection for this thread, as a request would get
     try:
         execute(run_id)
     finally:
@@ -55,7 +56,6 @@ def _thread_main(run_id: int) -> None:
 
 def execute(run_id: int) -> None:
     """Simulate the run's scenario, saving progress, then its compact outputs (or the error)."""
-    close_old_connections()
     Run.objects.filter(pk=run_id).update(status=Run.Status.RUNNING, started_at=timezone.now(), percent=0)
     run = Run.objects.get(pk=run_id)
     last = [0]
