@@ -82,8 +82,9 @@ def test_database_aggregation_equals_brute_force(db, resolution):
     np.testing.assert_allclose(demand.weight, [totals[c] for c in ids])
     np.testing.assert_allclose(demand.lat, [cell_centre(c)[0] for c in ids])
     np.testing.assert_allclose(demand.lon, [cell_centre(c)[1] for c in ids])
+    report_weights = [weights[r.category.code] for r in inside]
     *_, direct = aggregate_demand(
-        [r.lat for r in inside], [r.lon for r in inside], [weights[r.category.code] for r in inside], resolution
+        [r.lat for r in inside], [r.lon for r in inside], report_weights, resolution
     )
     assert demand.total == pytest.approx(direct.sum())
     # the report counts are of the weighted categories only

@@ -71,7 +71,8 @@ def test_members_only(client, make_user):
 
 def test_form_offers_every_choice(client, member, scene):
     page = client.get(reverse("siting:new")).content.decode()
-    for name in ("weight_drug_use", "sites_text", "sites_file", "grid_areas", "demand_file", "fixed", "excluded"):
+    fields = ("weight_drug_use", "sites_text", "sites_file", "grid_areas", "demand_file", "fixed", "excluded")
+    for name in fields:
         assert f'name="{name}"' in page
     assert 'id="siting-pick-map"' in page and "<script>" not in page  # static scripts only
 
@@ -92,9 +93,8 @@ def test_scenario_on_the_scene_opens_the_sites_near_it(client, member, scene):
 def test_grid_over_chosen_quartiers(client, member, scene, paris_areas):
     areas = Area.objects.filter(level="quartier", name__in=["La Chapelle", "Villette"])
     assert areas.count() == 2
-    scenario = create(
-        client, sites_text="", grid_areas=[str(a.pk) for a in areas], grid_spacing="500", model="pmedian", p="2"
-    )
+    grid = [str(a.pk) for a in areas]
+    scenario = create(client, sites_text="", grid_areas=grid, grid_spacing="500", model="pmedian", p="2")
     assert len(scenario.sites) >= 4 and all(s["id"].startswith("G") for s in scenario.sites)
     assert len(scenario.result["open"]) == 2
     assert scenario.result["mean_cost"] > 0
@@ -103,9 +103,8 @@ def test_grid_over_chosen_quartiers(client, member, scene, paris_areas):
 def test_sites_and_demand_from_files(client, member):
     demand = SimpleUploadedFile("demand.csv", b"id,weight,lat,lon\nd1,5,48.884,2.368\nd2,1,48.899,2.371\n")
     sites = SimpleUploadedFile("sites.csv", b"id,lat,lon\nA,48.8845,2.3675\nB,48.8990,2.3700\n")
-    scenario = create(
-        client, demand_source="file", demand_file=demand, sites_text="", sites_file=sites, model="lscp", p=None
-    )
+    files = {"demand_file": demand, "sites_file": sites}
+    scenario = create(client, demand_source="file", sites_text="", model="lscp", p=None, **files)
     assert scenario.inputs["demand"] == {"source": "file", "file": "demand.csv"}
     assert sorted(scenario.sites[j]["id"] for j in scenario.result["open"]) == ["A", "B"]
     assert scenario.result["coverage_share"] == 1.0
