@@ -23,6 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from observatory.accounts import audit
 from observatory.consultation import voting
 from observatory.consultation.models import (
     Argument,
@@ -74,7 +75,7 @@ def _new_secret() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
-def generate_codes(consultation: Consultation, count: int, area: Area | None = None) -> list[str]:
+def generate_codes(consultation: Consultation, count: int, area: Area | None = None, *, by=None) -> list[str]:
     """Create ``count`` one-time codes and return them in clear, once (for the printed sheet)."""
     if consultation.eligibility != Consultation.Eligibility.CODE:
         raise ConsultationError("count", _("This consultation is open to registered residents: no codes."))
@@ -85,9 +86,16 @@ def generate_codes(consultation: Consultation, count: int, area: Area | None = N
     if consultation.is_over():
         raise ConsultationError("count", _("The consultation is over."))
     codes = [_new_secret() for _ in range(count)]
-    VoteCode.objects.bulk_create(
-        VoteCode(consultation=consultation, area=area, code_hash=secret_hash(c)) for c in codes
-    )
+    with transaction.atomic():
+        VoteCode.objects.bulk_create(
+            VoteCode(consultation=consultation, area=area, code_hash=secret_hash(c)) for c in codes
+        )
+        audit.record(
+            by,
+            "consultation.codes",
+            consultation,
+            after={"count": count, "area": area.code if area else None},
+        )
     return codes
 
 
@@ -477,7 +485,7 @@ def post_argument(option: Option, side: str, text: str, author) -> Argument:
     return Argument.objects.create(option=option, side=side, text=text.strip(), author=author)
 
 
-def moderate_argument(argument: Argument, action: str) -> Argument:
+def moderate_argument(argument: Argument, action: str, *, by=None) -> Argument:
     with transaction.atomic():
         current = Argument.objects.select_for_update().get(pk=argument.pk)
         if action == "publish":
@@ -486,6 +494,13 @@ def moderate_argument(argument: Argument, action: str) -> Argument:
         else:
             current.status = Argument.Status.REJECTED
         current.save(update_fields=["status", "published_at"])
+        audit.record(
+            by,
+            f"argument.{action}",
+            current,
+            before={"status": argument.status},
+            after={"status": current.status},
+        )
     return current
 
 

@@ -118,7 +118,7 @@ def codes_new(request: HttpRequest, consultation_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         area = form.cleaned_data["quartier"]
         try:
-            codes = services.generate_codes(consultation, form.cleaned_data["count"], area)
+            codes = services.generate_codes(consultation, form.cleaned_data["count"], area, by=request.user)
         except ConsultationError as exc:
             _put_error(form, exc)
         else:
@@ -275,7 +275,7 @@ def moderate(request: HttpRequest, argument_id: int, action: str) -> HttpRespons
     if action not in ("publish", "reject"):
         raise Http404
     argument = get_object_or_404(Argument, pk=argument_id)
-    services.moderate_argument(argument, action)
+    services.moderate_argument(argument, action, by=request.user)
     messages.success(request, _("Argument published.") if action == "publish" else _("Argument rejected."))
     return redirect("consultation:moderation")
 
