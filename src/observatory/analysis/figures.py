@@ -161,7 +161,11 @@ def hotspot_map(
         if flat.size:
             ax.add_collection(
                 PolyCollection(
-                    _cell_polygons(grid, flat), facecolors=colour, edgecolors="none", alpha=0.85, zorder=2
+                    list(_cell_polygons(grid, flat)),
+                    facecolors=colour,
+                    edgecolors="none",
+                    alpha=0.85,
+                    zorder=2,
                 )
             )
         handles.append(Patch(facecolor=colour, label=f"{label} ({flat.size})"))
@@ -218,7 +222,7 @@ def trend_map(
         flat = np.flatnonzero(classes == name)
         ax.add_collection(
             PolyCollection(
-                _cell_polygons(grid, flat), facecolors=colour, edgecolors="none", alpha=0.9, zorder=2
+                list(_cell_polygons(grid, flat)), facecolors=colour, edgecolors="none", alpha=0.9, zorder=2
             )
         )
         handles.append(

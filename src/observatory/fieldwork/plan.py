@@ -103,8 +103,9 @@ def chart_svg(
         xs, ys = zip(*series, strict=True)
         ax.plot(xs, ys, marker="o", markersize=3, color="#b3340b", linewidth=1.8)
     ax.axhline(target, color="#1d6b2f", linestyle="--", linewidth=1.2, label=f"{target_label}: {target:g}")
-    ax.axvline(deadline, color="#555555", linestyle=":", linewidth=1.2, label=f"{deadline_label}: {deadline}")
-    ax.plot([start, deadline], [series[0][1] if series else 0, target], color="#1d6b2f", alpha=0.3)
+    # Matplotlib plots dates through its date converter; its type stubs only know floats.
+    ax.axvline(deadline, color="#555555", linestyle=":", linewidth=1.2, label=f"{deadline_label}: {deadline}")  # type: ignore[arg-type]
+    ax.plot([start, deadline], [series[0][1] if series else 0, target], color="#1d6b2f", alpha=0.3)  # type: ignore[arg-type]
     ax.set_title(title.replace("$", r"\$"), fontsize=11, loc="left")  # "$" would start mathtext
     if unit:
         ax.set_ylabel(unit)
