@@ -36,6 +36,19 @@ def encode(pixels: np.ndarray | Image.Image, fmt: str = "JPEG", **options) -> by
     return out.getvalue()
 
 
+def read(field) -> bytes:
+    """A stored file's bytes, the file closed again."""
+    with field.open("rb") as f:
+        return f.read()
+
+
+def body(response) -> bytes:
+    """A FileResponse's bytes; consuming them closes the file it served."""
+    data = b"".join(response.streaming_content)
+    response.close()
+    return data
+
+
 def astronaut() -> np.ndarray:
     """scikit-image's bundled portrait of Eileen Collins (public domain, NASA): a real face."""
     from skimage import data

@@ -8,6 +8,8 @@ from observatory.accounts.roles import MODERATOR, OBSERVATORY, ORGANISATION
 from observatory.photos.services import approve, unapprove
 from observatory.reports import publication
 
+from .conftest import body, read
+
 pytestmark = pytest.mark.django_db
 
 
@@ -39,7 +41,7 @@ def test_public_once_approved_and_published_and_hidden_again_when_withdrawn(clie
     assert r.status_code == 200
     assert r["Content-Type"] == "image/jpeg" and r["X-Content-Type-Options"] == "nosniff"
     assert r["Cache-Control"].startswith("public")
-    assert b"".join(r.streaming_content) == photo.blurred.open("rb").read()
+    assert body(r) == read(photo.blurred)
 
     unapprove(photo)
     assert client.get(url(photo)).status_code == 404
@@ -53,6 +55,7 @@ def test_moderators_see_it_before_approval_privately(client, make_user, make_pho
     client.force_login(make_user("mod", MODERATOR))
     r = client.get(url(photo))
     assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
+    body(r)
     assert r["Cache-Control"].startswith("private")
 
 

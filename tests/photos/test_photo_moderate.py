@@ -8,6 +8,8 @@ from observatory.accounts.models import AuditEntry
 from observatory.accounts.roles import MODERATOR, OBSERVATORY
 from observatory.photos.models import Photo
 
+from .conftest import body
+
 pytestmark = pytest.mark.django_db
 
 
@@ -20,7 +22,9 @@ def test_moderator_approves_then_withdraws(client, make_user, make_photo):
     assert r.status_code == 302 and r["Location"] == "/moderation/?category=litter"
     photo.refresh_from_db()
     assert photo.approved_by == mod and photo.approved_at is not None
-    assert client.get(f"/photos/{photo.report_id}/blurred.jpg").status_code == 200
+    r = client.get(f"/photos/{photo.report_id}/blurred.jpg")
+    assert r.status_code == 200
+    body(r)
 
     r = client.post(f"/photos/{photo.report_id}/unapprove/")
     assert r.status_code == 302 and r["Location"] == "/moderation/"

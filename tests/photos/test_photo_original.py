@@ -7,6 +7,8 @@ import pytest
 from observatory.accounts.models import AuditEntry
 from observatory.accounts.roles import MODERATOR, OBSERVATORY, ORGANISATION
 
+from .conftest import body, read
+
 pytestmark = pytest.mark.django_db
 
 
@@ -37,7 +39,7 @@ def test_moderator_gets_the_jpeg_privately(client, make_user, make_photo):
     assert r["Content-Type"] == "image/jpeg"
     assert r["X-Content-Type-Options"] == "nosniff"
     assert r["Cache-Control"].startswith("private")
-    assert b"".join(r.streaming_content) == photo.cleaned.open("rb").read()
+    assert body(r) == read(photo.cleaned)
     # Looking at a face is logged.
     assert AuditEntry.objects.filter(action="photo.view_original", actor_name="mod").count() == 1
 

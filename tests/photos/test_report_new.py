@@ -17,7 +17,7 @@ from observatory.photos.processing import decode_jpeg, detect_faces
 from observatory.reports import publication
 from observatory.reports.models import Report
 
-from .conftest import astronaut, encode, jpeg_with_gps
+from .conftest import astronaut, body, encode, jpeg_with_gps, read
 
 pytestmark = pytest.mark.django_db
 
@@ -44,14 +44,14 @@ def test_a_face_sent_by_a_resident_reaches_the_public_blurred(client, make_user)
     assert post_report(client, encode(astronaut())).status_code == 302
     report = Report.objects.get()
     photo = report.photo
-    assert detect_faces(decode_jpeg(photo.cleaned.read()))  # moderators' original: face visible
-    assert detect_faces(decode_jpeg(photo.blurred.read())) == []
+    assert detect_faces(decode_jpeg(read(photo.cleaned)))  # moderators' original: face visible
+    assert detect_faces(decode_jpeg(read(photo.blurred))) == []
 
     publication.set_status(report, "published")
     client.force_login(make_user("mod", MODERATOR))
     client.post(f"/photos/{report.id}/approve/")
     client.logout()
-    public = b"".join(client.get(f"/photos/{report.id}/blurred.jpg").streaming_content)
+    public = body(client.get(f"/photos/{report.id}/blurred.jpg"))
     assert detect_faces(decode_jpeg(public)) == []
     assert client.get(f"/photos/{report.id}/original.jpg").status_code == 302  # to login
 
@@ -60,7 +60,7 @@ def test_no_metadata_in_either_stored_copy(client):
     assert post_report(client, jpeg_with_gps()).status_code == 302
     photo = Report.objects.get().photo
     for field in (photo.cleaned, photo.blurred):
-        data = field.read()
+        data = read(field)
         assert not Image.open(io.BytesIO(data)).getexif()
         assert b"PhoneMaker" not in data
 
