@@ -180,9 +180,11 @@ class ScenarioForm(forms.Form):
         widget=forms.RadioSelect,
     )
     since = forms.DateField(
-        label=_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    until = forms.DateField(label=_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        label=_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     resolution = forms.TypedChoiceField(
         label=_lazy("Demand cells"),
         coerce=int,
