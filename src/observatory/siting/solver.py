@@ -561,6 +561,154 @@ def _level_cut(sorted_costs: NDArray[np.float64], k: int) -> int:
     return k
 
 
+# Above this many (demand point x candidate site) pairs the p-median first runs the Lagrangian
+# relaxation to close candidate sites (small instances go straight to HiGHS).
+_LAGRANGE_MIN_PAIRS = 50_000
+_BIG = 1e300
+
+
+def _pmedian_heuristic(
+    costs: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    p: int,
+    fixed: NDArray[np.bool_],
+    allowed: NDArray[np.bool_],
+) -> tuple[NDArray[np.int64], float]:
+    """Greedy add then best-improvement vertex substitution (Teitz & Bart 1968), vectorised.
+
+    Each round evaluates every swap (out ``r``, in ``j``) at once from the nearest and second
+    nearest open costs (Whitaker's fast interchange), O(points x sites) per round. Returns the
+    sorted sites and their total weighted cost (``inf`` when some point is left unserved).
+    """
+    n = costs.shape[0]
+    c = np.where(np.isfinite(costs), costs, _BIG)
+    w = weights
+    chosen = np.flatnonzero(fixed).tolist()
+    current = c[:, chosen].min(axis=1) if chosen else np.full(n, _BIG)
+    candidate = allowed & ~fixed
+    while len(chosen) < p:
+        gain = w @ np.maximum(current[:, None] - c, 0.0)
+        gain[~candidate] = -1.0
+        j = int(np.argmax(gain))
+        chosen.append(j)
+        candidate[j] = False
+        current = np.minimum(current, c[:, j])
+    sites = np.array(chosen, dtype=np.int64)
+    rows = np.arange(n)
+    while not fixed[sites].all() and candidate.any():
+        sub = c[:, sites]
+        if len(sites) > 1:
+            two = np.argpartition(sub, 1, axis=1)[:, :2]
+            a, b = sub[rows, two[:, 0]], sub[rows, two[:, 1]]
+            first = np.where(a <= b, two[:, 0], two[:, 1])
+            d1, d2 = np.minimum(a, b), np.maximum(a, b)
+        else:
+            first, d1, d2 = np.zeros(n, dtype=np.int64), sub[:, 0], np.full(n, _BIG)
+        total = float(w @ d1)
+        capped = np.minimum(c, d1[:, None])
+        add = w @ (capped - d1[:, None])  # change from opening j with every open site kept
+        best_delta, best_r, best_j = -1e-9 * max(1.0, abs(total)), -1, -1
+        for r in range(len(sites)):
+            if fixed[sites[r]]:
+                continue
+            mine = np.flatnonzero(first == r)
+            delta = add.copy()
+            if mine.size:  # r's points fall back to min(second nearest, j)
+                delta += w[mine] @ (np.minimum(c[mine], d2[mine, None]) - capped[mine])
+            delta[~candidate] = np.inf
+            j = int(np.argmin(delta))
+            if delta[j] < best_delta:
+                best_delta, best_r, best_j = float(delta[j]), r, j
+        if best_r < 0:
+            break
+        candidate[sites[best_r]] = True
+        candidate[best_j] = False
+        sites[best_r] = best_j
+    sites = np.sort(sites)
+    value = float(w @ c[:, sites].min(axis=1))
+    return sites, (value if value < _BIG / 10 else math.inf)
+
+
+def _pmedian_lagrangian(
+    costs: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    p: int,
+    fixed: NDArray[np.bool_],
+    allowed: NDArray[np.bool_],
+    incumbent: NDArray[np.int64],
+    upper: float,
+    deadline: float | None,
+    max_iterations: int = 1500,
+) -> tuple[float, NDArray[np.bool_], NDArray[np.bool_]]:
+    """Lower bound and site fixing from the Lagrangian relaxation of the assignment rows.
+
+    Relaxing ``sum_j z_ij = 1`` with multipliers ``u_i`` leaves ``L(u) = sum_i u_i`` plus the
+    ``p`` smallest ``rho_j = sum_i min(0, w_i c_ij - u_i)`` (forced sites always counted),
+    maximised by subgradient steps (Held, Wolfe & Crowder 1974; Beasley 1993). Against the
+    incumbent's cost ``upper``: a site whose opening lifts the bound above ``upper`` is closed,
+    one whose closing does is forced open. Both are valid reductions: every solution they cut
+    off costs more than the incumbent, which they keep. Returns ``(bound, closed, forced)``.
+    """
+    m = costs.shape[1]
+    fixed = fixed.copy()
+    in_incumbent = np.zeros(m, dtype=bool)
+    in_incumbent[incumbent] = True
+    closed = np.zeros(m, dtype=bool)
+    forced = np.zeros(m, dtype=bool)
+    tol = 1e-9 * abs(upper)
+    cols = np.flatnonzero(allowed)
+    wc = np.where(np.isfinite(costs[:, cols]), costs[:, cols] * weights[:, None], _BIG)
+    u = 1.2 * wc[:, np.searchsorted(cols, incumbent)].min(axis=1)
+    best_bound, best_u = -math.inf, u.copy()
+    step, stall = 2.0, 0
+    for iteration in range(max_iterations):
+        is_fixed = fixed[cols]
+        free = np.flatnonzero(~is_fixed)
+        n_free = p - int(is_fixed.sum())
+        neg = np.minimum(wc - u[:, None], 0.0)
+        rho = neg.sum(axis=0)
+        order = free[np.argsort(rho[free], kind="stable")]
+        chosen = np.concatenate([np.flatnonzero(is_fixed), order[:n_free]])
+        bound = float(u.sum() + rho[chosen].sum())
+        g = 1.0 - (neg[:, chosen] < 0).sum(axis=1)
+        del neg
+        if bound > best_bound + 1e-12 * abs(bound):
+            best_bound, best_u, stall = bound, u.copy(), 0
+        else:
+            stall += 1
+            if stall >= 30:
+                step, stall = step / 2, 0
+        last = (
+            iteration == max_iterations - 1
+            or step < 1e-4
+            or best_bound >= upper - tol
+            or (deadline is not None and time.perf_counter() >= deadline)
+        )
+        if (iteration % 50 == 49 or last) and 0 < n_free < len(free):
+            # fix with the best multipliers so far; closed columns leave the matrix
+            rho_b = np.minimum(wc - best_u[:, None], 0.0).sum(axis=0)
+            order_b = free[np.argsort(rho_b[free], kind="stable")]
+            base = float(best_u.sum() + rho_b[is_fixed].sum() + rho_b[order_b[:n_free]].sum())
+            last_in, first_out = rho_b[order_b[n_free - 1]], rho_b[order_b[n_free]]
+            out, inn = order_b[n_free:], order_b[:n_free]
+            shut = out[(base - last_in + rho_b[out] > upper + tol) & ~in_incumbent[cols[out]]]
+            keep = inn[(base - rho_b[inn] + first_out > upper + tol) & in_incumbent[cols[inn]]]
+            forced[cols[keep]] = True
+            fixed[cols[keep]] = True
+            if shut.size:
+                closed[cols[shut]] = True
+                stay = np.ones(len(cols), dtype=bool)
+                stay[shut] = False
+                cols, wc = cols[stay], wc[:, stay]
+        if last:
+            break
+        norm = float(g @ g)
+        if norm == 0.0:  # the relaxed solution satisfies every assignment row: optimal
+            break
+        u = u + step * (upper - bound) / norm * g
+    return best_bound, closed, forced
+
+
 def _complete_to_p(model: LocationModel, sites: NDArray[np.int64]) -> NDArray[np.int64]:
     """Add sites greedily (largest drop in weighted cost) until ``p`` are open."""
     assert model.p is not None
@@ -620,6 +768,11 @@ class PMedian(LocationModel):
                 )
         self.k = k
         self.iterations = 0
+        self.closed_by_bound = 0  # candidate sites the Lagrangian bound proved never open
+        self.forced_by_bound = 0  # and always open
+        self.lagrange_bound = math.nan
+        self._fixed_mask = np.zeros(self.n_sites, dtype=bool)
+        self._allowed_mask = self.allowed.copy()
 
     @classmethod
     def from_cost_matrix(
@@ -641,14 +794,61 @@ class PMedian(LocationModel):
         started = time.perf_counter()
         assert self.p is not None
         need = np.flatnonzero(self.weights > 0)
-        allowed_idx = np.flatnonzero(self.allowed)
-        sub = self.costs[need][:, allowed_idx]
-        finite_count = np.isfinite(sub).sum(axis=1)
+        deadline = None if time_limit is None else started + time_limit
+        finite_count = np.isfinite(self.costs[need][:, self.allowed]).sum(axis=1)
         if (finite_count == 0).any():
             bad = int(need[np.flatnonzero(finite_count == 0)[0]])
             raise InfeasibleError("a demand point cannot be served by any allowed site", bad)
+        allowed = self.allowed.copy()
+        fixed = np.zeros(self.n_sites, dtype=bool)
+        fixed[self.fixed] = True
+        incumbent: NDArray[np.int64] | None = None
+        upper, lagrange_bound = math.inf, -math.inf
+        if self.capacity is None and need.size:
+            # A heuristic incumbent (MIP start), then the Lagrangian bound to close sites.
+            incumbent, upper = _pmedian_heuristic(
+                self.costs[need], self.weights[need], self.p, fixed, allowed
+            )
+            if math.isfinite(upper) and need.size * allowed.sum() >= _LAGRANGE_MIN_PAIRS:
+                lr_deadline = None if time_limit is None else started + 0.4 * time_limit
+                lagrange_bound, closed, forced = _pmedian_lagrangian(
+                    self.costs[need],
+                    self.weights[need],
+                    self.p,
+                    fixed,
+                    allowed,
+                    incumbent,
+                    upper,
+                    lr_deadline,
+                )
+                self.closed_by_bound = int(closed.sum())
+                self.forced_by_bound = int(forced.sum())
+                self.lagrange_bound = lagrange_bound
+                allowed &= ~closed
+                fixed |= forced
+                if lagrange_bound >= upper - 1e-9 * abs(upper):  # the bound meets the incumbent
+                    self._finish(
+                        incumbent, status="optimal", objective=upper, bound=upper, gap=0.0, started=started
+                    )
+                    served = self.assignment >= 0
+                    self.objective = float((self.weights[served] * self.assigned_cost[served]).sum())
+                    self.bound = self.objective
+                    return self
+            else:
+                incumbent = None if not math.isfinite(upper) else incumbent
+        self._fixed_mask, self._allowed_mask = fixed, allowed
+        allowed_idx = np.flatnonzero(allowed)
+        sub = self.costs[need][:, allowed_idx]
         order = np.argsort(sub, axis=1, kind="stable")
         sorted_costs = np.take_along_axis(sub, order, axis=1)
+        if self.capacity is None and fixed.any():
+            # a point is never served beyond its nearest forced site: the rest of its list goes
+            is_fixed = fixed[allowed_idx[order]]
+            has = is_fixed.any(axis=1)
+            first_fixed = np.where(has, np.argmax(is_fixed, axis=1), sorted_costs.shape[1])
+            beyond = np.arange(sorted_costs.shape[1])[None, :] > first_fixed[:, None]
+            sorted_costs[beyond] = np.inf
+        finite_count = np.isfinite(sorted_costs).sum(axis=1)
         n_allowed = len(allowed_idx)
         k0 = self.k or max(4, min(n_allowed, math.ceil(1.5 * n_allowed / self.p)))
         k = np.array([_level_cut(sorted_costs[t], min(k0, int(finite_count[t]))) for t in range(len(need))])
@@ -659,8 +859,7 @@ class PMedian(LocationModel):
             np.unique(np.searchsorted(sorted_costs[t], sorted_costs[t, : k[t]], "left"))
             for t in range(len(need))
         ]
-        deadline = None if time_limit is None else started + time_limit
-        start_sites: NDArray[np.int64] | None = None
+        start_sites: NDArray[np.int64] | None = incumbent
         while True:
             self.iterations += 1
             remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
@@ -713,6 +912,11 @@ class PMedian(LocationModel):
         if self.capacity is not None:
             full_assign = np.full(self.n_demand, -1, dtype=np.int64)
             full_assign[need] = assign
+        elif incumbent is not None and res.status != "optimal":
+            # stopped early: keep the heuristic's sites when HiGHS found nothing better
+            found = self.weights[need] @ np.min(self.costs[need][:, open_sites], axis=1)
+            if upper < found:
+                open_sites = incumbent
         self._finish(
             open_sites,
             status=res.status,
@@ -742,8 +946,11 @@ class PMedian(LocationModel):
         self.objective = float((self.weights[served] * self.assigned_cost[served]).sum())
         if res.status == "optimal":
             self.bound = self.objective
-        elif self.objective > 0 and math.isfinite(self.bound):
-            self.gap = max(0.0, (self.objective - self.bound) / self.objective)
+        else:
+            # the reduced problem keeps the incumbent, so its bound holds for the full one
+            self.bound = max(self.bound, lagrange_bound) if math.isfinite(self.bound) else lagrange_bound
+            if self.objective > 0 and math.isfinite(self.bound):
+                self.gap = max(0.0, (self.objective - self.bound) / self.objective)
         return self
 
     def _build_radius(
@@ -759,7 +966,8 @@ class PMedian(LocationModel):
     ) -> tuple[NDArray[np.int64] | None, _MipResult]:
         n_sites = self.n_sites
         mip = _Mip()
-        lower, upper = self._site_bounds()
+        lower = self._fixed_mask.astype(np.float64)
+        upper = self._allowed_mask.astype(np.float64)
         mip.add_cols(np.zeros(n_sites), lower, upper, integer=True)
         # Point i's k nearest sites, in cost order, are cut into groups at its breakpoints
         # b_0 = 0 < b_1 < ... (each the first site of a distinct cost). y_g = "no open site in
