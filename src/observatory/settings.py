@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",
     "observatory.web",
     "observatory.accounts",
@@ -93,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -188,6 +191,8 @@ OBSERVATORY_TRUSTED_PROXIES = int(os.environ.get("OBSERVATORY_TRUSTED_PROXIES", 
 OBSERVATORY_API_MAX_BODY = 64 * 1024
 OBSERVATORY_CHALLENGE_MAX_NUMBER = 60_000
 OBSERVATORY_CHALLENGE_MINUTES = 20
+
+OTP_TOTP_ISSUER = f"Observatory {CITY.name}"
 
 LANGUAGE_CODE = CITY.language
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from observatory.accounts import otp as otp_views
 from observatory.accounts import views as account_views
 from observatory.api import api
 from observatory.reports import views as report_views
@@ -22,6 +23,8 @@ urlpatterns = [
     path("accounts/me/data.json", account_views.my_data, name="my-data"),
     path("accounts/me/delete/", account_views.delete_account, name="delete-account"),
     path("audit/", account_views.audit_log, name="audit-log"),
+    path("accounts/otp/setup/", otp_views.setup, name="otp-setup"),
+    path("accounts/otp/verify/", otp_views.verify, name="otp-verify"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -54,6 +54,8 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "my-data": ("GET", LOGGED_IN),
     "delete-account": ("POST", LOGGED_IN),
     "audit-log": ("GET", OBSERVERS),
+    "otp-setup": ("GET", LOGGED_IN),  # residents are sent back to their account page
+    "otp-verify": ("GET", LOGGED_IN),
     "logout": ("POST", PUBLIC),
     "set_language": ("POST", PUBLIC),
     "api-v1:openapi-json": ("GET", PUBLIC),
@@ -97,6 +99,14 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "consultation:results": ("GET", PUBLIC),
     "consultation:export-csv": ("GET", PUBLIC),
     "consultation:export-json": ("GET", PUBLIC),
+    # Siting scenarios: observatory members.
+    "siting:index": ("GET", OBSERVERS),
+    "siting:new": ("GET", OBSERVERS),
+    "siting:scenario": ("GET", OBSERVERS),
+    "siting:compare": ("GET", OBSERVERS),
+    "siting:geojson": ("GET", OBSERVERS),
+    "siting:robustness": ("POST", OBSERVERS),
+    "siting:send": ("POST", OBSERVERS),
     # What-if simulations: observatory members.
     "simulation:index": ("GET", OBSERVERS),
     "simulation:scenario": ("GET", OBSERVERS),

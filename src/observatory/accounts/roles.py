@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib.auth.decorators import user_passes_test
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from ninja.errors import HttpError
 from ninja.security import SessionAuth
 
@@ -30,18 +35,32 @@ def is_staff_role(user) -> bool:
 
 
 def role_required(*roles: str):
-    """View decorator: logged-in users with one of the roles (anonymous users go to login)."""
+    """View decorator: logged-in users with one of the roles (anonymous users go to login).
+
+    Staff who enrolled a second factor (accounts/otp.py) must also have verified this session.
+    """
 
     def check(user) -> bool:
         if not user.is_authenticated:
             return False
         if has_role(user, *roles):
             return True
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
 
-    return user_passes_test(check)
+    def decorator(view):
+        gated = user_passes_test(check)(view)
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            from observatory.accounts.otp import needs_second_factor
+
+            if needs_second_factor(request.user):
+                return redirect_to_login(request.get_full_path(), reverse("otp-verify"), "next")
+            return gated(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 class ApiRoles(SessionAuth):
@@ -57,7 +76,11 @@ class ApiRoles(SessionAuth):
         self.roles = roles
 
     def authenticate(self, request, key):
+        from observatory.accounts.otp import needs_second_factor
+
         user = super().authenticate(request, key)
         if user and self.roles and not has_role(user, *self.roles):
             raise HttpError(403, "your role does not allow this")
+        if user and self.roles and needs_second_factor(user):
+            raise HttpError(403, "verify your second factor first")
         return user
