@@ -16,6 +16,7 @@ Run: .venv/bin/python benchmarks/siting.py   (about 5-9 minutes on the shared 2-
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import sys
 import time
@@ -60,9 +61,11 @@ def spopt_solve(model, costs, weights, radius, p):
         m = SPCenter.from_cost_matrix(costs, p)
     else:
         m = SLSCP.from_cost_matrix(costs, radius)
-    m.solve(solver)
+    with contextlib.suppress(RuntimeError):  # spopt refuses a time-limited run ("Not Solved")
+        m.solve(solver)
     finished = m.problem.sol_status == pulp.LpSolutionOptimal
-    return m.problem.objective.value(), finished
+    value = m.problem.objective.value()
+    return (float("nan") if value is None else float(value)), finished
 
 
 def timed(fn, *args, **kwargs):

@@ -148,3 +148,64 @@ def test_time_limit_reports_status_and_gap(sf):
     result = PMedian.from_cost_matrix(costs, weights, 4).solve(time_limit=60)
     assert result.status == "optimal" and result.gap == 0.0
     assert result.seconds < 60
+
+
+def _medium_instance(seed, n_demand=3000, n_sites=20):
+    rng = np.random.default_rng(seed)
+    d = rng.uniform(0, 1000, (n_demand, 2))
+    s = rng.uniform(0, 1000, (n_sites, 2))
+    costs = np.hypot(*(d[:, None, :] - s[None, :, :]).transpose(2, 0, 1))
+    weights = rng.integers(0, 20, n_demand).astype(float)
+    return costs, weights
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pmedian_with_lagrangian_fixing_matches_brute_force(seed):
+    # 3,000 x 20 pairs (some of weight 0) is above the size where the Lagrangian bound closes sites first.
+    from observatory.siting.solver import _LAGRANGE_MIN_PAIRS
+
+    costs, weights = _medium_instance(seed)
+    assert (weights > 0).sum() * costs.shape[1] >= _LAGRANGE_MIN_PAIRS
+    fixed = [4] if seed == 1 else []
+    excluded = [7, 8] if seed == 2 else []
+    model = PMedian.from_cost_matrix(costs, weights, 3, fixed=fixed, excluded=excluded).solve()
+    best, best_sets = brute_force(costs, weights, "pmedian", p=3, fixed=fixed, excluded=excluded)
+    assert model.status == "optimal" and model.gap == 0.0
+    assert model.objective == pytest.approx(best, rel=1e-9)
+    assert tuple(model.open_sites) in best_sets
+    assert model.lagrange_bound <= best * (1 + 1e-9)
+    assert model.closed_by_bound > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lagrangian_bound_and_fixing_are_valid(seed):
+    from observatory.siting.solver import _pmedian_heuristic, _pmedian_lagrangian
+
+    costs, weights = _medium_instance(10 + seed, n_demand=400, n_sites=14)
+    p = 2 + seed % 3
+    fixed = np.zeros(14, dtype=bool)
+    allowed = np.ones(14, dtype=bool)
+    sites, upper = _pmedian_heuristic(costs, weights, p, fixed, allowed)
+    best, best_sets = brute_force(costs, weights, "pmedian", p=p)
+    assert len(sites) == p and upper == pytest.approx(float(weights @ costs[:, sites].min(axis=1)))
+    assert upper >= best * (1 - 1e-12)
+    bound, closed, forced = _pmedian_lagrangian(costs, weights, p, fixed, allowed, sites, upper, None)
+    assert bound <= best * (1 + 1e-9)
+    # closing and forcing never cut off an optimal site set, nor the incumbent
+    for combo in best_sets:
+        assert not closed[list(combo)].any()
+        assert set(np.flatnonzero(forced).tolist()) <= set(combo)
+    assert not closed[sites].any()
+
+
+def test_pmedian_heuristic_respects_fixed_and_excluded():
+    from observatory.siting.solver import _pmedian_heuristic
+
+    costs, weights = _medium_instance(5, n_demand=300, n_sites=12)
+    fixed = np.zeros(12, dtype=bool)
+    fixed[[2, 9]] = True
+    allowed = np.ones(12, dtype=bool)
+    allowed[[0, 1]] = False
+    sites, value = _pmedian_heuristic(costs, weights, 4, fixed, allowed)
+    assert len(sites) == 4 and {2, 9} <= set(sites.tolist()) and not {0, 1} & set(sites.tolist())
+    assert value == pytest.approx(float(weights @ costs[:, sites].min(axis=1)))
