@@ -24,6 +24,7 @@ SITES = "STAL,48.8840,2.3680\nAUBER,48.8980,2.3700\nEOLE,48.8875,2.3645\nBAST,48
 def member(client, make_user):
     user = make_user("analyste", OBSERVATORY)
     client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # messages are asserted in their English source
     return user
 
 
@@ -146,3 +147,34 @@ def test_bad_demand_file_names_line_and_field(client, member):
     bad = SimpleUploadedFile("mes-besoins.csv", b"id,weight,lat,lon\nd1,5,48.884,2.368\nd2,-3,48.899,2.371\n")
     message = refused(client, "demand_file", demand_source="file", demand_file=bad)
     assert message.startswith("mes-besoins.csv, line 3: field 'weight'")
+
+
+def test_candidates_near_sensitive_places_are_excluded(client, member, scene):
+    from observatory.consultation.models import SensitivePlace
+
+    SensitivePlace.objects.create(name="École Tandou", kind="school", lat=48.8842, lon=2.3683)
+    message = refused(client, "fixed", fixed="STAL", exclude_distance="100")
+    assert message == "site(s) STAL forced open lie within 100 m of a sensitive place"
+    scenario = create(client, exclude_distance="100")
+    opened = {scenario.sites[j]["id"] for j in scenario.result["open"]}
+    assert "STAL" not in opened and scenario.result["excluded"] == [0]
+
+
+def test_time_limit_reported_with_its_gap(client, member, scene, monkeypatch):
+    from observatory.siting import views
+
+    real = views.solve_model
+
+    def stopped_early(*args, **kwargs):
+        assert kwargs["time_limit"] == views.TIME_LIMIT_S  # the request never waits longer
+        result = real(*args, **kwargs)
+        result.status, result.gap = "time_limit", 0.042
+        return result
+
+    monkeypatch.setattr(views, "solve_model", stopped_early)
+    response = client.post(reverse("siting:new"), form_data(), follow=True)
+    scenario = Scenario.objects.get()
+    assert scenario.result["status"] == "time_limit" and scenario.result["gap"] == 0.042
+    page = response.content.decode()
+    assert 'data-status="time_limit"' in page and "0.0420" in page
+    assert "time limit was reached" in page

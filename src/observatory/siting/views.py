@@ -334,11 +334,15 @@ def scenario_geojson(request: HttpRequest, scenario_id: int) -> HttpResponse:
     return response
 
 
-@require_POST
 @role_required(OBSERVATORY)
 def scenario_robustness(request: HttpRequest, scenario_id: int) -> HttpResponse:
-    """Re-solve on the demand of each of the last N months: how often is each site chosen?"""
+    """Re-solve on the demand of each of the last N months: how often is each site chosen?
+
+    GET shows the scenario's robustness section (its form and last counts); POST computes.
+    """
     scenario = get_object_or_404(Scenario, pk=scenario_id)
+    if request.method != "POST":
+        return redirect(reverse("siting:scenario", args=[scenario.pk]) + "#robustness")
     form = RobustnessForm(request.POST)
     spec = scenario.inputs["demand"]
     if form.is_valid() and spec.get("source") != "reports":
