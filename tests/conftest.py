@@ -64,3 +64,9 @@ def _fresh_cache():
     forget_all()
     yield
     forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _private_root(settings, tmp_path):
+    """Photos written by tests go to a temporary folder, never to var/private."""
+    settings.OBSERVATORY_PRIVATE_ROOT = tmp_path / "private"

@@ -35,5 +35,6 @@ urlpatterns = [
     path("simulation/", include("observatory.simulation.urls")),
     path("siting/", include("observatory.siting.urls")),
     path("panel/", include("observatory.panel.urls")),
+    path("photos/", include("observatory.photos.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from observatory.photos.processing import ACCEPTED, MAX_BYTES, PhotoError, clean_photo
+from observatory.photos.forms import clean_upload
+from observatory.photos.processing import ACCEPTED
 from observatory.reports.models import MAX_DESCRIPTION, Category
 
 
@@ -75,12 +76,4 @@ class ReportForm(forms.Form):
         self.fields["lon"].widget.attrs.update({"step": "any", "min": bbox[0], "max": bbox[2]})
 
     def clean_photo(self):
-        upload = self.cleaned_data.get("photo")
-        if not upload:
-            return None
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(_("The photo is larger than 10 MB."))
-        try:
-            return clean_photo(upload.read(), upload.content_type)
-        except PhotoError as exc:
-            raise forms.ValidationError(str(exc)) from None
+        return clean_upload(self.cleaned_data.get("photo"))
