@@ -311,6 +311,16 @@ class QuotaForm(forms.Form):
                 v.max_seats = self.cleaned_data[hi]
                 v.save(update_fields=["min_seats", "max_seats"])
 
+    @classmethod
+    def with_conflict(cls, panel: Panel, conflict: list[QuotaBound]) -> QuotaForm:
+        """The saved quotas as a bound form carrying the solver's conflicting set."""
+        unbound = cls(panel=panel)
+        data = {name: "" if f.initial is None else str(f.initial) for name, f in unbound.fields.items()}
+        form = cls(data, panel=panel)
+        form.is_valid()
+        form.add_conflict(conflict)
+        return form
+
     def add_conflict(self, conflict: list[QuotaBound]) -> None:
         """Put each bound of the solver's conflicting set on its own field."""
         fields = {}

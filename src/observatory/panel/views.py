@@ -238,9 +238,7 @@ def compute(request: HttpRequest, panel_id: int) -> HttpResponse:
     try:
         services.compute(panel, form.cleaned_data["methods"])
     except InfeasibleQuotasError as exc:
-        quota_form = QuotaForm(panel=panel)
-        quota_form.add_conflict(exc.conflict)
-        return _quota_page(request, panel, quota_form, status=400)
+        return _quota_page(request, panel, QuotaForm.with_conflict(panel, exc.conflict), status=400)
     except services.PanelError as exc:
         return _manage_page(request, panel, error=exc.message, status=400)
     except LotteryError as exc:
@@ -293,9 +291,7 @@ def commit(request: HttpRequest, panel_id: int) -> HttpResponse:
     try:
         services.commit(panel, request.user)
     except InfeasibleQuotasError as exc:
-        quota_form = QuotaForm(panel=panel)
-        quota_form.add_conflict(exc.conflict)
-        return _quota_page(request, panel, quota_form, status=400)
+        return _quota_page(request, panel, QuotaForm.with_conflict(panel, exc.conflict), status=400)
     except (services.PanelError, LotteryError) as exc:
         return _manage_page(request, panel, error=getattr(exc, "message", str(exc)), status=400)
     messages.success(request, _("Committed: the draw page now shows the hashes and the files."))
@@ -314,7 +310,8 @@ def run_draw(request: HttpRequest, panel_id: int) -> HttpResponse:
         services.draw(panel, form.cleaned_data["seed_text"], request.user)
     except services.PanelError as exc:
         form.add_error("seed_text", exc.message)
-        return _manage_page(request, panel, draw_form=form, status=409)
+        panel.refresh_from_db()
+        return _manage_page(request, panel, draw_form=form, error=exc.message, status=409)
     return redirect("panel:draw", panel.pk)
 
 
