@@ -189,7 +189,10 @@ def test_lagrangian_bound_and_fixing_are_valid(seed):
     best, best_sets = brute_force(costs, weights, "pmedian", p=p)
     assert len(sites) == p and upper == pytest.approx(float(weights @ costs[:, sites].min(axis=1)))
     assert upper >= best * (1 - 1e-12)
-    bound, closed, forced = _pmedian_lagrangian(costs, weights, p, fixed, allowed, sites, upper, None)
+    bound, closed, forced, sites, upper = _pmedian_lagrangian(
+        costs, weights, p, fixed, allowed, sites, upper, None
+    )
+    assert upper >= best * (1 - 1e-12)
     assert bound <= best * (1 + 1e-9)
     # closing and forcing never cut off an optimal site set, nor the incumbent
     for combo in best_sets:

@@ -573,19 +573,27 @@ def _pmedian_heuristic(
     p: int,
     fixed: NDArray[np.bool_],
     allowed: NDArray[np.bool_],
+    start: NDArray[np.int64] | None = None,
 ) -> tuple[NDArray[np.int64], float]:
-    """Greedy add then best-improvement vertex substitution (Teitz & Bart 1968), vectorised.
+    """Greedy add (or ``start``) then best-improvement vertex substitution (Teitz & Bart 1968).
 
     Each round evaluates every swap (out ``r``, in ``j``) at once from the nearest and second
     nearest open costs (Whitaker's fast interchange), O(points x sites) per round. Returns the
     sorted sites and their total weighted cost (``inf`` when some point is left unserved).
     """
     n = costs.shape[0]
-    c = np.where(np.isfinite(costs), costs, _BIG)
+    finite = np.isfinite(costs)
+    # an unserved point costs more than any real pair (finite: sums must not overflow)
+    unserved = 2.0 * float(costs[finite].max(initial=0.0)) + 1.0
+    c = np.where(finite, costs, unserved)
     w = weights
     chosen = np.flatnonzero(fixed).tolist()
-    current = c[:, chosen].min(axis=1) if chosen else np.full(n, _BIG)
-    candidate = allowed & ~fixed
+    if start is not None:
+        chosen = sorted(set(chosen) | set(np.asarray(start).tolist()))[:p]
+    current = c[:, chosen].min(axis=1) if chosen else np.full(n, unserved)
+    candidate = allowed.copy()
+    candidate[chosen] = False
+    candidate &= ~fixed
     while len(chosen) < p:
         gain = w @ np.maximum(current[:, None] - c, 0.0)
         gain[~candidate] = -1.0
@@ -603,7 +611,7 @@ def _pmedian_heuristic(
             first = np.where(a <= b, two[:, 0], two[:, 1])
             d1, d2 = np.minimum(a, b), np.maximum(a, b)
         else:
-            first, d1, d2 = np.zeros(n, dtype=np.int64), sub[:, 0], np.full(n, _BIG)
+            first, d1, d2 = np.zeros(n, dtype=np.int64), sub[:, 0], np.full(n, unserved)
         total = float(w @ d1)
         capped = np.minimum(c, d1[:, None])
         add = w @ (capped - d1[:, None])  # change from opening j with every open site kept
@@ -625,8 +633,10 @@ def _pmedian_heuristic(
         candidate[best_j] = False
         sites[best_r] = best_j
     sites = np.sort(sites)
-    value = float(w @ c[:, sites].min(axis=1))
-    return sites, (value if value < _BIG / 10 else math.inf)
+    nearest = c[:, sites].min(axis=1)
+    if (nearest >= unserved).any():
+        return sites, math.inf
+    return sites, float(w @ nearest)
 
 
 def _pmedian_lagrangian(
@@ -638,8 +648,8 @@ def _pmedian_lagrangian(
     incumbent: NDArray[np.int64],
     upper: float,
     deadline: float | None,
-    max_iterations: int = 1500,
-) -> tuple[float, NDArray[np.bool_], NDArray[np.bool_]]:
+    max_iterations: int = 4000,
+) -> tuple[float, NDArray[np.bool_], NDArray[np.bool_], NDArray[np.int64], float]:
     """Lower bound and site fixing from the Lagrangian relaxation of the assignment rows.
 
     Relaxing ``sum_j z_ij = 1`` with multipliers ``u_i`` leaves ``L(u) = sum_i u_i`` plus the
@@ -647,7 +657,9 @@ def _pmedian_lagrangian(
     maximised by subgradient steps (Held, Wolfe & Crowder 1974; Beasley 1993). Against the
     incumbent's cost ``upper``: a site whose opening lifts the bound above ``upper`` is closed,
     one whose closing does is forced open. Both are valid reductions: every solution they cut
-    off costs more than the incumbent, which they keep. Returns ``(bound, closed, forced)``.
+    off costs more than the incumbent, which they keep. Every 100 steps the relaxed solution's
+    sites seed the interchange heuristic, which may improve the incumbent (Lagrangian heuristic).
+    Returns ``(bound, closed, forced, incumbent, upper)``.
     """
     m = costs.shape[1]
     fixed = fixed.copy()
@@ -656,57 +668,84 @@ def _pmedian_lagrangian(
     closed = np.zeros(m, dtype=bool)
     forced = np.zeros(m, dtype=bool)
     tol = 1e-9 * abs(upper)
-    cols = np.flatnonzero(allowed)
-    wc = np.where(np.isfinite(costs[:, cols]), costs[:, cols] * weights[:, None], _BIG)
-    u = 1.2 * wc[:, np.searchsorted(cols, incumbent)].min(axis=1)
+    # Each point keeps its K ~ 4 m / p cheapest allowed sites; capping u_i at the K-th cost keeps
+    # the relaxation exact on this sparse list (any u gives a valid bound), ~m/K times faster.
+    wc = np.where(np.isfinite(costs), costs * weights[:, None], _BIG)
+    wc[:, ~allowed] = _BIG
+    n_keep = min(int(allowed.sum()), 16 + math.ceil(4 * allowed.sum() / p))
+    if n_keep < m:
+        near = np.argpartition(wc, n_keep - 1, axis=1)[:, :n_keep]
+    else:
+        near = np.tile(np.arange(m), (len(wc), 1))
+    vals = np.take_along_axis(wc, near, axis=1)
+    cap = vals.max(axis=1) if n_keep < int(allowed.sum()) else np.full(len(wc), np.inf)
+    del wc
+    u = np.minimum(1.2 * vals.min(axis=1, initial=_BIG, where=np.isin(near, incumbent)), cap)
+    u = np.where(u >= _BIG, vals.min(axis=1), u)
+
+    def relax(mult: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        live = np.where((allowed & ~closed)[near], vals, _BIG)
+        below = live < mult[:, None]
+        rho = np.bincount(near[below], weights=(live - mult[:, None])[below], minlength=m).astype(np.float64)
+        return rho, below
+
     best_bound, best_u = -math.inf, u.copy()
     step, stall = 2.0, 0
+    tried: set[tuple[int, ...]] = set()
+    quiet = 0
     for iteration in range(max_iterations):
-        is_fixed = fixed[cols]
-        free = np.flatnonzero(~is_fixed)
-        n_free = p - int(is_fixed.sum())
-        neg = np.minimum(wc - u[:, None], 0.0)
-        rho = neg.sum(axis=0)
+        free = np.flatnonzero(allowed & ~closed & ~fixed)
+        n_free = p - int(fixed.sum())
+        rho, below = relax(u)
         order = free[np.argsort(rho[free], kind="stable")]
-        chosen = np.concatenate([np.flatnonzero(is_fixed), order[:n_free]])
+        chosen = np.concatenate([np.flatnonzero(fixed), order[:n_free]])
         bound = float(u.sum() + rho[chosen].sum())
-        g = 1.0 - (neg[:, chosen] < 0).sum(axis=1)
-        del neg
+        is_chosen = np.zeros(m, dtype=bool)
+        is_chosen[chosen] = True
+        g = 1.0 - (below & is_chosen[near]).sum(axis=1)
         if bound > best_bound + 1e-12 * abs(bound):
             best_bound, best_u, stall = bound, u.copy(), 0
         else:
             stall += 1
-            if stall >= 30:
+            if stall >= 60:
                 step, stall = step / 2, 0
         last = (
             iteration == max_iterations - 1
-            or step < 1e-4
+            or step < 1e-5
             or best_bound >= upper - tol
             or (deadline is not None and time.perf_counter() >= deadline)
         )
+        key = tuple(np.sort(chosen).tolist())
+        if iteration % 100 == 24 and not last and key not in tried:
+            tried.add(key)
+            sites, value = _pmedian_heuristic(costs, weights, p, fixed, allowed & ~closed, chosen)
+            if value < upper - tol:
+                incumbent, upper = sites, value
+                in_incumbent[:] = False
+                in_incumbent[incumbent] = True
         if (iteration % 50 == 49 or last) and 0 < n_free < len(free):
-            # fix with the best multipliers so far; closed columns leave the matrix
-            rho_b = np.minimum(wc - best_u[:, None], 0.0).sum(axis=0)
+            # fix with the best multipliers so far
+            rho_b, _ = relax(best_u)
             order_b = free[np.argsort(rho_b[free], kind="stable")]
-            base = float(best_u.sum() + rho_b[is_fixed].sum() + rho_b[order_b[:n_free]].sum())
+            base = float(best_u.sum() + rho_b[fixed].sum() + rho_b[order_b[:n_free]].sum())
             last_in, first_out = rho_b[order_b[n_free - 1]], rho_b[order_b[n_free]]
             out, inn = order_b[n_free:], order_b[:n_free]
-            shut = out[(base - last_in + rho_b[out] > upper + tol) & ~in_incumbent[cols[out]]]
-            keep = inn[(base - rho_b[inn] + first_out > upper + tol) & in_incumbent[cols[inn]]]
-            forced[cols[keep]] = True
-            fixed[cols[keep]] = True
-            if shut.size:
-                closed[cols[shut]] = True
-                stay = np.ones(len(cols), dtype=bool)
-                stay[shut] = False
-                cols, wc = cols[stay], wc[:, stay]
+            shut = out[(base - last_in + rho_b[out] > upper + tol) & ~in_incumbent[out]]
+            keep = inn[(base - rho_b[inn] + first_out > upper + tol) & in_incumbent[inn]]
+            forced[keep] = True
+            fixed[keep] = True
+            closed[shut] = True
+            # few sites left and no more closing: the MIP is small now, stop the ascent
+            quiet = 0 if shut.size or keep.size else quiet + 1
+            if quiet >= 3 and len(free) - shut.size <= 64:
+                last = True
         if last:
             break
         norm = float(g @ g)
         if norm == 0.0:  # the relaxed solution satisfies every assignment row: optimal
             break
-        u = u + step * (upper - bound) / norm * g
-    return best_bound, closed, forced
+        u = np.minimum(u + step * (upper - bound) / norm * g, cap)
+    return best_bound, closed, forced, incumbent, upper
 
 
 def _complete_to_p(model: LocationModel, sites: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -810,8 +849,8 @@ class PMedian(LocationModel):
                 self.costs[need], self.weights[need], self.p, fixed, allowed
             )
             if math.isfinite(upper) and need.size * allowed.sum() >= _LAGRANGE_MIN_PAIRS:
-                lr_deadline = None if time_limit is None else started + 0.4 * time_limit
-                lagrange_bound, closed, forced = _pmedian_lagrangian(
+                lr_deadline = None if time_limit is None else started + 0.6 * time_limit
+                lagrange_bound, closed, forced, incumbent, upper = _pmedian_lagrangian(
                     self.costs[need],
                     self.weights[need],
                     self.p,
@@ -851,6 +890,8 @@ class PMedian(LocationModel):
         finite_count = np.isfinite(sorted_costs).sum(axis=1)
         n_allowed = len(allowed_idx)
         k0 = self.k or max(4, min(n_allowed, math.ceil(1.5 * n_allowed / self.p)))
+        if self.k is None and self.closed_by_bound and n_allowed <= 64:
+            k0 = n_allowed  # few sites left after the bound: the full model at once
         k = np.array([_level_cut(sorted_costs[t], min(k0, int(finite_count[t]))) for t in range(len(need))])
         # Breakpoints: the first level of each cost group (geometric at first, refined later).
         # Breakpoints at every cost level of the neighbourhood: the tight radius formulation
