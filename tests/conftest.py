@@ -70,3 +70,30 @@ def _fresh_cache():
 def _private_root(settings, tmp_path):
     """Photos written by tests go to a temporary folder, never to var/private."""
     settings.OBSERVATORY_PRIVATE_ROOT = tmp_path / "private"
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests (live server, threads) empty every table when they end, including the
+    rows that data migrations seed (categories, roles, kit types...). Serialised rollback puts
+    those rows back before each such test, so test order never matters."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker is not None
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+                append=False,
+            )
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_refusals():
+    """The early refusal map is per process: a test's flood must not block the next test."""
+    from observatory.web import abuse
+
+    abuse._refused.clear()
+    yield
+    abuse._refused.clear()

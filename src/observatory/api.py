@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from observatory.fieldwork.api import router as fieldwork_router
@@ -40,3 +41,13 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError):
         for e in exc.errors
     ]
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):
+    # Ninja answers a body that is not JSON at all with a bare 400 that no operation declares:
+    # give it the same 422 shape as any other invalid input (found by the schema fuzzer).
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        detail = [{"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}]
+        return api.create_response(request, {"detail": detail}, status=422)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

@@ -9,8 +9,12 @@ from observatory.accounts.roles import MODERATOR
 pytestmark = pytest.mark.django_db
 
 
-def code(device: TOTPDevice) -> str:
+def code(device: TOTPDevice, steps_ahead: int = 0) -> str:
+    """The code an authenticator shows now (or one step later: a code is good for one use)."""
+    import time
+
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
     return f"{totp.token():0{device.digits}d}"
 
 
@@ -21,6 +25,7 @@ def test_staff_enrol_then_need_the_code_after_each_login(client, make_user):
     assert page.status_code == 200 and "otpauth://" in page.content.decode()
     device = TOTPDevice.objects.get(user=mod)
     assert client.post("/accounts/otp/setup/", {"token": "000000"}).status_code == 400
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
     assert client.post("/accounts/otp/setup/", {"token": code(device)}).status_code == 302
     device.refresh_from_db()
     assert device.confirmed
@@ -37,7 +42,8 @@ def test_staff_enrol_then_need_the_code_after_each_login(client, make_user):
     device.throttling_failure_count = 0  # the wrong code above started django-otp's back-off
     device.throttling_failure_timestamp = None
     device.save()
-    ok = client.post("/accounts/otp/verify/", {"otp_token": code(device), "next": "/moderation/"})
+    # The setup's code was spent (replay protection): the app shows the next one.
+    ok = client.post("/accounts/otp/verify/", {"otp_token": code(device, 1), "next": "/moderation/"})
     assert ok.status_code == 302 and ok["Location"] == "/moderation/"
     assert client.get("/moderation/").status_code == 200
 

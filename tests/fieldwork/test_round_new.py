@@ -76,7 +76,7 @@ def test_bad_input_shows_the_error_on_the_field(
 ):
     client.force_login(make_member("worker", organisation))
     response = client.post(URL, form_data(organisation, **overrides))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors[field]
     assert not Round.objects.exists()
 

@@ -198,19 +198,9 @@ def test_open311_description(client, api_key, no_rate_limits, name):
 # Moderation: a moderator's edit of the text.
 
 
-EDIT_NUL_FAULT = (
-    "a moderator's edit with a NUL character is stored on SQLite and is a 500 (DataError) on "
-    "PostgreSQL: reports/views.py moderate(), edit branch, must refuse '\\x00' like the intake does "
-    "(raise ValueError(_('the text contains a NUL character')) beside the length check)"
-)
-
-
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=EDIT_NUL_FAULT)) if n == "nul" else n
-        for n in PAYLOADS
-    ],
+    list(PAYLOADS),
 )
 def test_moderation_edit_text(moderator_client, make_report, name):
     payload = PAYLOADS[name]
@@ -294,11 +284,6 @@ def test_round_notes(client, make_user, moderator_client, organisation, some_are
     assert_inert(moderator_client.get("/fieldwork/rounds/notes/").content.decode(), payload)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the round form answers 200 to bad input (fieldwork/views.py round_new renders without "
-    "status=400 when form.errors), where every other form answers 400",
-)
 def test_round_form_refusal_is_a_4xx(client, make_user, organisation, some_areas):
     from observatory.fieldwork.models import Membership
 

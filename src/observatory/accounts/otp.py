@@ -66,7 +66,14 @@ def verify(request: HttpRequest) -> HttpResponse:
     target = request.GET.get("next") or request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
-    form = OTPTokenForm(request.user, request, request.POST or None)
+    data = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        if not data.get("otp_device"):
+            # Staff have one authenticator: choose it rather than asking which.
+            device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+            data["otp_device"] = device.persistent_id if device else ""
+    form = OTPTokenForm(request.user, request, data)
     if request.method == "POST" and form.is_valid():
         otp_login(request, request.user.otp_device)
         return redirect(target)

@@ -89,7 +89,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
                 return redirect("fieldwork:rounds")
     else:
         form = RoundForm(organisations=organisations, initial={"submission_id": uuid.uuid4()})
-    return render(request, "fieldwork/round_form.html", {"form": form})
+    return render(request, "fieldwork/round_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @role_required(ORGANISATION)

@@ -111,7 +111,9 @@ def create_report(
 
 
 @router.get(
-    "/reports/{report_id}", response={200: ReportOut, 403: ErrorOut, 404: ErrorOut}, summary="Read a report"
+    "/reports/{report_id}",
+    response={200: ReportOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Read a report",
 )
 def read_report(
     request: HttpRequest,
@@ -152,7 +154,9 @@ def categories(request: HttpRequest):
     ]
 
 
-@router.get("/areas", summary="Area polygons (GeoJSON FeatureCollection)")
+@router.get(
+    "/areas", response={200: dict, 422: ErrorOut}, summary="Area polygons (GeoJSON FeatureCollection)"
+)
 def areas(request: HttpRequest, level: str | None = Query(default=None, max_length=32)) -> dict:
     qs = Area.objects.all()
     if level:

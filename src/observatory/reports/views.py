@@ -150,6 +150,8 @@ def moderate(request: HttpRequest, report_id: uuid.UUID, action: str) -> HttpRes
             text = request.POST.get("description", "")
             if len(text) > MAX_DESCRIPTION:
                 raise ValueError(_("the text is longer than %(n)d characters") % {"n": MAX_DESCRIPTION})
+            if "\x00" in text:
+                raise ValueError(_("the text contains a NUL character"))
             moderation.edit_text(report, request.user, text)
             messages.success(request, _("Text edited; the original is kept."))
         elif action == "merge":

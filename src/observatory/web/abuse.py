@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import ipaddress
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -83,6 +84,48 @@ def too_many_requests(retry_after: int, *, json: bool) -> HttpResponse:
     return response
 
 
+# Anonymous clients this process has refused, until their window ends (fingerprint -> monotonic
+# time). A flooder's later attempts are answered before sessions, CSRF, auth or CSP run: the
+# refusal path was costing a core, and honest clients waited behind it.
+_refused: dict[str, float] = {}
+_refused_lock = threading.Lock()
+MAX_REFUSED = 50_000
+
+
+def _remember_refusal(fingerprint: str, seconds: int) -> None:
+    now = time.monotonic()
+    with _refused_lock:
+        if len(_refused) >= MAX_REFUSED:
+            for key in [k for k, until in _refused.items() if until <= now]:
+                del _refused[key]
+        if len(_refused) < MAX_REFUSED:
+            _refused[fingerprint] = now + seconds
+
+
+class EarlyRefusalMiddleware:
+    """First in the chain: an anonymous client refused a moment ago stays refused, cheaply.
+
+    Only posts without a session cookie are answered here, so a resident who is logged in
+    behind the same shared address as a flooder is judged later on their own account.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _refused and request.method == "POST" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            fingerprint = client_fingerprint(request)
+            until = _refused.get(fingerprint)
+            if until is not None:
+                left = until - time.monotonic()
+                if left > 0:
+                    path = request.path_info
+                    return too_many_requests(int(left) + 1, json=path.startswith(("/api/", "/open311/")))
+                with _refused_lock:
+                    _refused.pop(fingerprint, None)
+        return self.get_response(request)
+
+
 class IntakeLimitMiddleware:
     """Rate limits and body-size limits on every intake endpoint, checked in one place."""
 
@@ -116,13 +159,19 @@ class IntakeLimitMiddleware:
     def check(request: HttpRequest, limit: Limit) -> int | None:
         """Seconds to wait when the client is over its limit, None otherwise."""
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            key, rate = f"user:{user.pk}", limit.user_rate
-        else:
-            key, rate = f"client:{client_fingerprint(request)}", limit.anonymous_rate
+        anonymous = user is None or not user.is_authenticated
+        fingerprint = client_fingerprint(request) if anonymous else ""
+        key, rate = (
+            (f"client:{fingerprint}", limit.anonymous_rate)
+            if anonymous
+            else (f"user:{user.pk}", limit.user_rate)
+        )
         usage = get_usage(request, group=limit.name, key=lambda _g, _r: key, rate=rate, increment=True)
         if usage and usage["should_limit"]:
-            return int(usage["time_left"])
+            wait = int(usage["time_left"])
+            if anonymous:
+                _remember_refusal(fingerprint, wait)
+            return wait
         return None
 
 
