@@ -96,11 +96,19 @@ def set_quotas(client, panel: Panel, quotas: dict = QUOTAS, expect: int = 302):
 
 @pytest.fixture
 def pool_panel(client, member):
-    """A panel of 4 with the 16-volunteer pool registered and the quotas set."""
+    """A panel of 4 with the 16-volunteer pool and the quotas set. Two volunteers register through
+    the form; the others are written directly, as the form would (test_views_register checks it)."""
     panel = create_panel(client)
     counter = itertools.count(1)
-    for gender, age in POOL:
+    for gender, age in POOL[:2]:
         register(panel, gender, age, next(counter))
+    now = timezone.now()
+    for gender, age in POOL[2:]:
+        n = next(counter)
+        volunteer = Volunteer.objects.create(panel=panel, values={"gender": gender, "age-bracket": age})
+        Contact.objects.create(
+            volunteer=volunteer, name=f"Volunteer {n}", email=f"v{n}@example.org", consented_at=now
+        )
     set_quotas(client, panel)
     return panel
 
