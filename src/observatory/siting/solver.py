@@ -22,7 +22,10 @@ formulations are the tight ones of the literature, so that large instances are p
   Labbé & Marín 2011) in its chained form (one nonzero per pair), restricted to each point's
   ``k`` nearest sites plus a lower-bounding tail level; the restriction is a relaxation, and
   ``k`` grows for the points whose nearest open site falls outside it until none does, which
-  proves the optimum of the full model;
+  proves the optimum of the full model. Above 50,000 point-site pairs it is preceded by a
+  greedy + interchange incumbent (the MIP start) and a Lagrangian bound that closes the sites
+  which cannot be in a solution better than the incumbent (valid reductions, see
+  :func:`_pmedian_lagrangian`);
 * the p-center is solved by bisection over the sorted distinct costs, each step a covering
   problem "all points within r with at most p sites" (Minieka 1970; Daskin 2013, ch. 5).
 """
