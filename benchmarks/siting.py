@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 from observatory.clikit import format_table  # noqa: E402
 from observatory.geo import pairwise_haversine_m  # noqa: E402
-from observatory.siting.solver import solve_model  # noqa: E402
+from observatory.siting.solver import InfeasibleError, solve_model  # noqa: E402
 from siting._instance import load_sf  # noqa: E402
 
 CBC_LIMIT = 10.0  # seconds per CBC solve
@@ -63,9 +63,19 @@ def spopt_solve(model, costs, weights, radius, p):
         m = SLSCP.from_cost_matrix(costs, radius)
     with contextlib.suppress(RuntimeError):  # spopt refuses a time-limited run ("Not Solved")
         m.solve(solver)
-    finished = m.problem.sol_status == pulp.LpSolutionOptimal
+    if m.problem.status == pulp.LpStatusInfeasible:
+        return float("nan"), "infeasible"
     value = m.problem.objective.value()
-    return (float("nan") if value is None else float(value)), finished
+    status = "optimal" if m.problem.sol_status == pulp.LpSolutionOptimal else "CBC time limit"
+    return (float("nan") if value is None else float(value)), status
+
+
+def solve_or_infeasible(model, costs, weights, radius, p):
+    """Observatory's result, or None when the instance has no solution (LSCP out of reach)."""
+    try:
+        return solve_model(model, costs, weights, radius=radius, p=p)
+    except InfeasibleError:
+        return None
 
 
 def timed(fn, *args, **kwargs):
@@ -92,11 +102,15 @@ def part_a():
     capped = dict.fromkeys(MODELS, 0)
     for name, c, w, radius, p in instances:
         for model in MODELS:
-            ours, t_o, cpu_o = timed(solve_model, model, c, w, radius=radius, p=p)
-            (theirs, finished), t_t, cpu_t = timed(spopt_solve, model, c, w, radius, p)
-            value = ours.objective
-            if finished:
-                agree = abs(value - theirs) <= 1e-6 * max(1.0, abs(theirs))
+            ours, t_o, cpu_o = timed(solve_or_infeasible, model, c, w, radius, p)
+            (theirs, status), t_t, cpu_t = timed(spopt_solve, model, c, w, radius, p)
+            value = ours.objective if ours is not None else float("nan")
+            ours_status = ours.status if ours is not None else "infeasible"
+            if status != "CBC time limit":
+                if status == "infeasible":
+                    agree = ours_status == "infeasible"
+                else:
+                    agree = abs(value - theirs) <= 1e-6 * max(1.0, abs(theirs))
                 equal = "yes" if agree else "NO"
                 tot = totals[model]
                 tot[0] += int(agree)
@@ -105,10 +119,8 @@ def part_a():
                 tot[3] += t_t
                 tot[4] += cpu_o
                 tot[5] += cpu_t
-                status = "optimal"
             else:
                 capped[model] += 1
-                status = "CBC time limit"
                 equal = "ours better" if value < theirs - 1e-6 * abs(theirs) else "n/a"
                 if model == "mclp":
                     equal = "ours better" if value > theirs + 1e-6 * abs(theirs) else "n/a"
@@ -117,7 +129,7 @@ def part_a():
                     name,
                     model,
                     p,
-                    ours.status,
+                    ours_status,
                     value,
                     theirs,
                     status,
