@@ -118,10 +118,10 @@ def insert_reports(n: int, now: datetime) -> float:
     statuses = ("published", "pending", "rejected")
     columns = (
         "id, category_id, lat, lon, h3_7, h3_8, h3_9, h3_10, area_id, observed_at, time_precision, "
-        "received_at, description, photo, status, source, source_name, external_id, reporter_kind, "
-        "account_id, idempotency_key, access_token, published_at"
+        "received_at, description, original_description, rejection_reason, status, source, source_name, "
+        "external_id, reporter_kind, account_id, idempotency_key, access_token, published_at"
     )
-    sql = f"INSERT INTO reports_report ({columns}) VALUES ({', '.join(['%s'] * 23)})"
+    sql = f"INSERT INTO reports_report ({columns}) VALUES ({', '.join(['%s'] * 24)})"
     latlng_to_cell, cell_to_parent = h3.latlng_to_cell, h3.cell_to_parent
     for start in range(0, n, BATCH):
         rows = []
@@ -145,6 +145,7 @@ def insert_reports(n: int, now: datetime) -> float:
                     when(observed),
                     "minute",
                     when(received),
+                    "",
                     "",
                     "",
                     st,
