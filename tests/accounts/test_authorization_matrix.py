@@ -116,6 +116,29 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "simulation:run-new": ("POST", OBSERVERS),
     "simulation:run": ("GET", OBSERVERS),
     "simulation:compare": ("GET", OBSERVERS),
+    # Citizens' panel: the list, registration and the draw with its files are public; members
+    # set up, compute, commit, draw and read contacts.
+    "panel:index": ("GET", PUBLIC),
+    "panel:new": ("GET", OBSERVERS),
+    "panel:manage": ("GET", OBSERVERS),
+    "panel:status": ("POST", OBSERVERS),
+    "panel:register": ("GET", PUBLIC),
+    "panel:registered": ("GET", PUBLIC),
+    "panel:quotas": ("GET", OBSERVERS),
+    "panel:compute": ("POST", OBSERVERS),
+    "panel:compare": ("GET", OBSERVERS),
+    "panel:commit": ("POST", OBSERVERS),
+    "panel:run-draw": ("POST", OBSERVERS),
+    "panel:contacts": ("GET", OBSERVERS),
+    "panel:draw": ("GET", PUBLIC),
+    "panel:pool-file": ("GET", PUBLIC),
+    "panel:quotas-file": ("GET", PUBLIC),
+    "panel:audit-file": ("GET", PUBLIC),
+    # Photos: originals for moderators; the blurred copy is public only once approved and
+    # published (404 otherwise, so nobody learns a report has a photo).
+    "photos:original": ("GET", MODS),
+    "photos:blurred": ("GET", PUBLIC),
+    "photos:moderate": ("POST", MODS),  # approve / unapprove
 }
 
 # Open311 is public by the standard: reads show only moderated, delayed, cell-centred requests;

@@ -25,7 +25,9 @@ def test_staff_enrol_then_need_the_code_after_each_login(client, make_user):
     assert page.status_code == 200 and "otpauth://" in page.content.decode()
     device = TOTPDevice.objects.get(user=mod)
     assert client.post("/accounts/otp/setup/", {"token": "000000"}).status_code == 400
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
     assert client.post("/accounts/otp/setup/", {"token": code(device)}).status_code == 302
     device.refresh_from_db()
     assert device.confirmed

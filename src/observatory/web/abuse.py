@@ -71,6 +71,7 @@ def _limits() -> list[Limit]:
             "open311", re.compile(r"^/open311/v2/requests\.(json|xml)$"), rates["open311"], rates["open311"]
         ),
         Limit("register", re.compile(r"^/accounts/register/$"), rates["register"], rates["register"]),
+        Limit("panel-register", re.compile(r"^/panel/\d+/register/$"), rates["register"], rates["register"]),
     ]
 
 

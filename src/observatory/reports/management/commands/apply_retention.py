@@ -41,18 +41,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{'would reduce' if dry_run else 'reduced'} {n} reports older than {months} months"
         )
-        purge = _photo_purge()
-        if purge is not None and not dry_run:
-            self.stdout.write(f"deleted {purge(now=now)} photo originals past their retention period")
-
-
-def _photo_purge():
-    """The photos app's purge function, when it provides one."""
-    try:
-        from observatory.photos.retention import purge_expired_originals
-    except ImportError:
-        try:
+        if not dry_run:
+            from observatory.panel.services import purge_expired_contacts
             from observatory.photos.services import purge_expired_originals
-        except ImportError:
-            return None
-    return purge_expired_originals
+
+            self.stdout.write(
+                f"deleted {purge_expired_originals(now=now)} photo originals past their retention period"
+            )
+            self.stdout.write(f"deleted {purge_expired_contacts(now)} panel contacts past their term")
