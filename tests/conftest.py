@@ -19,6 +19,15 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
+def client():
+    """A test client that reads the site in English: assertions on messages stay readable and
+    do not depend on the French catalogue. Tests of the French default ask for it explicitly."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
 def paris_areas(db):
     """The Paris city pack's quartiers and arrondissements, loaded as an operator would."""
     from django.core.management import call_command
@@ -72,21 +81,32 @@ def _private_root(settings, tmp_path):
     settings.OBSERVATORY_PRIVATE_ROOT = tmp_path / "private"
 
 
-def pytest_collection_modifyitems(items):
-    """Transactional tests (live server, threads) empty every table when they end, including the
-    rows that data migrations seed (categories, roles, kit types...). Serialised rollback puts
-    those rows back before each such test, so test order never matters."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if (
-            marker is not None
-            and marker.kwargs.get("transaction")
-            and "serialized_rollback" not in marker.kwargs
-        ):
-            item.add_marker(
-                pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
-                append=False,
-            )
+@pytest.fixture(autouse=True)
+def _seed_rows(request):
+    """The rows data migrations seed (roles, categories, kit types), present in every database test.
+
+    Transactional tests (live server, threads) empty every table when they end, seeds included,
+    and with several workers any test may come after one: recreating the seeds (idempotently,
+    with the migrations' own functions) makes test order irrelevant.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    fixtures = set(request.fixturenames)
+    if marker is None and not fixtures & {"db", "transactional_db", "live_server"}:
+        return
+    request.getfixturevalue("db")  # the marker still decides whether it is transactional
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in SEEDS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+SEEDS = [
+    ("observatory.accounts.migrations.0001_groups", "add_groups"),
+    ("observatory.reports.migrations.0002_default_categories", "add_defaults"),
+    ("observatory.fieldwork.migrations.0002_default_kit_types", "add_kits"),
+]
 
 
 @pytest.fixture(autouse=True)

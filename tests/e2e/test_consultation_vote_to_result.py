@@ -57,7 +57,7 @@ def test_a_code_from_paper_to_the_published_result(live_server, phone, paris_are
     page.select_option("#id_option_2", "1")
     page.locator("form.ballot button[type=submit]").click()
     page.locator(".errorlist").first.wait_for()
-    assert "already been used" in page.content()
+    assert "Ce code a déjà été utilisé" in page.content()  # the phone reads the site in French
     assert Ballot.objects.filter(consultation=consultation).count() == 3
 
     # The vote closes; the result is public.

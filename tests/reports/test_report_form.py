@@ -36,8 +36,10 @@ def form_data(**over):
     return data
 
 
-def test_form_page_renders_in_french_by_default_with_coordinates_fallback(client):
-    r = client.get("/report/")
+def test_form_page_renders_in_french_by_default_with_coordinates_fallback():
+    from django.test import Client
+
+    r = Client().get("/report/")  # no Accept-Language: the city's language
     html = r.content.decode()
     assert r.status_code == 200
     assert 'lang="fr"' in html
