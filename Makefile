@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 ## make bench: every benchmark, each prints its table
 bench: $(STAMP)
