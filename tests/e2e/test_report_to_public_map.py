@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import h3
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from observatory.accounts.roles import MODERATOR
 from observatory.reports import publication
@@ -26,7 +27,8 @@ def test_report_publish_and_see_the_cell(live_server, phone, paris_areas, make_u
     page.locator("#pick-map").scroll_into_view_if_needed()
     box = page.locator("#pick-map").bounding_box()
     page.touchscreen.tap(box["x"] + box["width"] / 2 + 20, box["y"] + box["height"] / 2 - 10)
-    page.wait_for_function("document.getElementById('id_lat').value !== ''")
+    # Locators and expect run outside the page's scripts: the CSP forbids evaluating strings there.
+    expect(page.locator("#id_lat")).not_to_have_value("")
     lat = float(page.input_value("#id_lat"))
     lon = float(page.input_value("#id_lon"))
     assert abs(lat - 48.8885) < 0.01 and abs(lon - 2.3650) < 0.01
@@ -54,7 +56,7 @@ def test_report_publish_and_see_the_cell(live_server, phone, paris_areas, make_u
         publication.set_status(other, "published")
 
     page.goto(f"{live_server.url}/")
-    page.wait_for_function("document.getElementById('map').dataset.cellCount !== undefined")
+    page.locator("#map[data-cell-count]").wait_for(state="attached")
     assert page.locator(f'path[data-cell="{cell}"]').count() == 0  # 4 < k: not shown yet
 
     # The moderator logs in on the phone and publishes it.

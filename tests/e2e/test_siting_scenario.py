@@ -3,11 +3,13 @@ solves a scenario and sees the open sites and their coverage rings on the result
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from observatory.accounts.roles import OBSERVATORY
 from observatory.geo.cells import cells_of
@@ -61,7 +63,8 @@ def test_member_creates_a_scenario_and_sees_open_sites(live_server, phone, paris
     box = pick.bounding_box()
     for dx, dy in ((-30, -20), (30, 25)):
         page.touchscreen.tap(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
-    page.wait_for_function("document.getElementById('id_sites_text').value.split('\\n').length === 2")
+    # expect/locators, not wait_for_function: the CSP forbids evaluating strings in the page.
+    expect(page.locator("#id_sites_text")).to_have_value(re.compile(r"^[^\n]+\n[^\n]+$"))
     assert page.locator("#siting-pick-map path[data-candidate]").count() == 2
     # and one typed by hand, near Stalingrad
     page.fill("#id_sites_text", page.input_value("#id_sites_text") + "\nSTAL,48.8840,2.3680")
@@ -75,7 +78,7 @@ def test_member_creates_a_scenario_and_sees_open_sites(live_server, phone, paris
     scenario = Scenario.objects.get(name="Deux salles au nord-est")
     assert len(scenario.sites) == 3 and len(scenario.result["open"]) == 2
     result_map = page.locator("#siting-result-map")
-    page.wait_for_function("document.getElementById('siting-result-map').dataset.openSites === '2'")
+    page.locator('#siting-result-map[data-open-sites="2"]').wait_for(state="attached")
     assert page.locator("#siting-result-map path[data-site-open]").count() == 2
     assert page.locator("#siting-result-map path[data-ring]").count() == 2
     assert result_map.is_visible()
