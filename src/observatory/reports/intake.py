@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, Field
@@ -73,6 +75,21 @@ def active_categories() -> dict[str, Category]:
 def forget_categories(**_kwargs) -> None:
     global _categories
     _categories = {}
+
+
+_write_lock = threading.Lock()
+
+
+@contextmanager
+def _sqlite_writer():
+    """SQLite has one writer at a time, and a thread that finds the lock taken sleeps 1, 2, 5,
+    10... ms in SQLite's busy handler. Threads of one process queue here instead, without the
+    sleeps; PostgreSQL needs no such queue."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with _write_lock:
+        yield
 
 
 def key_digest(channel: str, key: str) -> str:
@@ -203,7 +220,7 @@ def submit(
     try:
         # Insert first: the unique key turns a retry into an IntegrityError, with no read before
         # every write on the common path.
-        with transaction.atomic():
+        with _sqlite_writer(), transaction.atomic():
             report.save(force_insert=True)
     except IntegrityError:
         existing = Report.objects.filter(idempotency_key=digest).first() if digest else None
