@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from observatory.panel.lottery import METHODS, QuotaBound
 from observatory.panel.models import Feature, FeatureValue, Panel
@@ -23,11 +23,11 @@ MAX_VALUES = 60
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "input_formats": ["%Y-%m-%d"]}
 
 METHOD_CHOICES = [
-    ("leximin", _lazy("leximin: the smallest chances as large as possible, then the next (default)")),
-    ("maximin", _lazy("maximin: only the smallest chance as large as possible")),
-    ("nash", _lazy("Nash: the product of the chances as large as possible")),
-    ("goldilocks", _lazy("goldilocks: nobody's chance too small, nobody's too large")),
-    ("legacy", _lazy("legacy: the greedy quota draw used before (for comparison)")),
+    ("leximin", gettext_lazy("leximin: the smallest chances as large as possible, then the next (default)")),
+    ("maximin", gettext_lazy("maximin: only the smallest chance as large as possible")),
+    ("nash", gettext_lazy("Nash: the product of the chances as large as possible")),
+    ("goldilocks", gettext_lazy("goldilocks: nobody's chance too small, nobody's too large")),
+    ("legacy", gettext_lazy("legacy: the greedy quota draw used before (for comparison)")),
 ]
 assert [m for m, _label in METHOD_CHOICES] == list(METHODS)
 
@@ -95,16 +95,18 @@ def features_text(panel: Panel) -> str:
 
 
 class PanelForm(forms.ModelForm):
-    method = forms.ChoiceField(label=_lazy("Lottery method"), choices=METHOD_CHOICES, initial="leximin")
+    method = forms.ChoiceField(
+        label=gettext_lazy("Lottery method"), choices=METHOD_CHOICES, initial="leximin"
+    )
     term_ends_on = forms.DateField(
-        label=_lazy("End of the panel's term"),
-        help_text=_lazy("Volunteers' contact details are deleted the day after."),
+        label=gettext_lazy("End of the panel's term"),
+        help_text=gettext_lazy("Volunteers' contact details are deleted the day after."),
         **DATE,
     )
-    draw_on = forms.DateField(label=_lazy("Date of the public draw"), **DATE)
+    draw_on = forms.DateField(label=gettext_lazy("Date of the public draw"), **DATE)
     features = forms.CharField(
-        label=_lazy("Features asked of volunteers"),
-        help_text=_lazy(
+        label=gettext_lazy("Features asked of volunteers"),
+        help_text=gettext_lazy(
             "One per line: “Feature: value, value, ...”. Every value gets a quota. "
             "They can no longer change once someone has registered."
         ),
@@ -116,13 +118,13 @@ class PanelForm(forms.ModelForm):
         model = Panel
         fields = ["name", "description", "size", "method", "term_ends_on", "draw_on", "seed_source"]
         labels = {
-            "name": _lazy("Name"),
-            "description": _lazy("What the panel is for (shown to volunteers)"),
-            "size": _lazy("Panel size (seats)"),
-            "seed_source": _lazy("Where the seed numbers will come from"),
+            "name": gettext_lazy("Name"),
+            "description": gettext_lazy("What the panel is for (shown to volunteers)"),
+            "size": gettext_lazy("Panel size (seats)"),
+            "seed_source": gettext_lazy("Where the seed numbers will come from"),
         }
         help_texts = {
-            "seed_source": _lazy("For example: six numbers drawn from a bag at the public meeting."),
+            "seed_source": gettext_lazy("For example: six numbers drawn from a bag at the public meeting."),
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
@@ -178,10 +180,10 @@ _PHONE = re.compile(r"^\+?[0-9 ().-]{6,30}$")
 class RegistrationForm(forms.Form):
     """One question per feature, then the contact (kept apart), then consent."""
 
-    name = forms.CharField(label=_lazy("Your name"), max_length=200)
-    email = forms.EmailField(label=_lazy("E-mail address"), required=False)
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), required=False)
     phone = forms.CharField(
-        label=_lazy("Phone number"),
+        label=gettext_lazy("Phone number"),
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
@@ -342,7 +344,7 @@ class QuotaForm(forms.Form):
 
 class ComputeForm(forms.Form):
     methods = forms.MultipleChoiceField(
-        label=_lazy("Methods"),
+        label=gettext_lazy("Methods"),
         choices=METHOD_CHOICES,
         initial=list(METHODS),
         widget=forms.CheckboxSelectMultiple,
@@ -352,15 +354,15 @@ class ComputeForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(
         choices=[
-            (Panel.Status.OPEN, _lazy("open registration")),
-            (Panel.Status.CLOSED, _lazy("close registration")),
+            (Panel.Status.OPEN, gettext_lazy("open registration")),
+            (Panel.Status.CLOSED, gettext_lazy("close registration")),
         ]
     )
 
 
 class DrawForm(forms.Form):
     seed_text = forms.CharField(
-        label=_lazy("The numbers drawn in public, as announced"),
+        label=gettext_lazy("The numbers drawn in public, as announced"),
         max_length=300,
-        help_text=_lazy("For example “7 12 19 23 41 48”. The seed is the SHA-256 of this text."),
+        help_text=gettext_lazy("For example “7 12 19 23 41 48”. The seed is the SHA-256 of this text."),
     )

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import MODERATOR, role_required
@@ -127,10 +127,10 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 
 
 REJECT_REASONS = [
-    _lazy("identifies a person"),
-    _lazy("not about the scene"),
-    _lazy("insulting or hateful"),
-    _lazy("false or a test"),
+    gettext_lazy("identifies a person"),
+    gettext_lazy("not about the scene"),
+    gettext_lazy("insulting or hateful"),
+    gettext_lazy("false or a test"),
 ]
 
 

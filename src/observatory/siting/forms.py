@@ -21,7 +21,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from shapely.geometry import shape
 
 from observatory.clikit import InputError
@@ -40,10 +40,10 @@ MAX_MONTHS = 24
 WEIGHT_PREFIX = "weight_"
 
 MODEL_CHOICES = [
-    ("mclp", _lazy("maximal covering (MCLP): p sites covering the most demand within the radius")),
-    ("pmedian", _lazy("p-median: p sites with the shortest mean distance")),
-    ("pcenter", _lazy("p-center: p sites with the shortest worst distance")),
-    ("lscp", _lazy("set covering (LSCP): the fewest sites covering all demand within the radius")),
+    ("mclp", gettext_lazy("maximal covering (MCLP): p sites covering the most demand within the radius")),
+    ("pmedian", gettext_lazy("p-median: p sites with the shortest mean distance")),
+    ("pcenter", gettext_lazy("p-center: p sites with the shortest worst distance")),
+    ("lscp", gettext_lazy("set covering (LSCP): the fewest sites covering all demand within the radius")),
 ]
 
 
@@ -169,76 +169,87 @@ def _ids(text: str) -> list[str]:
 
 
 class ScenarioForm(forms.Form):
-    name = forms.CharField(label=_lazy("Name"), max_length=120)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
     demand_source = forms.ChoiceField(
-        label=_lazy("Demand"),
+        label=gettext_lazy("Demand"),
         choices=[
-            ("reports", _lazy("published reports in a window, weighted by category")),
-            ("file", _lazy("a file (CSV: id,weight,lat,lon)")),
+            ("reports", gettext_lazy("published reports in a window, weighted by category")),
+            ("file", gettext_lazy("a file (CSV: id,weight,lat,lon)")),
         ],
         initial="reports",
         widget=forms.RadioSelect,
     )
     since = forms.DateField(
-        label=_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     resolution = forms.TypedChoiceField(
-        label=_lazy("Demand cells"),
+        label=gettext_lazy("Demand cells"),
         coerce=int,
-        choices=[(9, _lazy("small hexagons (about 0.1 km²)")), (8, _lazy("large hexagons (about 0.7 km²)"))],
+        choices=[
+            (9, gettext_lazy("small hexagons (about 0.1 km²)")),
+            (8, gettext_lazy("large hexagons (about 0.7 km²)")),
+        ],
         initial=9,
     )
-    demand_file = forms.FileField(label=_lazy("Demand file"), required=False)
+    demand_file = forms.FileField(label=gettext_lazy("Demand file"), required=False)
     sites_text = forms.CharField(
-        label=_lazy("Candidate sites"),
+        label=gettext_lazy("Candidate sites"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_lazy("One per line: id,lat,lon or lat,lon. Tapping the map adds a line."),
+        help_text=gettext_lazy("One per line: id,lat,lon or lat,lon. Tapping the map adds a line."),
     )
-    sites_file = forms.FileField(label=_lazy("Candidate sites file (CSV: id,lat,lon)"), required=False)
+    sites_file = forms.FileField(label=gettext_lazy("Candidate sites file (CSV: id,lat,lon)"), required=False)
     grid_areas = forms.ModelMultipleChoiceField(
-        label=_lazy("A grid of candidates over these quartiers"),
+        label=gettext_lazy("A grid of candidates over these quartiers"),
         queryset=Area.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     grid_spacing = forms.IntegerField(
-        label=_lazy("Grid spacing (m)"), min_value=100, max_value=5000, initial=400, required=False
+        label=gettext_lazy("Grid spacing (m)"), min_value=100, max_value=5000, initial=400, required=False
     )
-    model = forms.ChoiceField(label=_lazy("Model"), choices=MODEL_CHOICES, initial="mclp")
-    p = forms.IntegerField(label=_lazy("Number of sites to open (p)"), min_value=1, required=False, initial=3)
+    model = forms.ChoiceField(label=gettext_lazy("Model"), choices=MODEL_CHOICES, initial="mclp")
+    p = forms.IntegerField(
+        label=gettext_lazy("Number of sites to open (p)"), min_value=1, required=False, initial=3
+    )
     radius = forms.FloatField(
-        label=_lazy("Coverage radius (m)"),
+        label=gettext_lazy("Coverage radius (m)"),
         min_value=0,
         required=False,
         initial=800,
-        help_text=_lazy("Walking distance within which a site serves a demand point."),
+        help_text=gettext_lazy("Walking distance within which a site serves a demand point."),
     )
     detour = forms.FloatField(
-        label=_lazy("Detour factor"),
+        label=gettext_lazy("Detour factor"),
         min_value=1,
         max_value=5,
         initial=1.0,
-        help_text=_lazy("Walking distance = straight line x this factor; 1.3 suits a dense street grid."),
+        help_text=gettext_lazy(
+            "Walking distance = straight line x this factor; 1.3 suits a dense street grid."
+        ),
     )
     capacity = forms.FloatField(
-        label=_lazy("Capacity of each site (p-median only)"), min_value=0, required=False
+        label=gettext_lazy("Capacity of each site (p-median only)"), min_value=0, required=False
     )
     fixed = forms.CharField(
-        label=_lazy("Sites forced open (ids, comma-separated)"), required=False, max_length=2000
+        label=gettext_lazy("Sites forced open (ids, comma-separated)"), required=False, max_length=2000
     )
     excluded = forms.CharField(
-        label=_lazy("Sites excluded (ids, comma-separated)"), required=False, max_length=2000
+        label=gettext_lazy("Sites excluded (ids, comma-separated)"), required=False, max_length=2000
     )
     exclude_distance = forms.FloatField(
-        label=_lazy("Exclude candidates within this distance of sensitive places (m)"),
+        label=gettext_lazy("Exclude candidates within this distance of sensitive places (m)"),
         min_value=0,
         max_value=5000,
         required=False,
-        help_text=_lazy("Schools, nurseries, playgrounds... as loaded for the consultations."),
+        help_text=gettext_lazy("Schools, nurseries, playgrounds... as loaded for the consultations."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -491,17 +502,19 @@ class ScenarioForm(forms.Form):
 
 class RobustnessForm(forms.Form):
     months = forms.IntegerField(
-        label=_lazy("Months"),
+        label=gettext_lazy("Months"),
         min_value=2,
         max_value=MAX_MONTHS,
         initial=6,
-        help_text=_lazy("Re-solve on the demand of each of the last N months, up to the window's end."),
+        help_text=gettext_lazy(
+            "Re-solve on the demand of each of the last N months, up to the window's end."
+        ),
     )
 
 
 class SendForm(forms.Form):
     consultation = forms.ModelChoiceField(
-        label=_lazy("Consultation"), queryset=Consultation.objects.none(), empty_label=None
+        label=gettext_lazy("Consultation"), queryset=Consultation.objects.none(), empty_label=None
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -511,7 +524,7 @@ class SendForm(forms.Form):
 
 
 class CompareForm(forms.Form):
-    s = forms.ModelMultipleChoiceField(label=_lazy("Scenarios"), queryset=None)  # type: ignore[arg-type]
+    s = forms.ModelMultipleChoiceField(label=gettext_lazy("Scenarios"), queryset=None)  # type: ignore[arg-type]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from observatory.siting.models import Scenario
