@@ -30,28 +30,17 @@ def fail(*args):
     return str(exc.value), err.getvalue()
 
 
+BOSTON_OPTIONS = [
+    *("--lat-column", "LATITUDE", "--lon-column", "LONGITUDE", "--time-column", "OPEN_DT"),
+    *("--time-format", "%m/%d/%Y %I:%M:%S %p", "--timezone", "America/New_York"),
+    *("--category", "litter", "--id-column", "CASE_ENQUIRY_ID", "--source", "boston311"),
+]
+
+
 @override_settings(CITY=load_city("boston"), TIME_ZONE="America/New_York")
 def test_boston_needle_pickups(shared_data):
-    path = shared_data / "boston311_needles" / "boston311_needle_pickup_2015.csv"
-    out, _ = run(
-        str(path),
-        "--lat-column",
-        "LATITUDE",
-        "--lon-column",
-        "LONGITUDE",
-        "--time-column",
-        "OPEN_DT",
-        "--time-format",
-        "%m/%d/%Y %I:%M:%S %p",
-        "--category",
-        "litter",
-        "--id-column",
-        "CASE_ENQUIRY_ID",
-        "--source",
-        "boston311",
-        "--timezone",
-        "America/New_York",
-    )
+    path = str(shared_data / "boston311_needles" / "boston311_needle_pickup_2015.csv")
+    run(path, *BOSTON_OPTIONS)
     assert Report.objects.count() == 622
     first = Report.objects.get(external_id="101001378529")
     # 05/15/2015 02:40:00 PM in Boston (EDT, UTC-4) is 18:40 UTC.
@@ -59,23 +48,7 @@ def test_boston_needle_pickups(shared_data):
     assert first.time_precision == "minute" and first.category.code == "litter"
     assert first.source == "import" and first.source_name == "boston311"
     # Re-importing the same file skips every row: ids make the import idempotent.
-    out, _ = run(
-        str(path),
-        "--lat-column",
-        "LATITUDE",
-        "--lon-column",
-        "LONGITUDE",
-        "--time-column",
-        "OPEN_DT",
-        "--time-format",
-        "%m/%d/%Y %I:%M:%S %p",
-        "--category",
-        "litter",
-        "--id-column",
-        "CASE_ENQUIRY_ID",
-        "--source",
-        "boston311",
-    )
+    out, _ = run(path, *BOSTON_OPTIONS)
     assert "622 already imported" in out
     assert Report.objects.count() == 622
 
