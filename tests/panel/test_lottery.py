@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -21,6 +22,7 @@ from observatory.panel.lottery import (
     Problem,
     Quota,
     QuotaBound,
+    _Relaxation,
     gini,
     solve,
 )
@@ -222,3 +224,127 @@ def test_gini_reference_values():
     assert gini(np.array([0.1, 0.1, 0.1])) == pytest.approx(0.0)
     # one of n holds everything: (n - 1) / n
     assert gini(np.array([0.0, 0.0, 0.0, 1.0])) == pytest.approx(0.75)
+
+
+# --- the stabilised column generation against an independent reference ------------------------
+
+
+def _biased_pool(n: int, k: int, n_features: int, seed: int) -> tuple[Pool, list[Quota]]:
+    """A self-selected pool (as benchmarks/panel.py draws them): most volunteers a type of their own."""
+    rng = np.random.default_rng(seed)
+    features: dict[str, list[str]] = {}
+    quotas: list[Quota] = []
+    for f in range(n_features):
+        v = int(rng.integers(2, 5))
+        share = rng.dirichlet(np.full(v, 4.0))
+        response = share * (1 + 2 * np.arange(v) / (v - 1))
+        values = rng.choice(v, size=n, p=response / response.sum())
+        features[f"f{f}"] = [f"v{x}" for x in values]
+        for j in range(v):
+            target = share[j] * k
+            quotas.append(Quota(f"f{f}", f"v{j}", max(0, math.floor(target) - 1), math.ceil(target) + 1))
+    return Pool([f"g{i}" for i in range(n)], features), quotas
+
+
+def _reference_leximin(pool: Pool, quotas: list[Quota], k: int) -> np.ndarray:
+    """Leximin by definition over *every* feasible composition (enumerated), with scipy's LP.
+
+    Each level maximises the smallest free probability; a type is then fixed when no lottery
+    keeping the level lifts it above (one LP per type), which needs no dual at all.
+    """
+    from scipy.optimize import linprog
+
+    prob = Problem(pool, quotas, k)
+    comps = {}
+    for members in itertools.combinations(range(pool.n), k):
+        comp = np.bincount(prob.agent_type[list(members)], minlength=prob.m)
+        if prob.composition_ok(comp):
+            comps[comp.tobytes()] = comp
+    C = np.array(list(comps.values()), dtype=np.float64) / prob.type_size  # panels x types
+    reach = C.max(axis=0) > 0
+    fixed = np.where(reach, np.nan, 0.0)
+    n_c = len(C)
+
+    def solve_lp(objective, level, free_floor):
+        # variables: lottery weights, then z
+        a_ub, b_ub = [], []
+        for t in range(prob.m):
+            if not reach[t]:
+                continue
+            row = np.concatenate([-C[:, t], [0.0]])
+            if np.isnan(fixed[t]):
+                if free_floor is None:
+                    row[-1] = 1.0
+                    b_ub.append(0.0)
+                else:
+                    b_ub.append(-free_floor)
+            else:
+                b_ub.append(-fixed[t] + 1e-10)
+            a_ub.append(row)
+        a_eq = [np.concatenate([np.ones(n_c), [0.0]])]
+        res = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=[(0, None)] * (n_c + 1))
+        assert res.status == 0
+        return res
+
+    while np.isnan(fixed).any():
+        res = solve_lp(np.concatenate([np.zeros(n_c), [-1.0]]), None, None)
+        z = -res.fun
+        free = np.flatnonzero(np.isnan(fixed))
+        at_level = []
+        for t in free:
+            obj = np.concatenate([-C[:, t], [0.0]])
+            if -solve_lp(obj, z, z - 1e-10).fun <= z + 1e-7:
+                at_level.append(t)
+        for t in at_level or [free[0]]:
+            fixed[t] = z
+    return fixed[prob.agent_type]
+
+
+class _EagerLeximin(Leximin):
+    mwu_min_types = 0  # the multiplicative-weights start on a small pool too
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_leximin_matches_an_enumerated_reference(seed):
+    pool, quotas = _biased_pool(16, 5, 3, seed)
+    reference = np.sort(_reference_leximin(pool, quotas, 5))
+    for model in (Leximin, _EagerLeximin):
+        result = model(pool, quotas, 5).solve()
+        assert_valid(result, pool, quotas, 5)
+        np.testing.assert_allclose(np.sort(result.probabilities), reference, atol=1e-6)
+    maximin = Maximin(pool, quotas, 5).solve()
+    assert maximin.min_probability == pytest.approx(reference[0], abs=1e-7)
+    again = _EagerLeximin(pool, quotas, 5).solve()  # seeded start: the same lottery every time
+    assert again.panels == result.panels
+
+
+def test_leximin_when_the_relaxation_bound_is_out_of_reach(monkeypatch):
+    # a bound above the optimum (as when the LP relaxation is not tight) must only cost time:
+    # the master cannot close the shortfall, maximises instead, and the exact MIP proves it
+    pool, quotas = _biased_pool(16, 5, 3, 3)
+    reference = np.sort(_reference_leximin(pool, quotas, 5))
+    solve_relaxation = _Relaxation.solve
+
+    def loose(self):
+        bound, duals = solve_relaxation(self)
+        return bound + 0.01, duals
+
+    monkeypatch.setattr(_Relaxation, "solve", loose)
+    result = Leximin(pool, quotas, 5).solve()
+    assert result.details["levels_closed_by_relaxation"] == 0
+    np.testing.assert_allclose(np.sort(result.probabilities), reference, atol=1e-6)
+
+
+def test_many_types_leximin_reaches_the_relaxation():
+    # 150 volunteers, 15 seats, 6 features: nearly every volunteer a type of their own
+    pool, quotas = _biased_pool(150, 15, 6, 7)
+    prob = Problem(pool, quotas, 15)
+    assert prob.m > 90
+    first = _EagerLeximin(pool, quotas, 15).solve()
+    assert first.details["multiplicative_weights_rounds"] > 0
+    assert_valid(first, pool, quotas, 15)
+    # the first level reached the LP-relaxation bound, which is then the minimum probability
+    bound, _ = _Relaxation(prob, np.ones(prob.m, dtype=bool)).solve()
+    assert first.min_probability == pytest.approx(bound, abs=1e-7)
+    maximin = Maximin(pool, quotas, 15).solve()
+    assert maximin.min_probability == pytest.approx(first.min_probability, abs=1e-7)
