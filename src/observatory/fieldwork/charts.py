@@ -46,7 +46,8 @@ def timeline_chart(timeline: dict, outreach: list[dict]) -> str:
     for n, op in enumerate(timeline["operations"]):
         ax.axvline(op["date"], color="#b3340b", linestyle=":", label=_("operations") if n == 0 else None)
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    if ax.get_legend_handles_labels()[0]:  # an empty timeline has nothing to name
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.grid(alpha=0.25)
     fig.autofmt_xdate()
     fig.tight_layout()
