@@ -10,20 +10,15 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
 from observatory.accounts import roles
 from observatory.reports import demo_data
-from observatory.reports.areas import locate_area_ids
-from observatory.reports.intake import ReportInput, build_report
-from observatory.reports.models import Area, Category, Report
-from observatory.reports.publication import rebuild_cell_counts
+from observatory.reports.models import Area, Report
 
 DEMO_USERS = [
     ("admin", None, True),
@@ -108,35 +103,20 @@ def load_simulation(*, seed: int, days: int) -> int:
     return stored
 
 
-@transaction.atomic
 def load_reports(*, seed: int, days: int, per_day: float) -> int:
+    """The small seeded generator of reports/demo_data.py, through the same loader."""
+    from observatory.reports.loading import load_records
+
     generated, _clearance = demo_data.generate(days=days, per_day=per_day, seed=seed)
-    now = timezone.now()
-    categories = {c.code: c for c in Category.objects.all()}
-    area_ids = locate_area_ids(np.array([g.lat for g in generated]), np.array([g.lon for g in generated]))
-    reports = []
-    for g, area_id in zip(generated, area_ids, strict=True):
-        data = ReportInput(
-            category=g.category,
-            lat=g.lat,
-            lon=g.lon,
-            observed_at=g.observed_at,
-            reporter_kind=g.reporter_kind,
-        )  # type: ignore[arg-type]
-        recent = g.observed_at > now - timedelta(days=2)
-        reports.append(
-            build_report(
-                data,
-                categories[g.category],
-                g.observed_at,
-                source=Report.Source.SIMULATION,
-                received_at=g.observed_at,
-                area_id=area_id,
-                status=Report.Status.PENDING if recent else Report.Status.PUBLISHED,
-                published_at=None if recent else g.observed_at + timedelta(hours=6),
-                source_name="demo",
-            )
-        )
-    Report.objects.bulk_create(reports, batch_size=5000)
-    rebuild_cell_counts()
-    return len(reports)
+    records = [
+        {
+            "observed_at": g.observed_at,
+            "lat": g.lat,
+            "lon": g.lon,
+            "category": g.category,
+            "reporter_kind": g.reporter_kind,
+        }
+        for g in generated
+    ]
+    stored, _ = load_records(records, source_name=f"demo-basic:{seed}:{days}:{per_day:g}")
+    return stored
