@@ -7,16 +7,19 @@ prints, for each pool, the minimum selection probability, the wall seconds and t
 maximin, and sortition-algorithms' maximin with its HiGHS ("highspy") and CBC ("mip-cbc", through
 python-mip) backends. Its leximin needs gurobipy (not installed: its pip licence only allows small
 models), which the table says. Every solve runs in a child process stopped at ``--limit`` seconds
-and reported as a timeout; with the default limit the whole run stays under 10 minutes.
+and reported as a timeout; a whole-run budget (``--budget``, 570 s) shortens the last limits so
+the run stays under 10 minutes.
 
-    .venv/bin/python benchmarks/panel.py [--quick] [--limit 75] [--pools generated_400_40 ...]
+    .venv/bin/python benchmarks/panel.py [--quick] [--limit 150] [--pools generated_400_40 ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import logging
 import multiprocessing as mp
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -80,6 +83,8 @@ def sortition_maximin(pool: Pool, quotas: list[Quota], k: int, backend: str) -> 
     settings = Settings(id_column="id", columns_to_keep=[], solver_backend=backend)
     rows = [{"id": i, **{f: pool.features[f][r] for f in names}} for r, i in enumerate(pool.ids)]
     people, _ = read_in_people(["id", *names], rows, fc, settings)
+    for name in ("sortition_algorithms", "sortition_algorithms_user"):  # its progress lines
+        logging.getLogger(name).setLevel(logging.WARNING)
     started, cpu = time.perf_counter(), time.process_time()
     committees, probabilities, _ = find_distribution_maximin(fc, people, k, [], backend)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -91,6 +96,8 @@ def sortition_maximin(pool: Pool, quotas: list[Quota], k: int, backend: str) -> 
 
 
 def _child(queue: Any, func: Callable[..., tuple[float, float, float]], args: tuple[Any, ...]) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # CBC writes its log to the process's stdout, between the table's lines
     try:
         queue.put(func(*args))
     except Exception as exc:  # reported in the table, not raised: the other solves go on
@@ -123,7 +130,7 @@ def ours(method: str, pool: Pool, quotas: list[Quota], k: int) -> tuple[float, f
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip CBC and the 1,500-volunteer pool")
-    parser.add_argument("--limit", type=float, default=75.0, help="seconds allowed per solve")
+    parser.add_argument("--limit", type=float, default=150.0, help="seconds allowed per solve")
     parser.add_argument("--budget", type=float, default=570.0, help="seconds for the whole run")
     parser.add_argument("--pools", nargs="*", help="only these pools")
     args = parser.parse_args()

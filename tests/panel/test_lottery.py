@@ -23,7 +23,9 @@ from observatory.panel.lottery import (
     Quota,
     QuotaBound,
     _Relaxation,
+    decompose,
     gini,
+    relaxed_leximin,
     solve,
 )
 
@@ -304,18 +306,23 @@ class _EagerLeximin(Leximin):
     mwu_min_types = 0  # the multiplicative-weights start on a small pool too
 
 
+class _DecomposingLeximin(Leximin):
+    decompose_min_types = 0  # the relaxation's point written as panels, on a small pool too
+
+
 @pytest.mark.parametrize("seed", [3, 4])
 def test_leximin_matches_an_enumerated_reference(seed):
     pool, quotas = _biased_pool(16, 5, 3, seed)
     reference = np.sort(_reference_leximin(pool, quotas, 5))
-    for model in (Leximin, _EagerLeximin):
-        result = model(pool, quotas, 5).solve()
+    results = {}
+    for model in (Leximin, _EagerLeximin, _DecomposingLeximin):
+        result = results[model] = model(pool, quotas, 5).solve()
         assert_valid(result, pool, quotas, 5)
         np.testing.assert_allclose(np.sort(result.probabilities), reference, atol=1e-6)
     maximin = Maximin(pool, quotas, 5).solve()
     assert maximin.min_probability == pytest.approx(reference[0], abs=1e-7)
-    again = _EagerLeximin(pool, quotas, 5).solve()  # seeded start: the same lottery every time
-    assert again.panels == result.panels
+    for model in (_EagerLeximin, _DecomposingLeximin):  # seeded starts: the same lottery every time
+        assert model(pool, quotas, 5).solve().panels == results[model].panels
 
 
 def test_leximin_when_the_relaxation_bound_is_out_of_reach(monkeypatch):
@@ -348,3 +355,45 @@ def test_many_types_leximin_reaches_the_relaxation():
     assert first.min_probability == pytest.approx(bound, abs=1e-7)
     maximin = Maximin(pool, quotas, 15).solve()
     assert maximin.min_probability == pytest.approx(first.min_probability, abs=1e-7)
+
+
+# --- the relaxation's leximin point, written as panels -------------------------------------------
+
+
+def test_relaxed_leximin_is_the_uniform_optimum_on_the_small_example(small):
+    pool, quotas, k = small
+    prob = Problem(pool, quotas.quotas, k)
+    x = relaxed_leximin(prob, np.ones(prob.m, dtype=bool))
+    np.testing.assert_allclose(x / prob.type_size, 0.1, atol=1e-8)
+    assert x.sum() == pytest.approx(k)
+
+
+@pytest.mark.parametrize("n_features", [2, 6])
+def test_decomposition_is_a_lottery_of_valid_panels_with_that_mean(n_features):
+    # with two features the quota matrix is totally unimodular: every point decomposes exactly
+    pool, quotas = _biased_pool(150, 15, n_features, 11)
+    prob = Problem(pool, quotas, 15)
+    x = relaxed_leximin(prob, np.ones(prob.m, dtype=bool))
+    comps, weights, complete = decompose(prob, x)
+    assert all(prob.composition_ok(c) for c in comps)
+    assert min(weights) > 0
+    mean = np.array(comps, dtype=np.float64).T @ np.array(weights)
+    if n_features == 2:
+        assert complete
+        assert math.fsum(weights) == pytest.approx(1.0, abs=1e-12)
+        np.testing.assert_allclose(mean, x, atol=1e-9)
+    else:  # nearly all of it, whatever is left being made up by the column generation
+        assert math.fsum(weights) > 0.99
+        assert np.all(mean <= x + 1e-9)
+
+
+def test_decomposing_start_gives_the_same_leximin_with_almost_no_pricing():
+    pool, quotas = _biased_pool(150, 15, 6, 7)
+    plain = _EagerLeximin(pool, quotas, 15).solve()
+    started = _DecomposingLeximin(pool, quotas, 15).solve()
+    assert_valid(started, pool, quotas, 15)
+    np.testing.assert_allclose(np.sort(started.probabilities), np.sort(plain.probabilities), atol=1e-6)
+    assert started.details["decomposed_share"] > 0.99
+    assert started.details["multiplicative_weights_rounds"] == 0
+    assert started.details["levels_closed_by_relaxation"] == started.details["levels"]
+    assert started.details["master_solves"] < plain.details["master_solves"]

@@ -48,14 +48,16 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
-ALGORITHM_VERSION = "observatory.panel.lottery/1"
+ALGORITHM_VERSION = "observatory.panel.lottery/2"
 METHODS = ("leximin", "maximin", "nash", "goldilocks", "legacy")
 
 _INF = highspy.kHighsInf
+_SOLUTION_LIMIT = highspy.HighsModelStatus.kSolutionLimit  # a MIP stopped at its first solution
 _IMPROVE_EPS = 1e-8  # a column must improve the master by more than this to be added
 _DUAL_EPS = 1e-8  # a type whose dual exceeds this is fixed at the current level (leximin)
 _LEVEL_GAP = 1e-9  # a level is proven when the master is this close to a bound
 _FIX_SLACK = 1e-9  # fixed levels are enforced up to this slack, for numerical safety
+_MASTER_FIX_SLACK = 2e-7  # the master's floors when they prove jointly infeasible (1e-7 feasibility)
 
 
 class LotteryError(ValueError):
@@ -226,7 +228,7 @@ def _master_lp() -> highspy.Highs:
     # the master LP changes by a column or a row at a time: warm-started simplex without presolve
     h = _silent_highs()
     h.setOptionValue("presolve", "off")
-    h.setOptionValue("simplex_strategy", 4)  # primal: new columns keep the basis primal feasible
+    h.setOptionValue("simplex_strategy", 1)  # dual: re-solves after bound and cost changes (measured)
     return h
 
 
@@ -468,18 +470,17 @@ def expand_compositions(
             g = math.gcd(c_t, n_t)
             breaks.update(Fraction(j * g, n_t) for j in range(n_t // g))
         edges = [*sorted(breaks), Fraction(1)]
-        for a, b in itertools.pairwise(edges):
-            u = float((a + b) / 2)
-            chosen: list[int] = []
-            for t in np.flatnonzero(comp > 0):
-                n_t, c_t = int(prob.type_size[t]), int(comp[t])
-                if c_t == n_t:
-                    chosen.extend(prob.members[t].tolist())
-                    continue
-                s = np.arange(n_t + 1) * (c_t / n_t) - u
-                sel = np.diff(np.floor(s)) == 1
-                chosen.extend(prob.members[t][sel].tolist())
-            key = tuple(sorted(chosen))
+        mids = np.array([float((a + b) / 2) for a, b in itertools.pairwise(edges)])
+        chosen = np.zeros((len(mids), prob.pool.n), dtype=bool)  # one row per offset interval
+        for t in np.flatnonzero(comp > 0):
+            n_t, c_t = int(prob.type_size[t]), int(comp[t])
+            if c_t == n_t:
+                chosen[:, prob.members[t]] = True
+                continue
+            s = np.arange(n_t + 1) * (c_t / n_t) - mids[:, None]
+            chosen[:, prob.members[t]] = np.diff(np.floor(s), axis=1) == 1
+        for row, (a, b) in zip(chosen, itertools.pairwise(edges), strict=True):
+            key = tuple(np.flatnonzero(row).tolist())
             out[key] = out.get(key, 0.0) + w * float(b - a)
     return sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -573,6 +574,9 @@ class _Relaxation:
     def __init__(self, prob: Problem, reachable: NDArray[np.bool_]) -> None:
         m, quotas = prob.m, len(prob.quotas)
         h = _master_lp()
+        # its point is decomposed into panels whose mixture must reach each level to 1e-9
+        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+        h.setOptionValue("dual_feasibility_tolerance", 1e-9)
         for t in range(m):
             upper = float(prob.type_size[t]) if reachable[t] else 0.0
             h.addCol(0.0, 0.0, upper, 0, np.array([], np.int32), np.array([]))
@@ -602,7 +606,124 @@ class _Relaxation:
             raise RuntimeError(f"HiGHS relaxation LP ended with status {self.h.getModelStatus()}")
         sol = self.h.getSolution()
         duals = np.maximum(np.asarray(sol.row_dual)[self.first : self.first + self.m], 0.0)
+        self.point = np.asarray(sol.col_value[: self.m], dtype=np.float64)
         return float(sol.col_value[self.m]), duals
+
+
+def relaxed_leximin(prob: Problem, reachable: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """The leximin expected composition over fractional compositions (seats per type).
+
+    Level by level as :class:`Leximin` does it, on the relaxation alone: maximise the smallest
+    free ``x_t / n_t``, fix the types whose dual is positive (they are at the level in every
+    optimum), and so on. No lottery does better in the leximin order, and a lottery whose expected
+    composition is this point is leximin-optimal.
+    """
+    relaxation = _Relaxation(prob, reachable)
+    unfixed = reachable.copy()
+    while unfixed.any():
+        z, duals = relaxation.solve()
+        fix = unfixed & (duals > _DUAL_EPS)
+        if not fix.any():
+            fix[np.flatnonzero(unfixed)[np.argmax(duals[unfixed])]] = True
+        for t in np.flatnonzero(fix).tolist():
+            relaxation.fix(t, z - _FIX_SLACK)
+        unfixed &= ~fix
+    return relaxation.point
+
+
+def decompose(
+    prob: Problem, x: NDArray[np.float64], tol: float = 1e-7, row_tol: float = 1e-6
+) -> tuple[list[NDArray[np.int64]], list[float], bool]:
+    """Panel compositions and weights whose mixture is ``x`` (Caratheodory, one face at a time).
+
+    ``x`` is a fractional composition (in the polytope of the quotas). Each step takes an integer
+    composition ``c`` on the smallest face holding ``x`` (every bound tight at ``x`` kept tight),
+    rounded from ``x`` where it can be (a HiGHS MIP, types rounded towards their nearer integer),
+    and writes ``x = (mu c + x') / (1 + mu)`` with ``x' = x + mu (x - c)`` pushed as far as the
+    polytope allows: ``x'`` gains a tight bound, so there are at most as many steps as bounds.
+    When the quotas' matrix is totally unimodular (two features) such a ``c`` always exists;
+    with more features it almost always does. Returns ``(compositions, weights, complete)``;
+    when no integer composition lies on a face the decomposition stops there, incomplete, and
+    the column generation carries on from the panels found.
+    """
+    m = prob.m
+    size = prob.type_size.astype(np.float64)
+    A = prob.A.astype(np.float64)
+    lo, hi = prob.lo.astype(np.float64), prob.hi.astype(np.float64)
+    x = np.clip(np.asarray(x, dtype=np.float64), 0.0, size)
+    h = _Pricer(prob).h
+    h.setOptionValue("mip_rel_gap", 1e-3)  # the objective only steers the rounding
+    h.setOptionValue("mip_max_improving_sols", 1)
+    lp = _Pricer(prob).h  # the same model as an LP: its vertices leave few seats fractional
+    lp.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.full(m, highspy.HighsVarType.kContinuous))
+    cols = np.arange(m, dtype=np.int32)
+    rows = np.arange(1, 1 + len(prob.quotas), dtype=np.int32)
+
+    def rounded(lower: NDArray[np.float64], upper: NDArray[np.float64], cost: NDArray[np.float64]) -> Any:
+        # a vertex of the face's LP is integral but for at most one seat count per quota row;
+        # a MIP over those few types only, the others held at the vertex, is then instant
+        lp.changeColsBounds(m, cols, lower, upper)
+        lp.changeColsCost(m, cols, cost)
+        lp.run()
+        if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        v = np.asarray(lp.getSolution().col_value)
+        whole = np.abs(v - np.rint(v)) <= 1e-9
+        near = (np.where(whole, np.rint(v), lower), np.where(whole, np.rint(v), upper))
+        for bounds in (near, (lower, upper)):
+            h.changeColsBounds(m, cols, *bounds)
+            h.changeColsCost(m, cols, cost)
+            h.run()
+            if h.getModelStatus() in (highspy.HighsModelStatus.kOptimal, _SOLUTION_LIMIT):
+                return np.rint(np.asarray(h.getSolution().col_value)).astype(np.int64)
+        return None
+    comps: list[NDArray[np.int64]] = []
+    weights: list[float] = []
+    mass = 1.0
+    at_zero = x <= tol
+    at_full = x >= size - tol
+    for _ in range(m + 2 * len(prob.quotas) + 1):
+        counts = A @ x
+        at_lo = counts <= lo + row_tol  # x comes from an LP: a row may miss its bound by ~1e-7
+        at_hi = counts >= hi - row_tol
+        for model in (h, lp):
+            row_lo, row_hi = np.where(at_hi, hi, lo), np.where(at_lo, lo, hi)
+            model.changeRowsBounds(len(rows), rows, row_lo, row_hi)  # type: ignore[attr-defined]  # not in its stubs
+        frac = x - np.floor(x)
+        found = None
+        for box in (True, False):
+            lower = np.where(at_full, size, np.floor(x + tol) if box else 0.0)
+            upper = np.where(at_zero, 0.0, np.ceil(x - tol) if box else size)
+            found = rounded(lower, upper, frac - 0.5 if box else x / size)
+            if found is not None:
+                break
+        if found is None:
+            return comps, weights, False
+        c = found
+        d = x - c
+        if np.abs(d).max() <= tol or mass < 1e-13:  # x is c, or what is left weighs nothing
+            comps.append(c)
+            weights.append(mass)
+            return comps, weights, True
+        # the largest step keeping x + mu d in the polytope (bounds already tight do not move)
+        steps = [np.inf]
+        down, up = (d < -tol) & ~at_zero, (d > tol) & ~at_full
+        steps += list(x[down] / -d[down]) + list((size[up] - x[up]) / d[up])
+        ad = A @ d
+        rise, fall = (ad > 1e-12) & ~at_hi, (ad < -1e-12) & ~at_lo
+        steps += list((hi[rise] - counts[rise]) / ad[rise]) + list((counts[fall] - lo[fall]) / -ad[fall])
+        mu = float(min(steps))
+        if not np.isfinite(mu) or mu <= 0:
+            return comps, weights, False
+        comps.append(c)
+        weights.append(mass * mu / (1 + mu))
+        mass /= 1 + mu
+        x = np.clip(x + mu * d, 0.0, size)
+        at_zero |= x <= tol
+        at_full |= x >= size - tol
+        x[at_zero] = 0.0
+        x[at_full] = size[at_full]
+    return comps, weights, False
 
 
 class Leximin(_Method):
@@ -640,7 +761,8 @@ class Leximin(_Method):
     starts = 8  # swap searches per master solve, from the heaviest and the newest panels
     smoothing = 0.99  # Wentges' alpha: pricing duals = alpha * centre + (1 - alpha) * master's
     penalty = 1.0  # phase-1 shortfall cost above the relaxation's duals, spread over the free types
-    mwu_min_types = 200  # below this many types the column generation needs no such start
+    decompose_min_types = 200  # below this many types the column generation needs no start
+    mwu_min_types = 200  # nor the multiplicative-weights start (run when the decomposition fails)
     mwu_factor = 0.8  # a selected volunteer's weight is multiplied by this (Flanigan et al.)
     mwu_chunk = 20  # the master is solved every this many rounds to stop as soon as it can
 
@@ -694,6 +816,14 @@ class Leximin(_Method):
         comps.clear()
         for comp in first:
             add(comp)
+        decomposed = 0.0  # the share of the relaxation's leximin point written as panels
+        if m > self.decompose_min_types:
+            # panels whose mixture is the relaxation's leximin point: when it is one, every level
+            # closes at its bound in one master solve, with no pricing at all
+            start, weights, _ = decompose(prob, relaxed_leximin(prob, reachable))
+            for comp in start:
+                add(comp)
+            decomposed = math.fsum(weights)
         relaxation = _Relaxation(prob, reachable)
         quick = _QuickPricer(prob)
         floor = np.zeros(m)  # lower bounds of the fixed types' rows
@@ -701,11 +831,25 @@ class Leximin(_Method):
         levels: list[float] = []
         sol = None
         rounds = relaxed_stops = mwu_rounds = 0
+        loosened: list[int] = []  # levels at which the fixed ones had to be loosened (to 2e-7)
 
         def run_master() -> Any:
             nonlocal rounds
             h.run()
             rounds += 1
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                h.clearSolver()  # numerical trouble from a warm start: once more from scratch
+                h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal and not np.isnan(fixed).all():
+                # still stuck: the levels fixed so far were met only to HiGHS's feasibility
+                # tolerance (1e-7), and together they are not; loosen them by about that much
+                held = np.flatnonzero(reachable & ~np.isnan(fixed))
+                rows = (1 + held).astype(np.int32)
+                loosened.append(len(levels))
+                loose = floor[held] - _MASTER_FIX_SLACK
+                h.changeRowsBounds(len(rows), rows, loose, np.full(len(rows), _INF))  # type: ignore[attr-defined]
+                h.clearSolver()
+                h.run()
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 raise RuntimeError(f"HiGHS master LP ended with status {h.getModelStatus()}")
             return h.getSolution()
@@ -720,7 +864,7 @@ class Leximin(_Method):
             # phase 1: reach the relaxation's bound, shortfalls penalised just above its duals
             phase1 = True
             reach_level(target, centre + self.penalty / max(1, int(unfixed.sum())), unfixed)
-            if not levels and m > self.mwu_min_types:
+            if not levels and m > self.mwu_min_types and decomposed < 0.999:
                 # multiplicative weights (Flanigan et al.'s start): best panels for weights that
                 # fall on the volunteers already well served; stop once the master reaches the bound
                 weight = np.where(reachable, 1.0, 0.0)
@@ -796,12 +940,14 @@ class Leximin(_Method):
         details = {
             "levels": len(levels),
             "panels_generated": len(comps),
+            "decomposed_share": decomposed,
             "multiplicative_weights_rounds": mwu_rounds,
             "pricing_calls": pricer.calls,
             "quick_pricing_calls": quick.calls,
             "master_solves": rounds,
             "levels_closed_by_relaxation": relaxed_stops,
             "swaps": swapper.steps,
+            "loosened_at_levels": loosened,
         }
         return self._result(prob, comps, q, started, details)
 
