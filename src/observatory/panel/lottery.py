@@ -660,8 +660,10 @@ def decompose(
     rows = np.arange(1, 1 + len(prob.quotas), dtype=np.int32)
 
     def rounded(lower: NDArray[np.float64], upper: NDArray[np.float64], cost: NDArray[np.float64]) -> Any:
-        # a vertex of the face's LP is integral but for at most one seat count per quota row;
-        # a MIP over those few types only, the others held at the vertex, is then instant
+        # a vertex of the face's LP is integral but for at most one seat count per quota row:
+        # first a MIP over those few types only (the others held at the vertex; cheap, but on
+        # the generated pools it is mostly infeasible), then over the whole box, stopped at the
+        # first panel found
         lp.changeColsBounds(m, cols, lower, upper)
         lp.changeColsCost(m, cols, cost)
         lp.run()
@@ -677,6 +679,7 @@ def decompose(
             if h.getModelStatus() in (highspy.HighsModelStatus.kOptimal, _SOLUTION_LIMIT):
                 return np.rint(np.asarray(h.getSolution().col_value)).astype(np.int64)
         return None
+
     comps: list[NDArray[np.int64]] = []
     weights: list[float] = []
     mass = 1.0
