@@ -7,10 +7,10 @@ prints, for each pool, the minimum selection probability, the wall seconds and t
 maximin, and sortition-algorithms' maximin with its HiGHS ("highspy") and CBC ("mip-cbc", through
 python-mip) backends. Its leximin needs gurobipy (not installed: its pip licence only allows small
 models), which the table says. Every solve runs in a child process stopped at ``--limit`` seconds
-and reported as a timeout; a whole-run budget (``--budget``, 570 s) shortens the last limits so
-the run stays under 10 minutes.
+and reported as a timeout; a whole-run budget (``--budget``, 900 s) shortens the last limits so
+the run stays under a quarter of an hour (sortition-algorithms times out on three pools).
 
-    .venv/bin/python benchmarks/panel.py [--quick] [--limit 150] [--pools generated_400_40 ...]
+    .venv/bin/python benchmarks/panel.py [--quick] [--limit 120] [--pools generated_400_40 ...]
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def timed(func: Callable[..., tuple[float, float, float]], *args: Any, limit: fl
     if proc.is_alive():
         proc.terminate()
         proc.join()
-        return "timeout", f">{limit:g}", ""
+        return "timeout", f">{limit:.0f}", ""
     try:
         return tuple(queue.get(timeout=5))
     except Exception:
@@ -130,8 +130,8 @@ def ours(method: str, pool: Pool, quotas: list[Quota], k: int) -> tuple[float, f
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip CBC and the 1,500-volunteer pool")
-    parser.add_argument("--limit", type=float, default=150.0, help="seconds allowed per solve")
-    parser.add_argument("--budget", type=float, default=570.0, help="seconds for the whole run")
+    parser.add_argument("--limit", type=float, default=120.0, help="seconds allowed per solve")
+    parser.add_argument("--budget", type=float, default=900.0, help="seconds for the whole run")
     parser.add_argument("--pools", nargs="*", help="only these pools")
     args = parser.parse_args()
     started = time.perf_counter()

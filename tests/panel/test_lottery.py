@@ -302,16 +302,16 @@ def _reference_leximin(pool: Pool, quotas: list[Quota], k: int) -> np.ndarray:
     return fixed[prob.agent_type]
 
 
-class _EagerLeximin(Leximin):
+class _PlainLeximin(Leximin):
+    decompose_min_types = 10**9  # the column generation alone, with no decomposition first
+
+
+class _EagerLeximin(_PlainLeximin):
     mwu_min_types = 0  # the multiplicative-weights start on a small pool too
 
 
-class _DecomposingLeximin(Leximin):
-    decompose_min_types = 0  # the relaxation's point written as panels, on a small pool too
-
-
-class _DecompositionStartedLeximin(_DecomposingLeximin):
-    accept_decomposition = False  # those panels only start the column generation
+class _DecompositionStartedLeximin(Leximin):
+    accept_decomposition = False  # the decomposition's panels only start the column generation
 
 
 @pytest.mark.parametrize("seed", [3, 4])
@@ -319,13 +319,13 @@ def test_leximin_matches_an_enumerated_reference(seed):
     pool, quotas = _biased_pool(16, 5, 3, seed)
     reference = np.sort(_reference_leximin(pool, quotas, 5))
     results = {}
-    for model in (Leximin, _EagerLeximin, _DecomposingLeximin, _DecompositionStartedLeximin):
+    for model in (_PlainLeximin, _EagerLeximin, Leximin, _DecompositionStartedLeximin):
         result = results[model] = model(pool, quotas, 5).solve()
         assert_valid(result, pool, quotas, 5)
         np.testing.assert_allclose(np.sort(result.probabilities), reference, atol=1e-6)
     maximin = Maximin(pool, quotas, 5).solve()
     assert maximin.min_probability == pytest.approx(reference[0], abs=1e-7)
-    for model in (_EagerLeximin, _DecomposingLeximin):  # seeded starts: the same lottery every time
+    for model in (_EagerLeximin, Leximin):  # seeded starts: the same lottery every time
         assert model(pool, quotas, 5).solve().panels == results[model].panels
 
 
@@ -341,7 +341,7 @@ def test_leximin_when_the_relaxation_bound_is_out_of_reach(monkeypatch):
         return bound + 0.01, duals
 
     monkeypatch.setattr(_Relaxation, "solve", loose)
-    result = Leximin(pool, quotas, 5).solve()
+    result = _PlainLeximin(pool, quotas, 5).solve()
     assert result.details["levels_closed_by_relaxation"] == 0
     np.testing.assert_allclose(np.sort(result.probabilities), reference, atol=1e-6)
 
@@ -412,7 +412,7 @@ def test_decomposition_taken_as_the_lottery_only_when_it_is_one(n, k, features, 
     # decomposition does not always reach it (it misses 20 % and 5 % of the weight on the last two)
     pool, quotas = _biased_pool(n, k, features, seed)
     reference = np.sort(_reference_leximin(pool, quotas, k))
-    result = _DecomposingLeximin(pool, quotas, k).solve()
+    result = Leximin(pool, quotas, k).solve()
     assert_valid(result, pool, quotas, k)
     np.testing.assert_allclose(np.sort(result.probabilities), reference, atol=1e-6)
     assert (result.details["master_solves"] == 0) is taken
