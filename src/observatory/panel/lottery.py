@@ -10,8 +10,8 @@ below picks one, and the result carries each volunteer's selection probability.
   assemblies", Nature 596:548, 2021), by stabilised column generation: a restricted LP over the
   panels found so far (HiGHS simplex), an LP-relaxation bound that proves most levels, and
   pricing by a quick LP-guided MIP, swaps and, to prove a level the bound does not, the exact
-  pricing MIP (HiGHS branch and cut); each level to about 1e-8 absolute. On pools of hundreds of
-  types the relaxation's leximin point, written as panels, usually is the lottery (to 1e-7).
+  pricing MIP (HiGHS branch and cut); each level to about 1e-7 absolute. It starts from the
+  relaxation's own leximin point written as panels, which usually is the lottery (to 1e-7).
 - :class:`Maximin` stops after the first level (the largest minimum probability), unless the
   decomposition above already gave the whole leximin lottery, which is also maximin-optimal.
 - :class:`Nash` maximises the product of the probabilities (column generation with a concave
@@ -764,10 +764,10 @@ class Leximin(_Method):
       panels, several columns per master solve; the exact MIP (HiGHS, stopping at the first
       improving panel) only when these find nothing;
     - first, the LP relaxation's own leximin point (:func:`relaxed_leximin`) written as panels
-      (:func:`decompose`). No lottery beats that point
-      in the leximin order, so when the panels make it up to ``_REACH_TOL`` they are the lottery,
-      with no master LP at all; when more is missing they start the column generation, whose
-      levels then mostly close at their bounds in one master solve;
+      (:func:`decompose`). No lottery beats that point in the leximin order, so when the panels
+      make it up to ``_REACH_TOL`` they are the lottery, with no master LP at all; when more is
+      missing they start the column generation, whose levels then mostly close at their bounds
+      in one master solve;
     - when that decomposition fails early, a start by multiplicative weights as in Flanigan et
       al.'s implementation (the best panel for weights that shrink on the volunteers already
       selected), with the quick pricer as oracle, up to ``n`` rounds and stopped once the master
@@ -867,12 +867,16 @@ class Leximin(_Method):
             if self.accept_decomposition and start and decomposed >= 1 - _REACH_TOL:
                 # what the decomposition missed is too light to move anyone by more than
                 # _REACH_TOL, and no lottery beats the relaxation in the leximin order
-                q = np.array(weights) / decomposed
-                mean = np.array(start, dtype=np.float64).T @ q
+                merged: dict[bytes, float] = {}  # a composition met twice is one panel
+                for comp, share in zip(start, weights, strict=True):
+                    merged[comp.tobytes()] = merged.get(comp.tobytes(), 0.0) + share / decomposed
+                panels = [np.frombuffer(key, dtype=np.int64).copy() for key in merged]
+                q = np.fromiter(merged.values(), dtype=np.float64, count=len(merged))
+                mean = np.array(panels, dtype=np.float64).T @ q
                 if np.all(np.abs(mean - point) <= _REACH_TOL * size):
-                    details = self._details(bounds, len(comps) + len(start), decomposed, pricer)
+                    details = self._details(bounds, len(comps) + len(panels), decomposed, pricer)
                     details["levels_closed_by_relaxation"] = bounds
-                    return self._result(prob, start, q, started, details)
+                    return self._result(prob, panels, q, started, details)
             for comp in start:
                 add(comp)
         relaxation = _Relaxation(prob, reachable)
