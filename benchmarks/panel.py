@@ -26,11 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from observatory.clikit import format_table
 from observatory.panel.io import read_pool, read_quotas
 from observatory.panel.lottery import Leximin, Maximin, Pool, Quota
+from observatory.panel.synthetic import self_selected_pool
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sortition"
 SHARED_POOLS = {
@@ -47,27 +46,9 @@ def shared_pool(name: str) -> tuple[Pool, list[Quota], int]:
 
 
 def generated_pool(n: int, k: int, n_features: int, seed: int) -> tuple[Pool, list[Quota], int]:
-    """Volunteers who self-select: response propensity rises with the value's index.
-
-    Population shares are random; each feature value ``j`` of ``v`` has response weight
-    ``1 + 2 j / (v - 1)`` (the last value answers three times as often as the first). Quotas are
-    the population share of the ``k`` seats, rounded down minus one and up plus one.
-    """
-    rng = np.random.default_rng(seed)
-    features: dict[str, list[str]] = {}
-    quotas: list[Quota] = []
-    for f in range(n_features):
-        v = int(rng.integers(2, 6))
-        share = rng.dirichlet(np.full(v, 4.0))
-        response = share * (1 + 2 * np.arange(v) / (v - 1))
-        response /= response.sum()
-        values = rng.choice(v, size=n, p=response)
-        name = f"f{f}"
-        features[name] = [f"v{x}" for x in values]
-        for j in range(v):
-            target = share[j] * k
-            quotas.append(Quota(name, f"v{j}", max(0, int(np.floor(target)) - 1), int(np.ceil(target)) + 1))
-    return Pool([f"g{i}" for i in range(n)], features), quotas, k
+    """Volunteers who self-select (see :func:`self_selected_pool`), 2 to 5 values a feature."""
+    pool, quotas = self_selected_pool(n, k, n_features, seed, max_values=5)
+    return pool, quotas, k
 
 
 def sortition_maximin(pool: Pool, quotas: list[Quota], k: int, backend: str) -> tuple[float, float, float]:

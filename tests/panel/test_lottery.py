@@ -28,6 +28,7 @@ from observatory.panel.lottery import (
     relaxed_leximin,
     solve,
 )
+from observatory.panel.synthetic import self_selected_pool
 
 from .helpers import load
 
@@ -232,20 +233,8 @@ def test_gini_reference_values():
 
 
 def _biased_pool(n: int, k: int, n_features: int, seed: int) -> tuple[Pool, list[Quota]]:
-    """A self-selected pool (as benchmarks/panel.py draws them): most volunteers a type of their own."""
-    rng = np.random.default_rng(seed)
-    features: dict[str, list[str]] = {}
-    quotas: list[Quota] = []
-    for f in range(n_features):
-        v = int(rng.integers(2, 5))
-        share = rng.dirichlet(np.full(v, 4.0))
-        response = share * (1 + 2 * np.arange(v) / (v - 1))
-        values = rng.choice(v, size=n, p=response / response.sum())
-        features[f"f{f}"] = [f"v{x}" for x in values]
-        for j in range(v):
-            target = share[j] * k
-            quotas.append(Quota(f"f{f}", f"v{j}", max(0, math.floor(target) - 1), math.ceil(target) + 1))
-    return Pool([f"g{i}" for i in range(n)], features), quotas
+    """A self-selected pool (2 to 4 values a feature): most volunteers a type of their own."""
+    return self_selected_pool(n, k, n_features, seed, max_values=4)
 
 
 def _reference_leximin(pool: Pool, quotas: list[Quota], k: int) -> np.ndarray:
