@@ -1,22 +1,46 @@
-# Every target creates .venv when it is missing (or when pyproject.toml changed).
+# Every target creates .venv from requirements.lock when it is missing (or when the lock or
+# pyproject.toml changed). Exact versions and hashes: upgrading is a deliberate `make lock`.
 PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+VENV ?= .venv
+BIN = $(VENV)/bin
+STAMP = $(VENV)/.installed-stamp
+LOCK := requirements.lock
+UV := .venv/bin/uv
+LATEST := .venv-latest
+# One lock for Python 3.11 and later, every platform; one version per package wherever possible.
+COMPILE := pip compile --quiet --generate-hashes --universal --fork-strategy fewest --python-version 3.11
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENV := OBSERVATORY_DEMO=1
 
-.PHONY: demo test lint pytest bench clean
+.PHONY: demo demo-reset test lint pytest bench clean lock test-latest
 
-$(STAMP): pyproject.toml
+# uv itself, pinned with its hashes, installed by the venv's own pip: the only step before the lock.
+$(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (found $$($(PYTHON) --version))"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	test -x .venv/bin/python || $(PYTHON) -m venv .venv
+	.venv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements/bootstrap.lock
 
-## make demo: install, migrate, load the demo data and serve on http://127.0.0.1:8000 with gunicorn
+# The venv is exactly the lock (sync removes anything else), then the project itself, editable.
+.venv/.installed-stamp: $(LOCK) pyproject.toml | $(UV)
+	$(UV) pip sync --quiet --python .venv/bin/python --require-hashes $(LOCK)
+	$(UV) pip install --quiet --python .venv/bin/python --no-deps --no-build-isolation -e .
+	touch $@
+
+## make lock: re-resolve every dependency to its newest allowed release (a deliberate upgrade)
+lock: | $(UV)
+	$(UV) $(COMPILE) --upgrade --extra dev pyproject.toml requirements/tools.in -o $(LOCK)
+	$(UV) $(COMPILE) --constraint $(LOCK) requirements/bootstrap.in -o requirements/bootstrap.lock
+	@echo "Lock refreshed: review the diff of $(LOCK), run make test, commit both lock files."
+
+## make test-latest: the whole suite on today's newest releases, in $(LATEST), to see drift on purpose
+test-latest: | $(UV)
+	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
+	$(UV) pip install --quiet --python $(LATEST)/bin/python --upgrade -e '.[dev]'
+	touch $(LATEST)/.installed-stamp
+	$(MAKE) --no-print-directory lint pytest VENV=$(LATEST)
+
+## make demo: install, migrate, load the demo data and serve on http://$(HOST):$(PORT) with gunicorn
 demo: $(STAMP)
 	$(DEMO_ENV) $(BIN)/observatory migrate --noinput -v0
 	$(DEMO_ENV) $(BIN)/observatory collectstatic --noinput -v0
@@ -25,6 +49,10 @@ demo: $(STAMP)
 	@echo "Observatory is running on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@echo
 	$(DEMO_ENV) $(BIN)/gunicorn observatory.wsgi --bind $(HOST):$(PORT) --workers 3 --threads 4 --access-logfile - --log-level warning
+
+## make demo-reset: forget the demo (its database, uploads, logins and key in var/); the next make demo starts afresh
+demo-reset:
+	rm -rf var
 
 ## make test: lint, import rules, types, then the whole suite (SQLite, or DATABASE_URL when set)
 test: lint pytest
@@ -42,4 +70,4 @@ bench: $(STAMP)
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv $(LATEST) var .pytest_cache .mypy_cache .ruff_cache
