@@ -3,17 +3,25 @@
 The contract (ARCHITECTURE.md): a command prints a human table by default and one JSON document
 with ``--json`` (nothing else on stdout), exits 0 on success and 2 on bad input with a message
 naming the file, line and field. Progress bars go to stderr and only on a terminal.
+
+"Nothing else on stdout" holds whatever a library prints: :func:`run_command` given
+``json_output=True`` runs the command with standard output (Python's ``sys.stdout`` and, when it
+is the process's descriptor 1, the descriptor itself, so C libraries too) pointed at standard
+error, and :func:`emit` writes the one document to the real standard output.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import ctypes
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 T = TypeVar("T")
 
@@ -51,10 +59,76 @@ class InputError(Exception):
         return f"{where}{field}{self.message}"
 
 
-def run_command(func: Callable[[], int | None]) -> int:
-    """Run a command body, turning an :class:`InputError` into exit code 2 on stderr."""
+# Where emit() writes a JSON document while a --json command runs (None: sys.stdout).
+_document_stream: TextIO | None = None
+
+
+def _is_descriptor_1(stream: TextIO) -> bool:
     try:
-        code = func()
+        return stream.fileno() == 1
+    except (AttributeError, OSError, ValueError):  # a StringIO, pytest's capture
+        return False
+
+
+def _flush_c_stdio() -> None:
+    # A C library's stdout buffer (block-buffered on a pipe) must empty while descriptor 1 still
+    # points where it should.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).fflush(None)
+
+
+@contextlib.contextmanager
+def descriptor_1_to_stderr() -> Iterator[None]:
+    """Point descriptor 1 at descriptor 2 meanwhile: what C code prints on stdout goes to stderr."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no descriptor 1 (a daemon): nothing can reach stdout anyway
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        _flush_c_stdio()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@contextlib.contextmanager
+def json_document_mode() -> Iterator[None]:
+    """Keep standard output for the one JSON document: everything else written goes to stderr."""
+    global _document_stream
+    real_stdout = sys.stdout
+    real_stdout.flush()
+    if _is_descriptor_1(real_stdout):
+        document: TextIO = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    else:
+        document = real_stdout
+    _document_stream = document
+    try:
+        with descriptor_1_to_stderr():
+            sys.stdout = sys.stderr
+            try:
+                yield
+            finally:
+                sys.stdout = real_stdout
+    finally:
+        _document_stream = None
+        document.flush()
+        if document is not real_stdout:
+            document.close()
+
+
+def run_command(func: Callable[[], int | None], *, json_output: bool = False) -> int:
+    """Run a command body, turning an :class:`InputError` into exit code 2 on stderr.
+
+    With ``json_output`` the body runs in :func:`json_document_mode`.
+    """
+    try:
+        with json_document_mode() if json_output else contextlib.nullcontext():
+            code = func()
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -74,9 +148,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def dumps(payload: Any) -> str:
+def dumps(payload: Any, indent: int | None = None) -> str:
     """JSON text of ``payload``, with NumPy values converted and non-finite floats as null."""
-    return json.dumps(_jsonable(payload), ensure_ascii=False, allow_nan=False)
+    return json.dumps(_jsonable(payload), ensure_ascii=False, allow_nan=False, indent=indent)
 
 
 def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -98,10 +172,10 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def emit(payload: Any, *, as_json: bool, human: Callable[[], str]) -> None:
+def emit(payload: Any, *, as_json: bool, human: Callable[[], str], indent: int | None = None) -> None:
     """Print ``payload`` as one JSON document, or the human rendering."""
     if as_json:
-        sys.stdout.write(dumps(payload) + "\n")
+        (_document_stream or sys.stdout).write(dumps(payload, indent) + "\n")
     else:
         sys.stdout.write(human().rstrip("\n") + "\n")
 

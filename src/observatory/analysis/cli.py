@@ -575,4 +575,4 @@ def main(argv: list[str]) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: usage errors are bad input (2), --help is success (0)
         return int(exc.code or 0)
-    return run_command(lambda: COMMANDS[args.command](args))
+    return run_command(lambda: COMMANDS[args.command](args), json_output=args.json)

@@ -241,4 +241,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    return run_command(lambda: args.func(args))
+    return run_command(lambda: args.func(args), json_output=getattr(args, "json", False))

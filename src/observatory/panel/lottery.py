@@ -50,6 +50,8 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 
+from observatory.highs import new_highs
+
 ALGORITHM_VERSION = "observatory.panel.lottery/3"
 METHODS = ("leximin", "maximin", "nash", "goldilocks", "legacy")
 
@@ -224,10 +226,7 @@ class Problem:
 
 
 def _silent_highs() -> highspy.Highs:
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", 0)
-    return h
+    return new_highs(random_seed=0)
 
 
 def _master_lp() -> highspy.Highs:

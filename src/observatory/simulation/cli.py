@@ -18,7 +18,7 @@ from observatory.simulation.outputs import write_outputs
 from observatory.simulation.scenario import BUILTIN, ScenarioError, load_scenario
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="observatory simulate",
         description="Run a simulated city: true events, residents' reports, outreach rounds.",
@@ -104,7 +104,7 @@ def _load(result: SimulationResult, scenario, end_now: bool) -> tuple[int, int]:
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
 
     def body() -> int:
         if args.days is not None and not 0 < args.days <= 3660:
@@ -137,4 +137,4 @@ def main(argv: list[str]) -> int:
         emit(payload, as_json=args.json, human=lambda: _human(result, files))
         return 0
 
-    return run_command(body)
+    return run_command(body, json_output=args.json)

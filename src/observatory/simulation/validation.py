@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -35,6 +33,7 @@ from observatory.analysis.displacement import Counts, displacement_measures, win
 from observatory.analysis.events import EventTable, local_dates
 from observatory.analysis.hotspots import HOT, hotspots_square
 from observatory.analysis.rhythm import rhythm
+from observatory.clikit import emit, run_command
 from observatory.geo.projection import MetricProjection
 from observatory.simulation.model import USE, Simulation, SimulationResult
 from observatory.simulation.scenario import STEP_MINUTES, Scenario, scenario_from_dict
@@ -565,9 +564,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paris-days", type=float, default=365.0)
     parser.add_argument("--seeds", type=int, default=5, help="runs of the displacement scenario")
     args = parser.parse_args(argv)
-    json.dump(figures(args.paris_days, args.seeds), sys.stdout, indent=2, default=float)
-    sys.stdout.write("\n")
-    return 0
+
+    def body() -> None:
+        emit(figures(args.paris_days, args.seeds), as_json=True, human=str, indent=2)
+
+    return run_command(body, json_output=True)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from observatory.siting.solver import MODELS, InfeasibleError, LocationModel, So
 EXIT_NO_SOLUTION = 1
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="observatory site", description="Siting optimiser.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, helptext in (
@@ -280,10 +280,10 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = _parser()
+    parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: usage errors exit 2, --help exits 0
         return int(exc.code or 0)
     command = _cmd_solve if args.command == "solve" else _cmd_robustness
-    return run_command(lambda: command(args))
+    return run_command(lambda: command(args), json_output=args.json)

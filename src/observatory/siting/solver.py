@@ -42,6 +42,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 
+from observatory.highs import new_highs
+
 __all__ = [
     "LSCP",
     "MCLP",
@@ -161,10 +163,7 @@ class _Mip:
                 highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
                 for flag in integer
             ]
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("mip_rel_gap", 1e-9)
-        h.setOptionValue("mip_abs_gap", 1e-7)
+        h = new_highs(mip_rel_gap=1e-9, mip_abs_gap=1e-7)
         if time_limit is not None:
             h.setOptionValue("time_limit", max(float(time_limit), 0.01))
         h.passModel(lp)
