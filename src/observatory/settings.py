@@ -34,33 +34,44 @@ def env_bool(name: str, default: bool = False) -> bool:
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path.cwd()
 VAR_DIR = Path(os.environ.get("OBSERVATORY_VAR", BASE_DIR / "var")).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG")
 # pytest (>= 8.2) sets PYTEST_VERSION for the whole session.
 TESTING = "PYTEST_VERSION" in os.environ
 DEMO = env_bool("OBSERVATORY_DEMO")
+# `observatory X --help` loads these settings only to describe a command: it needs no key and
+# creates nothing on disk. cli.py sets this for help requests, never for a command that runs.
+HELP_ONLY = os.environ.get("OBSERVATORY_CLI_HELP") == "1"
 
 
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY", "")
     if key:
         return key
+    if HELP_ONLY:
+        return "help-only-this-process-serves-nothing"
     if not (DEBUG or DEMO or TESTING):
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README, Operating).")
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: set it to a long random string (for example the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`), or DEBUG=1 on a "
+            "development machine"
+        )
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 OBSERVATORY_CITY = os.environ.get("OBSERVATORY_CITY", "paris")
-CITY = load_city(OBSERVATORY_CITY)
+try:
+    CITY = load_city(OBSERVATORY_CITY)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"OBSERVATORY_CITY: {exc}") from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -129,11 +140,25 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'observatory.sqlite3'}", conn_max_age=60, conn_health_checks=True
+_DEFAULT_DATABASE = VAR_DIR / "observatory.sqlite3"
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{_DEFAULT_DATABASE}",
+            conn_max_age=60,
+            conn_health_checks=True,
+        )
+    }
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database address ({exc}): set it to "
+        "postgres://USER@HOST:5432/NAME, or unset it for the SQLite file in var/"
+    ) from None
+if not DATABASES["default"].get("ENGINE") or not DATABASES["default"].get("NAME"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL names no database: set it to postgres://USER@HOST:5432/NAME, "
+        "or unset it for the SQLite file in var/"
     )
-}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer commits; IMMEDIATE transactions take the write
     # lock up front so concurrent writers queue (busy timeout) instead of failing mid-way.
@@ -145,6 +170,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+# After the city and the database, so that a wrong setting is told before a key file is written.
+SECRET_KEY = _secret_key()
+if DATABASES["default"]["NAME"] == str(_DEFAULT_DATABASE) and not HELP_ONLY:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
