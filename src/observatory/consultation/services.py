@@ -333,13 +333,23 @@ def _cast_with_account(consultation: Consultation, choices: list[int], account, 
     raise ConsultationError("", _("Your vote could not be stored, please try again."))
 
 
-def ballot_for(consultation: Consultation, *, account=None, ballot_id: str | None = None) -> Ballot | None:
-    """The voter's current ballot (by account, or by the id kept in the session)."""
+def ballot_for(consultation: Consultation, *, account=None) -> Ballot | None:
+    """A logged-in voter's current ballot (account eligibility only).
+
+    Code ballots are never found this way: a browser is not a voter (kiosks and outreach
+    tablets pass from hand to hand), so only the change key opens a code ballot again
+    (:func:`ballot_for_change_key`).
+    """
     if account is not None and account.is_authenticated and consultation.eligibility == "account":
         return Ballot.objects.filter(consultation=consultation, account=account).first()
-    if ballot_id:
-        return Ballot.objects.filter(consultation=consultation, pk=ballot_id).first()
     return None
+
+
+def ballot_for_change_key(consultation: Consultation, key: str) -> Ballot | None:
+    """The code ballot whose change key was typed, or None (a one-time code opens nothing)."""
+    if consultation.eligibility != Consultation.Eligibility.CODE or not normalise_code(key):
+        return None
+    return Ballot.objects.filter(consultation=consultation, change_key_hash=secret_hash(key)).first()
 
 
 # Results and exports -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import MODERATOR, OBSERVATORY, has_role, role_required
@@ -22,7 +23,8 @@ from observatory.consultation.forms import ArgumentForm, BallotForm, CodesForm, 
 from observatory.consultation.models import Argument, Consultation, Option
 from observatory.consultation.services import ConsultationError
 
-SESSION_KEY = "consultation_ballots"
+# Earlier versions kept the last ballot id here, so the next person on the device saw it.
+LEGACY_SESSION_KEY = "consultation_ballots"
 
 
 def _put_error(form, exc: ConsultationError) -> None:
@@ -152,33 +154,38 @@ def codes_new(request: HttpRequest, consultation_id: int) -> HttpResponse:
     )
 
 
+@never_cache
 def vote(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    """The ballot. A code votes once; its holder then changes the ballot with the change key."""
+    """The ballot. A code votes once; its holder then changes the ballot with the change key.
+
+    Paper-code votes happen on shared devices (kiosks, outreach workers' tablets): the browser
+    is not the voter. Nothing of a code ballot is kept in the session or shown to anyone who
+    has not typed its change key, and every answer is ``no-store`` so that Back shows nothing.
+    """
     consultation = get_object_or_404(Consultation, pk=consultation_id)
     by_code = consultation.eligibility == Consultation.Eligibility.CODE
     if not by_code and not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={request.path}")
+    if LEGACY_SESSION_KEY in request.session:  # written by earlier versions: forget it
+        del request.session[LEGACY_SESSION_KEY]
+    if by_code:
+        return _vote_with_code(request, consultation)
     options = services.ordered_options(consultation)
-    session_ballots = request.session.get(SESSION_KEY, {})
-    current = services.ballot_for(
-        consultation, account=request.user, ballot_id=session_ballots.get(str(consultation.pk))
-    )
+    current = services.ballot_for(consultation, account=request.user)
     now = timezone.now()
     form = BallotForm(
         request.POST or None,
         consultation=consultation,
         options=options,
-        ask_code=by_code,
-        ask_quartier=not by_code,
+        ask_code=False,
+        ask_quartier=True,
         initial=_initial(consultation, current),
     )
-    change_key = None
     if request.method == "POST" and form.is_valid():
         try:
             result = services.cast_ballot(
                 consultation,
                 form.cleaned_data["choices"],
-                code=form.cleaned_data.get("code", ""),
                 account=request.user,
                 area=form.cleaned_data.get("quartier"),
                 now=now,
@@ -186,15 +193,70 @@ def vote(request: HttpRequest, consultation_id: int) -> HttpResponse:
         except ConsultationError as exc:
             _put_error(form, exc)
         else:
-            session_ballots[str(consultation.pk)] = str(result.ballot.pk)
-            request.session[SESSION_KEY] = session_ballots
-            current, change_key = result.ballot, result.change_key
             messages.success(
                 request, _("Your vote was changed.") if result.replaced else _("Your vote was recorded.")
             )
-            if change_key is None:
-                return redirect("consultation:vote", consultation.pk)
-    status = 400 if form.errors else 200
+            return redirect("consultation:vote", consultation.pk)
+    return _render_vote(request, consultation, form, options, now, current=current)
+
+
+def _vote_with_code(request: HttpRequest, consultation: Consultation) -> HttpResponse:
+    """A code or change key typed on a possibly shared device: the answer shows only what was typed.
+
+    * GET: an empty ballot, always.
+    * POST with ``show``: the change key opens its ballot, pre-filled (and only then).
+    * POST: the vote; the answer confirms it (and gives the change key once) above an empty
+      ballot for the next person. No message, no session entry: the browser keeps nothing.
+    """
+    options = services.ordered_options(consultation)
+    now = timezone.now()
+    data = request.POST if request.method == "POST" else None
+    kwargs = {"consultation": consultation, "options": options, "ask_code": True, "ask_quartier": False}
+    if data is not None and data.get("show"):
+        key = data.get("code", "")
+        ballot = services.ballot_for_change_key(consultation, key)
+        if ballot is None:
+            form = BallotForm({}, **kwargs)  # nothing of what was typed comes back
+            form.is_valid()
+            form.errors["code"] = form.error_class([_("This is not a change key of this consultation.")])
+            return _render_vote(request, consultation, form, options, now, status=400)
+        form = BallotForm(initial={"code": key, **_initial(consultation, ballot)}, **kwargs)
+        return _render_vote(request, consultation, form, options, now, current=ballot, changing=True)
+    form = BallotForm(data, **kwargs)
+    if data is not None and form.is_valid():
+        try:
+            result = services.cast_ballot(
+                consultation, form.cleaned_data["choices"], code=form.cleaned_data["code"], now=now
+            )
+        except ConsultationError as exc:
+            _put_error(form, exc)
+        else:
+            return _render_vote(
+                request,
+                consultation,
+                BallotForm(**kwargs),  # empty: the next person starts afresh
+                options,
+                now,
+                current=result.ballot,
+                change_key=result.change_key,
+                confirmed=_("Your vote was changed.") if result.replaced else _("Your vote was recorded."),
+            )
+    return _render_vote(request, consultation, form, options, now)
+
+
+def _render_vote(
+    request: HttpRequest,
+    consultation: Consultation,
+    form: BallotForm,
+    options,
+    now,
+    *,
+    current=None,
+    change_key: str | None = None,
+    confirmed: str = "",
+    changing: bool = False,
+    status: int | None = None,
+) -> HttpResponse:
     return render(
         request,
         "consultation/vote.html",
@@ -204,10 +266,13 @@ def vote(request: HttpRequest, consultation_id: int) -> HttpResponse:
             "current": current,
             "current_names": _names(options, current),
             "change_key": change_key,
+            "confirmed": confirmed,
+            "changing": changing,
+            "by_code": consultation.eligibility == Consultation.Eligibility.CODE,
             "is_open": consultation.is_open(now),
             "is_over": consultation.is_over(now),
         },
-        status=status,
+        status=status or (400 if form.errors else 200),
     )
 
 
