@@ -141,8 +141,10 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "photos:moderate": ("POST", MODS),  # approve / unapprove
 }
 
-# Open311 is public by the standard: reads show only moderated, delayed, cell-centred requests;
-# POST is authenticated by an API key, not a role.
+# Open311 is public by the standard: reads show anyone only moderated, delayed, cell-centred
+# requests without text, without the categories for people who use drugs and to the day; the
+# report's token or a city-service API key (not a role) opens the full record (tests/open311/
+# test_open311_readers.py). POST is authenticated by an API key, not a role.
 OPEN311 = {
     "open311:discovery": PUBLIC,
     "open311:services": PUBLIC,

@@ -73,6 +73,14 @@ def api_key(db) -> str:
 
 
 @pytest.fixture
+def role_key(db) -> str:
+    """A key for a city service: ``observatory apikey create NAME --role city-service``."""
+    out = io.StringIO()
+    call_command("apikey", "create", "city-needles", "--role", "city-service", stdout=out)
+    return out.getvalue().strip()
+
+
+@pytest.fixture
 def make_report(db):
     """A report through the intake path, moved to ``status``, observed ``hours_ago``."""
 

@@ -1,8 +1,12 @@
-"""GET requests.{fmt}, requests/{id}.{fmt}: public answers under the public map's rules."""
+"""GET requests.{fmt}, requests/{id}.{fmt}: public answers under the public map's rules.
+
+These are anonymous reads; what a reporter's token and a city-service key add is in
+test_open311_readers.py.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -28,7 +32,7 @@ def test_requests_json_validates_and_hides_the_point(client, make_report, open31
     assert item["status"] == "open"
     assert item["service_code"] == "litter"
     assert item["service_name"] == "Discarded syringes or pipes"
-    assert item["description"] == "Seringues au pied de l'escalier"  # moderated, so public
+    assert item["description"] is None  # even moderated, one report's words stay off anonymous reads
     lat, lon = cell_centre(report.h3_9)
     assert (item["lat"], item["long"]) == (round(lat, 6), round(lon, 6))
     assert (item["lat"], item["long"]) != STALINGRAD
@@ -36,6 +40,11 @@ def test_requests_json_validates_and_hides_the_point(client, make_report, open31
     assert item["address"] is None
     assert item["updated_datetime"] is None
     assert item["requested_datetime"].endswith(("+01:00", "+02:00"))  # the city's local time
+    # The day, not the minute: midnight at the start of the observation's local day.
+    requested = datetime.fromisoformat(item["requested_datetime"])
+    assert requested == timezone.localtime(report.observed_at).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
 
 
 @pytest.mark.django_db

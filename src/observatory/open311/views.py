@@ -1,9 +1,11 @@
 """Open311 GeoReport v2 endpoints (http://wiki.open311.org/GeoReport_v2), plain function views.
 
-GET answers are public and go through :func:`observatory.open311.public.public_service_requests`
-(the privacy rule). POST goes through the single intake path (:func:`observatory.reports.intake.
-submit`) and authenticates with an API key. Input is form-encoded, as the spec says; XML or JSON
-bodies are refused, never parsed.
+GET answers need no key and go through :func:`observatory.open311.public.public_service_requests`
+(the privacy rule): anyone gets the anonymous view; the reporter who presents a report's token
+(``X-Report-Token`` header or ``token`` parameter) and a key with the city-service role
+(``api_key`` parameter) get full records. POST goes through the single intake path
+(:func:`observatory.reports.intake.submit`) and authenticates with an API key. Input is
+form-encoded, as the spec says; XML or JSON bodies are refused, never parsed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,12 +28,12 @@ from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
 
 from observatory.open311.formats import FORMATS, Open311Error, problem, render, render_errors
-from observatory.open311.public import MAX_RESULTS, public_service_requests
+from observatory.open311.public import ANONYMOUS, MAX_RESULTS, Reader, public_service_requests
 from observatory.reports.intake import IntakeError, ReportInput, submit
 from observatory.reports.models import ApiKey, Category, Report
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2025-01-01T00:00:00Z"  # bump when this endpoint's behaviour changes
+CHANGESET = "2026-12-03T00:00:00Z"  # bump when this endpoint's behaviour changes
 DEFAULT_DAYS = 90
 MAX_DEVICE_ID = 200
 
@@ -163,8 +166,40 @@ def _query_time(value: str, name: str, *, end: bool) -> datetime:
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
+MAX_TOKEN = 100
+
+
+def _reader(request: HttpRequest) -> Reader:
+    """Who reads: a key (``api_key``, as for POST, here in the query string) and/or a report token.
+
+    A key that is given but unknown or revoked is a 403, as for POST. A submit-only key reads like
+    anyone. An unknown token is not an error: it matches no report, so the answer is the
+    anonymous one (which does not tell whether the token exists).
+    """
+    key_value = _single(request.GET, "api_key")
+    full = False
+    if key_value:
+        api_key = ApiKey.lookup(key_value)
+        if api_key is None:
+            raise Open311Error(403, [problem("api_key", _("invalid or revoked"))])
+        full = api_key.can_read_full
+    token = (request.headers.get("X-Report-Token") or _single(request.GET, "token") or "").strip()
+    if len(token) > MAX_TOKEN:
+        token = ""
+    return Reader(full=full, token=token) if full or token else ANONYMOUS
+
+
+def _personal(response: HttpResponse, reader: Reader) -> HttpResponse:
+    """Answers that depend on a key or a token must not be kept by shared caches."""
+    if not reader.anonymous:
+        patch_cache_control(response, private=True, no_store=True)
+    patch_vary_headers(response, ["X-Report-Token"])
+    return response
+
+
 def list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     params = request.GET
+    reader = _reader(request)
     errors: list[str] = []
     raw_ids = _single(params, "service_request_id")
     if raw_ids is not None:
@@ -177,7 +212,8 @@ def list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
             ids = [str(uuid.UUID(i)) for i in ids]
         except ValueError:
             raise Open311Error(400, [problem("service_request_id", _("not a request id"))]) from None
-        return render(fmt, "service_requests", public_service_requests(ids=ids))
+        rows = public_service_requests(reader=reader, ids=ids)
+        return _personal(render(fmt, "service_requests", rows), reader)
     codes = None
     raw_codes = _single(params, "service_code")
     if raw_codes is not None:
@@ -216,8 +252,10 @@ def list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if start is None:
         assert end is not None
         start = end - timedelta(days=DEFAULT_DAYS)
-    rows = public_service_requests(service_codes=codes, start=start, end=end, statuses=statuses)
-    return render(fmt, "service_requests", rows)
+    rows = public_service_requests(
+        reader=reader, service_codes=codes, start=start, end=end, statuses=statuses
+    )
+    return _personal(render(fmt, "service_requests", rows), reader)
 
 
 def _open311_field(loc: tuple) -> str:
@@ -330,13 +368,15 @@ def service_request(request: HttpRequest, fmt: str, service_request_id: str) -> 
         request_id = str(uuid.UUID(service_request_id))
     except ValueError:
         request_id = None
-    rows = public_service_requests(ids=[request_id]) if request_id else []
+    reader = _reader(request)
+    rows = public_service_requests(reader=reader, ids=[request_id]) if request_id else []
     if not rows:
-        # Unknown, or not public (pending, rejected, too recent): the same answer, so the
-        # endpoint does not tell which ids exist.
+        # Unknown, or not for this reader (pending, rejected, too recent, or a category for
+        # people who use drugs read anonymously): the same answer, so the endpoint does not
+        # tell which ids exist.
         message = problem("service_request_id", _("unknown request %(id)r") % {"id": service_request_id})
         raise Open311Error(404, [message])
-    return render(fmt, "service_requests", rows)
+    return _personal(render(fmt, "service_requests", rows), reader)
 
 
 @endpoint("GET")

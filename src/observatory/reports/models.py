@@ -160,15 +160,29 @@ class CellDayCount(models.Model):
 
 
 class ApiKey(models.Model):
-    """A key for Open311 POST (and trusted API clients). Only its SHA-256 is stored."""
+    """A key for Open311 POST (and trusted API clients). Only its SHA-256 is stored.
+
+    Every key may submit. Its ``role`` says what it may read: a ``submit`` key reads Open311 like
+    anyone (the anonymous view); a ``city_service`` key (a city service acting on the reports,
+    such as needle pick-ups) reads the full published record (docs/open311.md).
+    """
+
+    class Role(models.TextChoices):
+        SUBMIT = "submit", _("submit only")
+        CITY_SERVICE = "city_service", _("city service (reads full records)")
 
     name = models.CharField(max_length=80, unique=True)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.SUBMIT)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def can_read_full(self) -> bool:
+        return self.role == self.Role.CITY_SERVICE
 
     @staticmethod
     def hash(key: str) -> str:
