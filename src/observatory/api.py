@@ -8,6 +8,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from observatory.fieldwork.api import router as fieldwork_router
+from observatory.releases.api import router as releases_router
 from observatory.reports.api import router as reports_router
 from observatory.reports.intake import IntakeError
 
@@ -20,6 +21,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 api.add_router("/", reports_router)
+api.add_router("/", releases_router)
 api.add_router("/fieldwork/", fieldwork_router)
 
 

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "observatory.web",
     "observatory.accounts",
     "observatory.reports",
+    "observatory.releases",
     "observatory.open311",
     "observatory.analysis",
     "observatory.fieldwork",
@@ -285,6 +286,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 OBSERVATORY_PUBLIC_MIN_COUNT = int(os.environ.get("OBSERVATORY_PUBLIC_MIN_COUNT", "5"))
 OBSERVATORY_PUBLIC_DELAY_HOURS = int(os.environ.get("OBSERVATORY_PUBLIC_DELAY_HOURS", "24"))
 OBSERVATORY_PUBLIC_RESOLUTION = 9
+# The release engine (releases/core.py, docs/privacy.md): every public number is a noisy count of
+# a released calendar week or month. Defaults measured in benchmarks/privacy.py.
+OBSERVATORY_RELEASES = {
+    "lifetime_epsilon": float(os.environ.get("OBSERVATORY_PRIVACY_LIFETIME_EPSILON", "4.0")),
+    "epsilon": {
+        "month": float(os.environ.get("OBSERVATORY_PRIVACY_MONTH_EPSILON", "3.0")),
+        "week": float(os.environ.get("OBSERVATORY_PRIVACY_WEEK_EPSILON", "1.0")),
+    },
+    "phantom_rate": float(os.environ.get("OBSERVATORY_PRIVACY_PHANTOM_RATE", "0.5")),
+    "min_threshold": OBSERVATORY_PUBLIC_MIN_COUNT,
+    "delay_days": int(os.environ.get("OBSERVATORY_RELEASE_DELAY_DAYS", "2")),
+}
 OBSERVATORY_MAX_BACKDATE_DAYS = 7
 
 LOGGING = {

@@ -5,12 +5,14 @@ from django.urls import include, path
 from observatory.accounts import otp as otp_views
 from observatory.accounts import views as account_views
 from observatory.api import api
+from observatory.releases import views as release_views
 from observatory.reports import views as report_views
 from observatory.web import abuse
 from observatory.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
+    path("privacy/", release_views.privacy, name="privacy"),
     path("report/", report_views.report_new, name="report-new"),
     path("report/thanks/", report_views.report_thanks, name="report-thanks"),
     path("challenge/", abuse.challenge_view, name="challenge"),

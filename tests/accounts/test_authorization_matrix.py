@@ -42,6 +42,7 @@ ORGS_AND_STAFF = frozenset({ORG, MOD, OBS, ADMIN})
 # anonymous visitor's rights, by design (no account, nothing identifying asked).
 PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "home": ("GET", PUBLIC),
+    "privacy": ("GET", PUBLIC),
     "report-new": ("GET", PUBLIC),
     "report-thanks": ("GET", PUBLIC),
     "challenge": ("GET", PUBLIC),

@@ -1,6 +1,7 @@
-"""End to end at phone size: report by tapping the map, publish as a moderator, see the cell."""
+"""End to end at phone size: report by tapping the map, publish as a moderator, see the cell once
+its week is released (noisy, whole weeks only)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import h3
@@ -9,6 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from observatory.accounts.roles import MODERATOR
+from observatory.releases import services
+from observatory.releases.core import period_of
 from observatory.reports import publication
 from observatory.reports.intake import ReportInput, submit
 from observatory.reports.models import Report
@@ -34,30 +37,33 @@ def test_report_publish_and_see_the_cell(live_server, phone, paris_areas, make_u
     assert abs(lat - 48.8885) < 0.01 and abs(lon - 2.3650) < 0.01
 
     page.get_by_label("Regroupement").check()
-    two_days_ago = (timezone.now() - timedelta(days=2)).astimezone(ZoneInfo("Europe/Paris"))
-    page.fill("#id_observed_at", two_days_ago.strftime("%Y-%m-%dT%H:%M"))
+    # Last Sunday at noon: within the 7 days a report may go back, in the last whole week.
+    today = timezone.now().astimezone(ZoneInfo("Europe/Paris"))
+    last_sunday = (today - timedelta(days=today.weekday() + 1)).replace(hour=12, minute=0)
+    page.fill("#id_observed_at", last_sunday.strftime("%Y-%m-%dT%H:%M"))
     page.fill("#id_description", "Une quinzaine de personnes devant le square")
     page.get_by_role("button", name="Envoyer le signalement").click()
     page.wait_for_url("**/report/thanks/")
     report = Report.objects.get(source="web")
     assert report.status == "pending" and report.category.code == "gathering"
 
-    # Four published neighbours in the same cell: with this one the cell reaches k = 5.
+    # Forty published neighbours in the same cell and week: well over the release's threshold.
     cell = h3.latlng_to_cell(lat, lon, 9)
     clat, clon = h3.cell_to_latlng(cell)
-    for _ in range(4):
+    for _ in range(40):
         other, _ = submit(
             ReportInput(
-                category="gathering", lat=clat, lon=clon, observed_at=timezone.now() - timedelta(days=3)
+                category="gathering", lat=clat, lon=clon, observed_at=last_sunday - timedelta(hours=2)
             ),
             source="api",
-            now=timezone.now() - timedelta(days=3) + timedelta(minutes=1),
+            now=last_sunday,
         )
         publication.set_status(other, "published")
 
     page.goto(f"{live_server.url}/")
+    page.select_option("#filter-period", "week:1")
     page.locator("#map[data-cell-count]").wait_for(state="attached")
-    assert page.locator(f'path[data-cell="{cell}"]').count() == 0  # 4 < k: not shown yet
+    assert page.locator(f'path[data-cell="{cell}"]').count() == 0  # nothing released yet
 
     # The moderator logs in on the phone and publishes it.
     page.goto(f"{live_server.url}/accounts/login/?next=/moderation/")
@@ -71,8 +77,13 @@ def test_report_publish_and_see_the_cell(live_server, phone, paris_areas, make_u
     page.wait_for_url("**/moderation/")
     assert Report.objects.get(pk=report.pk).status == "published"
 
+    # The week ends, its delay passes, and the release engine releases it (once, with noise).
+    week = period_of(last_sunday.date(), "week")
+    services.release(week, now=datetime.combine(week.end + timedelta(days=3), time(12), tzinfo=UTC))
     page.goto(f"{live_server.url}/")
+    page.select_option("#filter-period", "week:1")
     shown = page.locator(f'path[data-cell="{cell}"]')
     shown.wait_for()
-    assert shown.get_attribute("data-count") == "5"
+    assert abs(int(shown.get_attribute("data-count")) - 41) <= 20  # noisy, near the truth
+    expect(page.locator("#map-status")).to_contain_text(week.label)
     page.screenshot(path="var/e2e-public-map.png")

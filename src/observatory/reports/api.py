@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.crypto import constant_time_compare
 from ninja import Header, Query, Router, Schema, Status
@@ -14,7 +14,6 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from observatory.accounts.roles import ORGANISATION, has_role, is_staff_role
-from observatory.reports import public
 from observatory.reports.intake import ReportInput, submit
 from observatory.reports.models import Area, Category, Report
 
@@ -60,13 +59,6 @@ class ErrorDetail(Schema):
 
 class ErrorOut(Schema):
     detail: list[ErrorDetail] | str
-
-
-class CellsQuery(Schema):
-    category: str | None = Field(default=None, max_length=40)
-    since: datetime | None = None
-    until: datetime | None = None
-    resolution: int = Field(default=9, ge=0, le=9, description="H3 resolution, at most the public one")
 
 
 def _created(report: Report) -> dict:
@@ -177,22 +169,6 @@ def areas(request: HttpRequest, level: str | None = Query(default=None, max_leng
             for a in qs
         ],
     }
-
-
-@router.get("/public/cells", response={200: dict, 422: ErrorOut}, summary="Public aggregate (GeoJSON)")
-def public_cells(request: HttpRequest, filters: Query[CellsQuery]):
-    """Published reports counted per H3 cell: cells under k reports and the last 24 h are left out."""
-    if filters.category and not Category.objects.filter(code=filters.category).exists():
-        return _query_error("category", "unknown category")
-    for name in ("since", "until"):
-        value = getattr(filters, name)
-        if value is not None and value.tzinfo is None:
-            return _query_error(name, "give a time zone (for example Z or +01:00)")
-    body = public.public_cells_json(
-        category=filters.category, since=filters.since, until=filters.until, resolution=filters.resolution
-    )
-    # Pre-encoded and cached (public.py): the map's hot path skips serialising a thousand polygons.
-    return HttpResponse(body, content_type="application/json")
 
 
 def _query_error(field: str, message: str) -> Status:

@@ -1,8 +1,9 @@
-"""Moving reports in and out of the published state, keeping the public cell counts in step.
+"""Moving reports in and out of the published state, keeping the exact cell counts in step.
 
 Every status change goes through :func:`set_status`, so the per-cell day counts that the
-public map reads can never drift from the reports themselves; :func:`rebuild_cell_counts`
-recomputes them from scratch after bulk loads.
+release engine reads (releases/services.py) can never drift from the reports themselves;
+:func:`rebuild_cell_counts` recomputes them from scratch after bulk loads. These exact counts
+are never public: only released, noisy periods are.
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ def set_status(report: Report, status: str) -> Report:
         current.published_at = timezone.now()
     current.status = status
     current.save(update_fields=["status", "published_at"])
-    bump_public_version()
     report.status, report.published_at = current.status, current.published_at
     return current
 
@@ -74,18 +74,7 @@ def rebuild_cell_counts() -> int:
         )
         if connection.vendor == "sqlite":
             cursor.execute("ANALYZE")
-    bump_public_version()
     return CellDayCount.objects.count()
-
-
-def bump_public_version() -> None:
-    """The public answers cached by public.py are keyed by a version: change it now (this
-    transaction's own reads) and again after commit (another worker may have cached the old
-    counts in between)."""
-    from observatory.reports.public import invalidate
-
-    invalidate()
-    transaction.on_commit(invalidate)
 
 
 def count_published(reports: Iterable[Report]) -> None:
@@ -112,4 +101,3 @@ def count_published(reports: Iterable[Report]) -> None:
             to_update.append(row)
     CellDayCount.objects.bulk_update(to_update, ["count"], batch_size=2000)
     CellDayCount.objects.bulk_create(to_create, batch_size=2000)
-    bump_public_version()

@@ -6,9 +6,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from observatory.releases.services import policy
 from observatory.reports.models import Category
 
-WINDOWS = (7, 30, 90, 365)
+# The map's periods: the latest released week, month, three months, twelve months (sums of
+# released periods; no other window exists).
+PERIODS = (("week", 1), ("month", 1), ("month", 3), ("month", 12))
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -17,9 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "web/home.html",
         {
             "categories": Category.objects.filter(active=True),
-            "windows": WINDOWS,
-            "min_count": settings.OBSERVATORY_PUBLIC_MIN_COUNT,
-            "delay_hours": settings.OBSERVATORY_PUBLIC_DELAY_HOURS,
+            "periods": PERIODS,
+            "privacy": policy(),
             "tile_url": settings.OBSERVATORY_TILE_URL,
         },
     )

@@ -1,11 +1,13 @@
-"""observatory export-open-data --format geojson|csv OUT [--category C] [--since T] [--until T]
+"""observatory export-open-data --format geojson|csv OUT [--category C] [--grain G] [--periods N]
 
-Writes the public aggregate only (the same rules as the public map: k, delay, cells).
+Writes released counts only (releases/services.public_cells): whole released weeks or months,
+noisy, thresholded; the same question always writes the same file.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import tempfile
@@ -14,17 +16,22 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from observatory.reports.public import cells_geojson, cells_rows, public_cells
+from observatory.releases.public import cells_geojson, cells_rows
+from observatory.releases.services import public_cells
+
+COLUMNS = ["period_start", "period_end", "category", "cell", "centre_lat", "centre_lon", "count"]
 
 
 class Command(BaseCommand):
-    help = "Export the public aggregate (cells with at least k reports, delayed) as GeoJSON or CSV."
+    help = "Export released public counts (noisy, whole weeks or months) as GeoJSON or CSV."
 
     def add_arguments(self, parser):
         parser.add_argument("out", help="output file ('-' for standard output)")
         parser.add_argument("--format", choices=["geojson", "csv"], default="geojson")
         parser.add_argument("--category")
-        parser.add_argument("--since")
+        parser.add_argument("--grain", choices=["week", "month"], default="month")
+        parser.add_argument("--periods", type=int, default=1, help="the latest N released periods")
+        parser.add_argument("--since", help="instead of --periods: whole released periods from this time")
         parser.add_argument("--until")
         parser.add_argument("--resolution", type=int, default=9)
 
@@ -37,20 +44,26 @@ class Command(BaseCommand):
                 if value is None or value.tzinfo is None:
                     raise CommandError(f"--{name}: {raw!r} is not an ISO 8601 time with a time zone")
                 times[name] = value
+        if opts["periods"] < 1:
+            raise CommandError("--periods: give 1 or more")
         try:
-            cells = public_cells(category=opts["category"], resolution=opts["resolution"], **times)
+            result = public_cells(
+                category=opts["category"],
+                grain=opts["grain"],
+                periods=opts["periods"],
+                resolution=opts["resolution"],
+                **times,
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         if opts["format"] == "geojson":
-            text = json.dumps(cells_geojson(cells))
+            text = json.dumps(cells_geojson(result))
         else:
-            rows = cells_rows(cells)
-            with tempfile.SpooledTemporaryFile(mode="w+", newline="") as buf:
-                writer = csv.DictWriter(buf, fieldnames=["cell", "centre_lat", "centre_lon", "count"])
-                writer.writeheader()
-                writer.writerows(rows)
-                buf.seek(0)
-                text = buf.read()
+            buf = io.StringIO(newline="")
+            writer = csv.DictWriter(buf, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(cells_rows(result, opts["category"]))
+            text = buf.getvalue()
         if opts["out"] == "-":
             self.stdout.write(text)
             return
@@ -60,4 +73,5 @@ class Command(BaseCommand):
         with os.fdopen(fd, "w", newline="") as handle:
             handle.write(text)
         os.replace(tmp, out)
-        self.stderr.write(f"{len(cells)} cells written to {out}")
+        periods = ", ".join(result.periods) or "no release"
+        self.stderr.write(f"{len(result.cells)} cells of {periods} written to {out}")

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from observatory.accounts import roles
+from observatory.releases.services import release_due
 from observatory.reports import demo_data
 from observatory.reports.models import Area, Report
 
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         else:
             n = load_reports(seed=seed, days=days, per_day=per_day)
             self.stdout.write(f"loaded {n} demo reports")
+        released = release_due()
+        self.stdout.write(f"released {len(released)} weeks and months of public counts")
         self.stdout.write("Demo logins (user / password):")
         for user, password in logins:
             self.stdout.write(f"  {user} / {password}")

@@ -1,4 +1,4 @@
-// Public map: quartier outlines and the k-anonymous cell counts from the public API.
+// Public map: quartier outlines and the released (noisy, whole-period) cell counts of the public API.
 // No exact point ever reaches the browser: the API only returns cell polygons and counts.
 (function () {
   "use strict";
@@ -19,7 +19,7 @@
   });
   var cells = L.layerGroup().addTo(map);
   var category = document.getElementById("filter-category");
-  var days = document.getElementById("filter-days");
+  var period = document.getElementById("filter-period");
 
   function colour(count, max) {
     var t = Math.min(1, Math.log(count) / Math.log(Math.max(max, 6)));
@@ -28,8 +28,8 @@
   }
 
   function load() {
-    var since = new Date(Date.now() - parseInt(days.value, 10) * 86400000);
-    var params = new URLSearchParams({ since: since.toISOString() });
+    var choice = period.value.split(":");
+    var params = new URLSearchParams({ grain: choice[0], periods: choice[1] });
     if (category.value) { params.set("category", category.value); }
     status.textContent = "…";
     fetch(el.dataset.cellsUrl + "?" + params.toString()).then(function (r) { return r.json(); }).then(function (gj) {
@@ -48,11 +48,13 @@
           });
         }
       }).eachLayer(function (l) { cells.addLayer(l); });
-      status.textContent = gj.features.length + " × ⬡";
+      var periods = (gj.release && gj.release.periods) || [];
+      status.textContent = periods.length ? gj.features.length + " " + el.dataset.labelCells + " · " + periods.join(", ")
+        : el.dataset.labelNone;
       el.dataset.cellCount = String(gj.features.length);
     }).catch(function () { status.textContent = "⚠"; });
   }
   category.addEventListener("change", load);
-  days.addEventListener("change", load);
+  period.addEventListener("change", load);
   load();
 })();

@@ -1,0 +1,237 @@
+"""The release engine's glue: compute a period's release once, and read released tables.
+
+Every public number (the map, the public API, the open-data export, anything later) comes from
+:func:`public_cells`, which reads only :class:`Release` and :class:`ReleasedCount` rows; the
+rules and the guarantee are in ``core.py`` and ``docs/privacy.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from importlib import metadata
+
+import h3
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Min, Sum
+from django.utils import timezone
+
+from observatory.releases import core
+from observatory.releases.core import BudgetExceeded, Period, ReleasePolicy
+from observatory.releases.models import Release, ReleasedCount
+from observatory.reports.models import Category, CellDayCount
+
+log = logging.getLogger(__name__)
+
+__all__ = ["BudgetExceeded", "PublicCells", "policy", "public_cells", "release", "release_due"]
+
+
+def policy() -> ReleasePolicy:
+    raw = dict(settings.OBSERVATORY_RELEASES)
+    raw["epsilon"] = tuple(sorted(dict(raw.get("epsilon", {})).items()))
+    p = ReleasePolicy(**raw)
+    p.check()
+    return p
+
+
+def resolution() -> int:
+    return int(settings.OBSERVATORY_PUBLIC_RESOLUTION)
+
+
+@lru_cache(maxsize=4)
+def _domain(bbox: tuple[float, float, float, float], res: int) -> tuple[str, ...]:
+    return core.domain_cells(bbox, res)
+
+
+def domain() -> tuple[str, ...]:
+    return _domain(settings.CITY.bbox, resolution())
+
+
+def _as_period(r: Release) -> Period:
+    return Period(r.grain, r.period_start, r.period_end)
+
+
+def release(period: Period, *, now: datetime | None = None) -> Release:
+    """Compute, store and return the release of ``period``; refuses what the accountant refuses.
+
+    Raises :class:`BudgetExceeded` (over the lifetime bound, or the period is released already)
+    and ValueError when the period has not yet ended plus the delay.
+    """
+    p = policy()
+    now = now or timezone.now()
+    if period.end + timedelta(days=p.delay_days) > now.astimezone(UTC).date():
+        raise ValueError(
+            f"{period.grain} {period.label} can be released from {period.end + timedelta(days=p.delay_days)}"
+        )
+    eps = p.epsilon_of(period.grain)
+    scale = core.histogram_scale(eps)
+    cells = domain()
+    index = {c: i for i, c in enumerate(cells)}
+    categories = list(Category.objects.order_by("id").values_list("id", flat=True))
+    cat_index = {c: i for i, c in enumerate(categories)}
+    exact = np.zeros((len(categories), len(cells)), dtype=np.int64)
+    outside = 0
+    rows = (
+        CellDayCount.objects.filter(day__gte=period.start, day__lt=period.end)
+        .values_list("category_id", "cell")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    for category_id, cell, n in rows:
+        i = index.get(cell)
+        if i is None:
+            outside += int(n)
+            continue
+        exact[cat_index[category_id], i] += int(n)
+    if outside:
+        log.warning(
+            "%s %s: %d reports outside the city's domain are not released",
+            period.grain,
+            period.label,
+            outside,
+        )
+    with transaction.atomic():
+        released = [(_as_period(r), r.epsilon) for r in Release.objects.select_for_update()]
+        # OpenDP's own privacy map of the two histograms is what the ledger records.
+        spent = core.release_epsilon(scale, len(cells))
+        core.admit(period, spent, released, p.lifetime_epsilon)
+        t_all = core.threshold(scale, len(cells), p.phantom_rate, p.min_threshold)
+        t_cat = core.threshold(scale, len(cells) * max(len(categories), 1), p.phantom_rate, p.min_threshold)
+        shown_all = core.shown(core.noisy_counts(exact.sum(axis=0), scale), t_all)
+        shown_cat = core.shown(core.noisy_counts(exact, scale), t_cat)
+        try:
+            with transaction.atomic():
+                rel = Release.objects.create(
+                    grain=period.grain,
+                    period_start=period.start,
+                    period_end=period.end,
+                    resolution=resolution(),
+                    epsilon=spent,
+                    scale=scale,
+                    threshold=t_all,
+                    category_threshold=t_cat,
+                    domain_cells=len(cells),
+                    reports=int(exact.sum()),
+                    mechanism=f"OpenDP {metadata.version('opendp')} discrete Laplace",
+                )
+        except IntegrityError:  # another process released it a moment ago
+            raise BudgetExceeded(f"{period.grain} {period.label} is released already") from None
+        counts = [
+            ReleasedCount(release=rel, cell=cells[i], category_id=None, count=int(shown_all[i]))
+            for i in np.flatnonzero(shown_all)
+        ]
+        for ci, cj in zip(*np.nonzero(shown_cat), strict=True):
+            counts.append(
+                ReleasedCount(
+                    release=rel, cell=cells[cj], category_id=categories[ci], count=int(shown_cat[ci, cj])
+                )
+            )
+        ReleasedCount.objects.bulk_create(counts, batch_size=2000)
+    return rel
+
+
+def due_periods(grain: str, *, now: datetime | None = None) -> list[Period]:
+    """Periods of ``grain`` since the first published report, ended plus the delay, not yet released."""
+    p = policy()
+    now = now or timezone.now()
+    first = CellDayCount.objects.aggregate(first=Min("day"))["first"]
+    if first is None:
+        return []
+    last_ready = now.astimezone(UTC).date() - timedelta(days=p.delay_days)
+    done = set(Release.objects.filter(grain=grain).values_list("period_start", flat=True))
+    return [
+        period
+        for period in core.periods_between(first, last_ready, grain)
+        if period.end <= last_ready and period.start not in done
+    ]
+
+
+def release_due(*, now: datetime | None = None) -> list[Release]:
+    """Release every period that is due, months first; what the accountant refuses is logged."""
+    made: list[Release] = []
+    for grain in ("month", "week"):
+        for period in due_periods(grain, now=now):
+            try:
+                made.append(release(period, now=now))
+            except BudgetExceeded as exc:
+                log.warning("release refused: %s", exc)
+    return made
+
+
+# --- reading: the one way to a public number -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellCount:
+    cell: str
+    count: int
+
+
+@dataclass
+class PublicCells:
+    grain: str
+    releases: list[Release] = field(default_factory=list)
+    cells: list[CellCount] = field(default_factory=list)
+
+    @property
+    def periods(self) -> list[str]:
+        return [_as_period(r).label for r in self.releases]
+
+
+def _choose(grain: str, periods: int, since: datetime | None, until: datetime | None) -> list[Release]:
+    qs = Release.objects.filter(grain=grain)
+    if since is not None or until is not None:
+        # Whole released periods inside the window, never a part of one.
+        if since is not None:
+            s = since.astimezone(UTC)
+            first: date = s.date() if s.time() == datetime.min.time() else s.date() + timedelta(days=1)
+            qs = qs.filter(period_start__gte=first)
+        if until is not None:
+            qs = qs.filter(period_end__lte=until.astimezone(UTC).date())
+        return list(qs.order_by("period_start"))
+    return sorted(qs.order_by("-period_start")[:periods], key=lambda r: r.period_start)
+
+
+def public_cells(
+    *,
+    category: str | None = None,
+    grain: str = "month",
+    periods: int = 1,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    resolution: int | None = None,
+) -> PublicCells:
+    """Released counts summed over the chosen releases (and to a coarser resolution), by cell."""
+    if grain not in core.GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(core.GRAINS)}")
+    public_res = int(settings.OBSERVATORY_PUBLIC_RESOLUTION)
+    res = public_res if resolution is None else resolution
+    if not 0 <= res <= public_res:
+        raise ValueError(f"resolution must be between 0 and {public_res}")
+    chosen = _choose(grain, periods, since, until)
+    result = PublicCells(grain=grain, releases=chosen)
+    if not chosen:
+        return result
+    qs = ReleasedCount.objects.filter(release__in=chosen)
+    if category:
+        category_id = Category.objects.filter(code=category).values_list("id", flat=True).first()
+        if category_id is None:
+            return result
+        qs = qs.filter(category_id=category_id)
+    else:
+        qs = qs.filter(category__isnull=True)
+    totals: dict[str, int] = defaultdict(int)
+    for cell, n in qs.values_list("cell").annotate(n=Sum("count")).order_by():
+        key = cell if res == public_res else h3.cell_to_parent(cell, res)
+        totals[key] += int(n)
+    result.cells = [CellCount(c, n) for c, n in sorted(totals.items()) if n > 0]
+    return result
+
+
+def latest_release_id() -> int:
+    return Release.objects.order_by("-id").values_list("id", flat=True).first() or 0
