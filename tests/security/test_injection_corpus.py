@@ -189,7 +189,9 @@ def test_open311_description(client, api_key, no_rate_limits, name):
     assert report.description == payload
     assert_tables_intact()
     publication.set_status(report, Report.Status.PUBLISHED)
-    xml = client.get(f"/open311/v2/requests/{report.pk}.xml")
+    # The text goes back to its reporter only (anonymous Open311 reads carry none): the token.
+    token = response.json()[0]["token"]
+    xml = client.get(f"/open311/v2/requests/{report.pk}.xml", HTTP_X_REPORT_TOKEN=token)
     assert xml.status_code == 200
     [item] = list(DET.fromstring(xml.content))  # well-formed: the payload did not break the XML
     assert item.findtext("description") == payload
