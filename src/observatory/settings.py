@@ -222,7 +222,13 @@ OBSERVATORY_RATE_LIMITS = {
     "open311": os.environ.get("OBSERVATORY_RATE_OPEN311", "600/h"),
     "register": "10/h",
     "nojs": "3/h",  # anonymous form posts without the proof of work (no JavaScript)
+    # Per address; lifted in meeting mode (web/meetings.py), where a whole room shares one.
+    "panel": os.environ.get("OBSERVATORY_RATE_PANEL", "10/h"),
+    "vote": os.environ.get("OBSERVATORY_RATE_VOTE", "60/h"),
+    "meeting": "300/h",  # typing a meeting's code (40 bits: guessing it is hopeless anyway)
 }
+# Meeting mode: how long a meeting may stay open (staff choose up to this many hours).
+OBSERVATORY_MEETING_MAX_HOURS = 8
 OBSERVATORY_TRUSTED_PROXIES = int(os.environ.get("OBSERVATORY_TRUSTED_PROXIES", "0"))
 OBSERVATORY_API_MAX_BODY = 64 * 1024
 OBSERVATORY_CHALLENGE_MAX_NUMBER = 60_000

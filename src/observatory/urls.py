@@ -7,7 +7,7 @@ from observatory.accounts import views as account_views
 from observatory.api import api
 from observatory.releases import views as release_views
 from observatory.reports import views as report_views
-from observatory.web import abuse
+from observatory.web import abuse, meetings
 from observatory.web import views as web_views
 
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("report/", report_views.report_new, name="report-new"),
     path("report/thanks/", report_views.report_thanks, name="report-thanks"),
     path("challenge/", abuse.challenge_view, name="challenge"),
+    path("meeting/", meetings.manage, name="meeting"),
+    path("meeting/join/", meetings.join, name="meeting-join"),
     path("moderation/", report_views.moderation_queue, name="moderation-queue"),
     path("moderation/<uuid:report_id>/<slug:action>/", report_views.moderate, name="moderate"),
     path("me/reports/", report_views.my_reports, name="my-reports"),
@@ -40,3 +42,9 @@ urlpatterns = [
     path("photos/", include("observatory.photos.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the visitor's language and the site's layout (web/errors.py).
+handler400 = "observatory.web.errors.bad_request"
+handler403 = "observatory.web.errors.permission_denied"
+handler404 = "observatory.web.errors.page_not_found"
+handler500 = "observatory.web.errors.server_error"

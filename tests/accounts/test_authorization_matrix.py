@@ -46,6 +46,8 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "report-new": ("GET", PUBLIC),
     "report-thanks": ("GET", PUBLIC),
     "challenge": ("GET", PUBLIC),
+    "meeting": ("GET", STAFF),  # opening meeting mode (web/meetings.py)
+    "meeting-join": ("GET", PUBLIC),
     "moderation-queue": ("GET", MODS),
     "moderate": ("POST", MODS),
     "my-reports": ("GET", LOGGED_IN),

@@ -96,3 +96,82 @@ def test_closed_registration_refuses(client, panel, visitor):
 
 def test_unknown_panel(db, visitor):
     assert visitor.get(reverse("panel:register", args=[999])).status_code == 404
+
+
+# Meeting mode: a sign-up evening where 28 volunteers share the venue's one address.
+
+VENUE = "203.0.113.50"
+
+
+def _sign_up(panel, n: int, *, join: str | None = None) -> int:
+    device = Client(REMOTE_ADDR=VENUE, HTTP_ACCEPT_LANGUAGE="en")
+    if join:
+        assert device.post(reverse("meeting-join"), {"code": join}).status_code == 200
+    response = device.post(reverse("panel:register", args=[panel.pk]), data(email=f"v{n}@example.org"))
+    return response.status_code
+
+
+def test_meeting_mode_lets_a_whole_room_sign_up_from_one_address_while_open(panel, client, settings):
+    settings.OBSERVATORY_RATE_LIMITS = {**settings.OBSERVATORY_RATE_LIMITS, "panel": "10/h"}
+    page = client.post(reverse("meeting"), {"action": "open", "label": "Sign-up evening", "hours": 3})
+    assert page.status_code == 302
+    from observatory.accounts.models import AuditEntry, Meeting
+
+    meeting = Meeting.objects.get()
+    assert [_sign_up(panel, n, join=meeting.code.lower()) for n in range(28)] == [302] * 28
+    assert Volunteer.objects.filter(panel=panel).count() == 28
+    assert Meeting.objects.get().devices == 28
+
+    client.post(reverse("meeting"), {"action": "close", "meeting": meeting.pk})
+    assert list(
+        AuditEntry.objects.filter(object_type="accounts.meeting").values_list("action", flat=True)
+    ) == [
+        "meeting.close",
+        "meeting.open",
+    ]
+    # Closed: the devices (and new ones) are limited per address again.
+    statuses = [_sign_up(panel, 100 + n) for n in range(11)]
+    assert statuses[:10] == [302] * 10 and statuses[10] == 429
+    refused = Client(REMOTE_ADDR=VENUE, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.post(reverse("meeting-join"), {"code": meeting.code}).status_code == 400
+
+
+def test_without_a_meeting_the_eleventh_sign_up_from_one_address_waits(panel, settings):
+    settings.OBSERVATORY_RATE_LIMITS = {**settings.OBSERVATORY_RATE_LIMITS, "panel": "10/h"}
+    statuses = [_sign_up(panel, n) for n in range(11)]
+    assert statuses == [302] * 10 + [429]
+
+
+def test_an_expired_meeting_or_a_forged_cookie_gives_the_normal_limits(panel, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from observatory.accounts.models import Meeting
+    from observatory.web.abuse import MEETING_COOKIE
+
+    settings.OBSERVATORY_RATE_LIMITS = {**settings.OBSERVATORY_RATE_LIMITS, "panel": "2/h"}
+    meeting = Meeting.objects.create(
+        code="ABCD1234", label="x", expires_at=timezone.now() + timedelta(hours=1)
+    )
+    device = Client(REMOTE_ADDR=VENUE, HTTP_ACCEPT_LANGUAGE="en")
+    device.post(reverse("meeting-join"), {"code": "abcd-1234"})
+    Meeting.objects.filter(pk=meeting.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    url = reverse("panel:register", args=[panel.pk])
+    assert [device.post(url, data(email=f"e{n}@example.org")).status_code for n in range(3)] == [
+        302,
+        302,
+        429,
+    ]
+    forged = Client(REMOTE_ADDR=VENUE, HTTP_ACCEPT_LANGUAGE="en")
+    forged.cookies[MEETING_COOKIE] = "1:forged"
+    assert forged.post(url, data(email="f@example.org")).status_code == 429
+
+
+def test_only_staff_open_meetings(panel, settings):
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = visitor.post(reverse("meeting"), {"action": "open", "label": "x", "hours": 2})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    from observatory.accounts.models import Meeting
+
+    assert not Meeting.objects.exists()

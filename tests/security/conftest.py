@@ -11,6 +11,9 @@ NO_LIMITS = {
     "open311": "100000/h",
     "register": "100000/h",
     "nojs": "100000/h",
+    "panel": "100000/h",
+    "vote": "100000/h",
+    "meeting": "100000/h",
 }
 
 

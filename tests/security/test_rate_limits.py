@@ -73,7 +73,8 @@ def test_form_answers_429_with_retry_after_past_the_limit(limits):
     assert [client.post("/report/", form_data()).status_code for _ in range(2)] == [302, 302]
     response = client.post("/report/", form_data())
     assert_limited(response)
-    assert response["Content-Type"].startswith("text/plain")
+    assert response["Content-Type"].startswith("text/html")  # the site's page (web/templates/429.html)
+    assert "Please try again in" in response.content.decode()
     assert Report.objects.count() == 2
 
 

@@ -44,3 +44,30 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit entries cannot be deleted")
+
+
+class Meeting(models.Model):
+    """Meeting mode: a room (a sign-up evening, a consultation stand) whose devices share one
+    address. While it is open, a device that typed its code is not limited per address on panel
+    sign-up and paper-code votes (web/abuse.py). Opened and closed by staff, both audited."""
+
+    code = models.CharField(max_length=16, unique=True)
+    label = models.CharField(max_length=120)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    devices = models.PositiveIntegerField(default=0)  # how many devices joined (no more is kept)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.code})"
+
+    def is_active(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.closed_at is None and (now or timezone.now()) < self.expires_at

@@ -4,7 +4,13 @@
   count its submissions today, useless to find or follow anyone tomorrow. No raw IP address is
   stored (database, cache or logs).
 * Intake endpoints are rate limited in one middleware, before any parsing or database work, so
-  a flooding client costs little and gets a 429 with a Retry-After header.
+  a flooding client costs little and gets a 429 with a Retry-After header (a page in the
+  visitor's language, or JSON on the API).
+* A refusal holds for the flooded endpoint only: a shelter's Wi-Fi or a mobile network puts many
+  people behind one address, and one flooder there must not lock the others out of logging in,
+  registering, voting or signing up for a panel.
+* Meeting mode (web/meetings.py): devices that typed the code of an open meeting are not limited
+  per address on panel sign-up and paper-code votes, where a whole room shares one address.
 * The anonymous web form carries a proof-of-work challenge (ALTCHA) instead of a third-party
   captcha: the browser spends a fraction of a second, a flood spends a lot.
 """
@@ -60,6 +66,7 @@ class Limit:
     pattern: re.Pattern[str]
     anonymous_rate: str
     user_rate: str
+    meeting: bool = False  # lifted for the devices of an open meeting (web/meetings.py)
 
 
 def _limits() -> list[Limit]:
@@ -71,29 +78,59 @@ def _limits() -> list[Limit]:
             "open311", re.compile(r"^/open311/v2/requests\.(json|xml)$"), rates["open311"], rates["open311"]
         ),
         Limit("register", re.compile(r"^/accounts/register/$"), rates["register"], rates["register"]),
-        Limit("panel-register", re.compile(r"^/panel/\d+/register/$"), rates["register"], rates["register"]),
+        Limit(
+            "panel-register",
+            re.compile(r"^/panel/\d+/register/$"),
+            rates.get("panel", rates["register"]),
+            rates.get("panel", rates["register"]),
+            meeting=True,
+        ),
+        Limit(
+            "vote",
+            re.compile(r"^/consultations/\d+/vote/$"),
+            rates.get("vote", "60/h"),
+            rates.get("vote", "60/h"),
+            meeting=True,
+        ),
+        Limit("meeting-join", re.compile(r"^/meeting/join/$"), rates.get("meeting", "300/h"), "300/h"),
     ]
 
 
-def too_many_requests(retry_after: int, *, json: bool) -> HttpResponse:
+def limit_for(path: str, limits: list[Limit] | None = None) -> Limit | None:
+    for limit in _limits() if limits is None else limits:
+        if limit.pattern.match(path):
+            return limit
+    return None
+
+
+def too_many_requests(retry_after: int, *, json: bool, request: HttpRequest | None = None) -> HttpResponse:
+    """429 with Retry-After: JSON on the API, otherwise the site's page in the visitor's language."""
+    retry_after = max(1, retry_after)
     message = "too many submissions from this connection; try again later"
     if json:
-        response: HttpResponse = JsonResponse({"detail": message}, status=429)
+        response: HttpResponse = JsonResponse(
+            {"detail": f"{message} (in {retry_after} s)", "retry_after": retry_after}, status=429
+        )
+    elif request is not None:
+        from observatory.web.errors import too_many_requests_page
+
+        response = too_many_requests_page(request, retry_after)
     else:
         response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
-    response["Retry-After"] = str(max(1, retry_after))
+    response["Retry-After"] = str(retry_after)
     return response
 
 
-# Anonymous clients this process has refused, until their window ends (fingerprint -> monotonic
-# time). A flooder's later attempts are answered before sessions, CSRF, auth or CSP run: the
-# refusal path was costing a core, and honest clients waited behind it.
-_refused: dict[str, float] = {}
+# Anonymous clients this process has refused, until their window ends ((limit name, fingerprint)
+# -> monotonic time). A flooder's later attempts on the same endpoint are answered before
+# sessions, CSRF, auth or CSP run: the refusal path was costing a core, and honest clients waited
+# behind it. Other endpoints stay open to the same address (people share addresses).
+_refused: dict[tuple[str, str], float] = {}
 _refused_lock = threading.Lock()
 MAX_REFUSED = 50_000
 
 
-def _remember_refusal(fingerprint: str, seconds: int) -> None:
+def _remember_refusal(fingerprint: tuple[str, str], seconds: int) -> None:
     now = time.monotonic()
     with _refused_lock:
         if len(_refused) >= MAX_REFUSED:
@@ -107,23 +144,28 @@ class EarlyRefusalMiddleware:
     """First in the chain: an anonymous client refused a moment ago stays refused, cheaply.
 
     Only posts without a session cookie are answered here, so a resident who is logged in
-    behind the same shared address as a flooder is judged later on their own account.
+    behind the same shared address as a flooder is judged later on their own account; and only
+    on the endpoint that was flooded, so the same address may still log in, register or vote.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.limits = _limits()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _refused and request.method == "POST" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
-            fingerprint = client_fingerprint(request)
-            until = _refused.get(fingerprint)
-            if until is not None:
-                left = until - time.monotonic()
-                if left > 0:
-                    path = request.path_info
-                    return too_many_requests(int(left) + 1, json=path.startswith(("/api/", "/open311/")))
-                with _refused_lock:
-                    _refused.pop(fingerprint, None)
+            path = request.path_info
+            limit = limit_for(path, self.limits)
+            if limit is not None and not (limit.meeting and MEETING_COOKIE in request.COOKIES):
+                key = (limit.name, client_fingerprint(request))
+                until = _refused.get(key)
+                if until is not None:
+                    left = until - time.monotonic()
+                    if left > 0:
+                        json_like = path.startswith(("/api/", "/open311/"))
+                        return too_many_requests(int(left) + 1, json=json_like, request=request)
+                    with _refused_lock:
+                        _refused.pop(key, None)
         return self.get_response(request)
 
 
@@ -148,17 +190,18 @@ class IntakeLimitMiddleware:
                         {"detail": f"the body is larger than {settings.OBSERVATORY_API_MAX_BODY} bytes"},
                         status=413,
                     )
-            for limit in self.limits:
-                if limit.pattern.match(path):
-                    blocked = self.check(request, limit)
-                    if blocked is not None:
-                        return too_many_requests(blocked, json=json_like)
-                    break
+            limit = limit_for(path, self.limits)
+            if limit is not None:
+                blocked = self.check(request, limit)
+                if blocked is not None:
+                    return too_many_requests(blocked, json=json_like, request=request)
         return self.get_response(request)
 
     @staticmethod
     def check(request: HttpRequest, limit: Limit) -> int | None:
         """Seconds to wait when the client is over its limit, None otherwise."""
+        if limit.meeting and meeting_of(request) is not None:
+            return None  # a device of an open meeting: the room shares one address
         user = getattr(request, "user", None)
         anonymous = user is None or not user.is_authenticated
         fingerprint = client_fingerprint(request) if anonymous else ""
@@ -171,9 +214,32 @@ class IntakeLimitMiddleware:
         if usage and usage["should_limit"]:
             wait = int(usage["time_left"])
             if anonymous:
-                _remember_refusal(fingerprint, wait)
+                _remember_refusal((limit.name, fingerprint), wait)
             return wait
         return None
+
+
+# Meeting mode: the device's signed cookie names the meeting; the meeting must still be open.
+MEETING_COOKIE = "observatory_meeting"
+MEETING_SALT = "observatory.meeting"
+
+
+def meeting_of(request: HttpRequest):
+    """The open meeting this device joined (signed cookie), or None: closed or expired meetings,
+    and forged or stale cookies, mean the normal limits again."""
+    raw = request.COOKIES.get(MEETING_COOKIE)
+    if not raw:
+        return None
+    from django.core import signing
+
+    from observatory.accounts.models import Meeting
+
+    try:
+        pk = int(signing.loads(raw, salt=MEETING_SALT, max_age=settings.OBSERVATORY_MEETING_MAX_HOURS * 3600))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    meeting = Meeting.objects.filter(pk=pk).first()
+    return meeting if meeting is not None and meeting.is_active() else None
 
 
 # Proof of work (ALTCHA, protocol v1: find n with SHA-256(salt + n) = challenge).
