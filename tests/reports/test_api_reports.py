@@ -12,6 +12,16 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/reports"
 
 
+@pytest.fixture(autouse=True)
+def submit_key(client):
+    """Anonymous posts need a proof of work or an API key (tests/security/test_api_proof.py):
+    these tests are about the report, so the test client sends a submit key."""
+    from observatory.reports.models import ApiKey
+
+    ApiKey.objects.create(name="report tests", key_hash=ApiKey.hash("report-tests-key"))
+    client.defaults["HTTP_X_API_KEY"] = "report-tests-key"
+
+
 def body(**over):
     data = {"category": "dealing", "lat": 48.8843, "lon": 2.3678}
     data.update(over)

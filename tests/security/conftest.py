@@ -92,3 +92,12 @@ def make_report(db):
         return report
 
     return make
+
+
+@pytest.fixture
+def api_key(db) -> str:
+    """A submit key: anonymous API posts need it (or a proof of work, tests/security/test_api_proof.py)."""
+    from observatory.reports.models import ApiKey
+
+    ApiKey.objects.create(name="security tests", key_hash=ApiKey.hash("security-test-key"))
+    return "security-test-key"

@@ -138,10 +138,12 @@ def test_report_form_description(client, make_user, moderator_client, no_rate_li
 
 
 @pytest.mark.parametrize("name", PAYLOADS)
-def test_report_api_description(client, moderator_client, no_rate_limits, name):
+def test_report_api_description(client, moderator_client, no_rate_limits, api_key, name):
     payload = PAYLOADS[name]
     body = {"category": "litter", "lat": STALINGRAD[0], "lon": STALINGRAD[1], "description": payload}
-    response = client.post("/api/v1/reports", json.dumps(body), content_type="application/json")
+    response = client.post(
+        "/api/v1/reports", json.dumps(body), content_type="application/json", HTTP_X_API_KEY=api_key
+    )
     if refused_on_length_or_nul(payload, 4000):
         assert response.status_code == 422, response.content
         assert any("description" in e["loc"] for e in response.json()["detail"]), response.json()

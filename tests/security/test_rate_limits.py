@@ -30,12 +30,14 @@ REPORT = {"category": "litter", "lat": 48.8843, "lon": 2.3678}
 
 
 @pytest.fixture
-def limits(settings):
+def limits(settings, api_key):
     """Two submissions per hour on the report form and the API; everything else unlimited."""
     settings.OBSERVATORY_RATE_LIMITS = {**NO_LIMITS, "anonymous": "2/h", "user": "2/h"}
 
 
 def post_report(client: Client, **extra):
+    """An anonymous API post (with a submit key: without a key or a proof of work it is refused)."""
+    extra.setdefault("HTTP_X_API_KEY", "security-test-key")
     return client.post("/api/v1/reports", json.dumps(REPORT), content_type="application/json", **extra)
 
 

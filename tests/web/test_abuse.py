@@ -17,7 +17,10 @@ BODY = json.dumps({"category": "dealing", "lat": 48.8843, "lon": 2.3678})
 def test_a_refused_client_is_refused_early_and_a_logged_in_neighbour_is_not(rf, make_user):
     from django.test import Client
 
-    flooder = Client(REMOTE_ADDR="203.0.113.7")
+    from observatory.reports.models import ApiKey
+
+    ApiKey.objects.create(name="app", key_hash=ApiKey.hash("app-key"))
+    flooder = Client(REMOTE_ADDR="203.0.113.7", HTTP_X_API_KEY="app-key")
     codes = [
         flooder.post("/api/v1/reports", BODY, content_type="application/json").status_code for _ in range(4)
     ]

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from observatory.accounts.roles import ORGANISATION, has_role, is_staff_role
 from observatory.reports.intake import ReportInput, submit
-from observatory.reports.models import Area, Category, Report
+from observatory.reports.models import ApiKey, Area, Category, Report
 
 router = Router(tags=["reports"])
 
@@ -73,24 +73,53 @@ def _created(report: Report) -> dict:
     }
 
 
+PROOF_HELP = (
+    "anonymous submissions need a proof of work or an API key: GET /challenge/, solve it (ALTCHA: "
+    "find number with SHA-256(salt + number) = challenge) and send the base64 JSON solution in the "
+    "X-Altcha header (one use, valid a few minutes), or send X-Api-Key"
+)
+
+
+class ProofRequired(Schema):
+    detail: str = Field(description="Why the submission was refused and what to send")
+
+
 @router.post(
     "/reports",
-    response={201: ReportCreated, 200: ReportCreated, 403: ErrorOut, 422: ErrorOut},
+    response={201: ReportCreated, 200: ReportCreated, 403: ErrorOut, 422: ErrorOut, 428: ProofRequired},
     summary="Submit a report",
 )
 def create_report(
     request: HttpRequest,
     payload: ReportInput,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=200),
+    x_altcha: str | None = Header(
+        default=None,
+        alias="X-Altcha",
+        max_length=2000,
+        description="Anonymous clients: the solution of a challenge from GET /challenge/ (base64 JSON)",
+    ),
+    x_api_key: str | None = Header(
+        default=None, alias="X-Api-Key", max_length=200, description="A key from `observatory apikey create`"
+    ),
 ):
     """Store a report (pending moderation). A retry with the same Idempotency-Key returns the
-    first result with status 200 and stores nothing."""
+    first result with status 200 and stores nothing.
+
+    Without a session, a submission needs either a proof of work (``X-Altcha``: the solution of a
+    challenge from ``GET /challenge/``, the one the web form solves; each solution works once, so a
+    retry solves a new one) or an API key (``X-Api-Key``). Without either the answer is 428 with
+    a message saying what to send."""
     account = None
     if request.user.is_authenticated:
         # A session-authenticated call is tied to the account, so it must pass the CSRF check.
         if check_csrf(request) is not None:
             raise HttpError(403, "CSRF check failed")
         account = request.user
+    else:
+        refused = _anonymous_proof(x_altcha, x_api_key)
+        if refused:
+            return Status(428, {"detail": refused})
     kinds: tuple[str, ...] = ("resident", "pwud")
     if account is not None and has_role(account, ORGANISATION):
         kinds += ("organisation",)
@@ -100,6 +129,20 @@ def create_report(
         payload, source="api", account=account, idempotency_key=idempotency_key, allowed_kinds=kinds
     )
     return Status(201 if created else 200, _created(report))
+
+
+def _anonymous_proof(solution: str | None, key: str | None) -> str:
+    """ "" when an anonymous submission may go on; otherwise the message that says what to send."""
+    from observatory.web import abuse
+
+    if key:
+        return "" if ApiKey.lookup(key) is not None else "the X-Api-Key is invalid or revoked"
+    if not solution:
+        return PROOF_HELP
+    problem = abuse.verify_challenge(solution)
+    if problem:
+        return f"the proof of work was refused ({problem}): {PROOF_HELP}"
+    return ""
 
 
 @router.get(
