@@ -31,8 +31,13 @@ GROUPS = {
 OVERVIEW: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "reports",
-        "bring reports in, publish the public aggregate, keep data no longer than allowed",
-        ("import-reports", "export-open-data", "load-areas", "apikey", "apply-retention"),
+        "bring reports in, and keep them no longer than allowed",
+        ("import-reports", "load-areas", "apikey", "apply-retention"),
+    ),
+    (
+        "releases",
+        "every public number: weeks and months released once, with differential privacy",
+        ("release", "export-open-data"),
     ),
     (
         "analysis",
