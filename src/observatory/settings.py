@@ -193,7 +193,10 @@ LOGOUT_REDIRECT_URL = "home"
 # stores is our daily keyed hash shaped as an address (web/abuse.py), never the real one.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per user name and client, and per user name alone: guesses spread over many addresses (a
+# botnet, a mobile network's pool) lock the name too. The lock page is web/errors.login_locked.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_LOCKOUT_CALLABLE = "observatory.web.errors.login_locked"
 AXES_CLIENT_IP_CALLABLE = "observatory.web.abuse.fingerprint_as_ip"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_RESET_ON_SUCCESS = True

@@ -61,3 +61,13 @@ def too_many_requests_page(request: HttpRequest, retry_after: int) -> HttpRespon
     with translation.override(language):
         when = date_format(at, "TIME_FORMAT")
     return _render(request, "429.html", 429, {"minutes": minutes, "at": when, "retry_after": retry_after})
+
+
+def login_locked(request: HttpRequest, response=None, credentials=None, *args, **kwargs) -> HttpResponse:
+    """django-axes' lockout answer: the site's 429 page, with when the lock ends."""
+    from django.conf import settings
+
+    wait = int(settings.AXES_COOLOFF_TIME * 3600)
+    page = too_many_requests_page(request, wait)
+    page["Retry-After"] = str(wait)
+    return page
