@@ -72,6 +72,21 @@ def observatory(env: dict[str, str], *args: str) -> None:
         raise SystemExit(f"observatory {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
 
 
+def api_key(env: dict[str, str], name: str = "bench") -> str:
+    """A fresh API key (``observatory apikey create``): keyed clients need no proof of work."""
+    proc = subprocess.run(
+        [tool("observatory"), "apikey", "create", name],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"observatory apikey create failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout.strip().splitlines()[-1]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import Server, bench_environment, machine, observatory, percentile, sqlite_path, table
+from _server import Server, api_key, bench_environment, machine, observatory, percentile, sqlite_path, table
 
 # Weighted like an open drug scene's reports; all are active categories for residents.
 CATEGORIES = (
@@ -71,10 +71,16 @@ class Client(threading.Thread):
     """One keep-alive connection sending reports back to back until the deadline."""
 
     def __init__(
-        self, index: int, port: int, bodies: list[bytes], start: threading.Event, deadline: list[float]
+        self,
+        index: int,
+        port: int,
+        bodies: list[bytes],
+        start: threading.Event,
+        deadline: list[float],
+        key: str,
     ):
         super().__init__(daemon=True)
-        self.index, self.port, self.bodies = index, port, bodies
+        self.index, self.port, self.bodies, self.key = index, port, bodies, key
         self.start_event, self.deadline = start, deadline
         self.latencies: list[float] = []
         self.statuses: dict[int, int] = {}
@@ -91,7 +97,8 @@ class Client(threading.Thread):
         conn = self.connect()
         bodies, n_bodies = self.bodies, len(self.bodies)
         prefix = f"bench-{self.index}-"
-        headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
+        # A keyed client (a partner's app, an import): anonymous posts need a proof of work.
+        headers = {"Content-Type": "application/json", "Connection": "keep-alive", "X-Api-Key": self.key}
         i = self.index * 7919  # each client walks the body pool from its own place
         self.start_event.wait()
         deadline = self.deadline[0]
@@ -159,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         observatory(env, "migrate", "--noinput", "-v0")
         observatory(env, "load-areas")
+        key = api_key(env)
         backend = "PostgreSQL" if args.database_url else "SQLite"
         print(f"database ready in {time.perf_counter() - t0:.1f} s ({backend})")
         before = count_reports(env, args.database_url)
@@ -166,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         with Server(env, workers=args.workers, threads=args.threads, app=args.app) as server:
             print(f"{server.describe()} on 127.0.0.1:{server.port}; {machine()}")
             start, deadline = threading.Event(), [0.0]
-            clients = [Client(i, server.port, bodies, start, deadline) for i in range(args.clients)]
+            clients = [Client(i, server.port, bodies, start, deadline, key) for i in range(args.clients)]
             for c in clients:
                 c.start()
             time.sleep(0.2)  # let every client connect

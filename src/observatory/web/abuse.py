@@ -32,6 +32,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit.core import get_usage
 
+from observatory.web import proof
+
 
 def client_address(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or the proxy chain's entry when proxies are trusted."""
@@ -281,17 +283,5 @@ def challenge_view(request: HttpRequest) -> JsonResponse:
 
 
 def solve_for_tests(challenge: dict) -> str:
-    """Solve a challenge the way the browser does (tests and benchmarks)."""
-    import base64
-    import json
-
-    start = time.monotonic()
-    for n in range(int(challenge["maxNumber"]) + 1):
-        if hashlib.sha256(f"{challenge['salt']}{n}".encode()).hexdigest() == challenge["challenge"]:
-            payload = {
-                **{k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")},
-                "number": n,
-                "took": int((time.monotonic() - start) * 1000),
-            }
-            return base64.b64encode(json.dumps(payload).encode()).decode()
-    raise ValueError("no solution")
+    """Solve a challenge the way the browser does (tests): see web/proof.py."""
+    return proof.solve(challenge)
