@@ -283,6 +283,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "observatory.web.errors.csrf_failure"  # in the visitor's language
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HTTPS

@@ -60,6 +60,15 @@ def test_register_stores_features_and_contact_apart(panel, visitor):
     assert volunteer.public_id in thanks  # to find oneself in the draw's result
 
 
+def test_the_next_volunteer_on_the_same_tablet_does_not_see_the_previous_number(panel, visitor):
+    response = visitor.post(reverse("panel:register", args=[panel.pk]), data())
+    first = visitor.get(response["Location"])
+    public_id = Volunteer.objects.get(panel=panel).public_id
+    assert public_id in first.content.decode() and first["Cache-Control"] == "no-store"
+    # The tablet passes to the next person, who opens the thanks page (Back, history, a reload).
+    assert public_id not in visitor.get(response["Location"]).content.decode()
+
+
 @pytest.mark.parametrize(
     "overrides, field, message",
     [

@@ -48,3 +48,12 @@ def test_400_and_500_pages_render_in_the_layout(rf):
         assert "Cette demande n" in errors.bad_request(request).content.decode()
         page = errors.server_error(request)
     assert page.status_code == 500 and "Un problème est survenu" in page.content.decode()
+
+
+def test_an_expired_form_is_explained_in_french_not_in_djangos_english():
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr", enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "a", "password": "b"})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert '<html lang="fr">' in html and "Merci de renvoyer le formulaire" in html
+    assert "CSRF" not in html

@@ -183,9 +183,13 @@ def register(request: HttpRequest, panel_id: int) -> HttpResponse:
 def registered(request: HttpRequest, panel_id: int) -> HttpResponse:
     """Thanks, with the volunteer's public id (to find themselves in the draw's result)."""
     panel = get_object_or_404(Panel, pk=panel_id)
-    mine = request.session.get(SESSION_KEY) or {}
+    # Shown once, then forgotten: sign-up evenings pass one tablet from hand to hand, and the next
+    # volunteer must not find the previous one's number on this page.
+    mine = request.session.pop(SESSION_KEY, None) or {}
     public_id = mine.get("public_id") if mine.get("panel") == panel.pk else None
-    return render(request, "panel/registered.html", {"panel": panel, "public_id": public_id})
+    response = render(request, "panel/registered.html", {"panel": panel, "public_id": public_id})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _quota_page(request: HttpRequest, panel: Panel, form: QuotaForm, status: int = 200) -> HttpResponse:

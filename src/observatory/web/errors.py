@@ -37,6 +37,12 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     return _render(request, "403.html", 403, {"reason": reason})
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: an expired form or refused cookies, said plainly (Django's own
+    page is in English and names the mechanism)."""
+    return _render(request, "403_csrf.html", 403)
+
+
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return _render(request, "404.html", 404)
 
