@@ -29,6 +29,7 @@ urlpatterns = [
     path("audit/", account_views.audit_log, name="audit-log"),
     path("accounts/otp/setup/", otp_views.setup, name="otp-setup"),
     path("accounts/otp/verify/", otp_views.verify, name="otp-verify"),
+    path("accounts/unlock/", otp_views.unlock, name="otp-unlock"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

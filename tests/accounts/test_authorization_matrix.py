@@ -59,6 +59,7 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "audit-log": ("GET", OBSERVERS),
     "otp-setup": ("GET", LOGGED_IN),  # residents are sent back to their account page
     "otp-verify": ("GET", LOGGED_IN),
+    "otp-unlock": ("GET", PUBLIC),
     "logout": ("POST", PUBLIC),
     "set_language": ("POST", PUBLIC),
     "api-v1:openapi-json": ("GET", PUBLIC),

@@ -2,13 +2,20 @@
 
 A moderator, observatory member or administrator may enrol an authenticator app. From then on
 their staff pages and API calls need the session to be verified with a code once per login.
+
+The second factor also lifts a login lock (:func:`unlock`): five wrong guesses at a staff user
+name lock it for everyone (django-axes, by user name), which would let anyone lock a moderator
+out; with the password and a valid code the owner logs in at once and the lock is cleared.
 """
 
 from __future__ import annotations
 
 import base64
 
+from axes.utils import reset as axes_reset
 from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +26,7 @@ from django_otp import user_has_device
 from django_otp.forms import OTPTokenForm
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from observatory.accounts import audit
 from observatory.accounts.roles import is_staff_role
 
 
@@ -83,3 +91,36 @@ def verify(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": target},
         status=400 if form.errors else 200,
     )
+
+
+def _unlocking_user(username: str, password: str, code: str):
+    """The user when the code and then the password are right; None otherwise, whichever failed.
+
+    The code is checked first, with django-otp's throttling, so the page tells nothing about a
+    password to someone who has not the owner's authenticator.
+    """
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None or not device.verify_is_allowed()[0] or not device.verify_token(code):
+        return None
+    return user if user.check_password(password) else None
+
+
+def unlock(request: HttpRequest) -> HttpResponse:
+    """Log in past a lock with the password and the authenticator's code, and lift the lock."""
+    error = ""
+    if request.method == "POST":
+        username = (request.POST.get("username") or "").strip()
+        user = _unlocking_user(
+            username, request.POST.get("password") or "", (request.POST.get("otp_token") or "").strip()
+        )
+        if user is not None:
+            axes_reset(username=username)
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            otp_login(request, TOTPDevice.objects.get(user=user, confirmed=True))
+            audit.record(user, "account.unlocked", user, note="login lock lifted with the second factor")
+            return redirect("my-account")
+        error = _("These details do not unlock an account: check the user name, the password and the code.")
+    return render(request, "accounts/otp_unlock.html", {"error": error}, status=400 if error else 200)

@@ -59,14 +59,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
         )
 
 
-def too_many_requests_page(request: HttpRequest, retry_after: int) -> HttpResponse:
+def too_many_requests_page(request: HttpRequest, retry_after: int, *, unlock: bool = False) -> HttpResponse:
     """429: how long to wait, as a duration and as a time of day."""
     minutes = max(1, (retry_after + 59) // 60)
     at = timezone.localtime(timezone.now() + timedelta(seconds=retry_after))
     language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language_from_request(request)
     with translation.override(language):
         when = date_format(at, "TIME_FORMAT")
-    return _render(request, "429.html", 429, {"minutes": minutes, "at": when, "retry_after": retry_after})
+    context = {"minutes": minutes, "at": when, "retry_after": retry_after, "unlock": unlock}
+    return _render(request, "429.html", 429, context)
 
 
 def login_locked(request: HttpRequest, response=None, credentials=None, *args, **kwargs) -> HttpResponse:
@@ -74,6 +75,6 @@ def login_locked(request: HttpRequest, response=None, credentials=None, *args, *
     from django.conf import settings
 
     wait = int(settings.AXES_COOLOFF_TIME * 3600)
-    page = too_many_requests_page(request, wait)
+    page = too_many_requests_page(request, wait, unlock=True)
     page["Retry-After"] = str(wait)
     return page
