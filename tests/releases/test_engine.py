@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import math
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import h3
 import numpy as np
@@ -16,6 +19,7 @@ from observatory.releases import core, services
 from observatory.releases.models import Release, ReleasedCount
 from observatory.reports.models import Category, CellDayCount
 
+REPO = Path(__file__).resolve().parents[2]
 STALINGRAD = h3.latlng_to_cell(48.8843, 2.3678, 9)
 CHAPELLE = h3.latlng_to_cell(48.8990, 2.3625, 9)
 
@@ -169,3 +173,24 @@ def test_privacy_page_states_the_bound_and_lists_releases(client):
     assert page.status_code == 200
     assert "differential privacy" in text and "ε = 4.0" in text
     assert "3.00" in text  # the month's epsilon in the ledger
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_on_the_demo_year_no_report_loses_more_than_the_documented_bound(paris_areas):
+    call_command("load_demo", generator="basic", days=365, stdout=io.StringIO())
+    releases = list(Release.objects.all())
+    assert {r.grain for r in releases} == {"week", "month"} and len(releases) >= 60
+    first = min(r.period_start for r in releases)
+    last = max(r.period_end for r in releases)
+    year = core.Period("week", first, last)  # a span to measure, not a release
+    losses = core.day_losses(
+        year, [(core.Period(r.grain, r.period_start, r.period_end), r.epsilon) for r in releases]
+    )
+    documented = re.search(r"`lifetime_epsilon = ([0-9.]+)`", (REPO / "docs" / "privacy.md").read_text())
+    assert documented, "docs/privacy.md states the lifetime bound"
+    bound = float(documented[1])
+    assert bound == services.policy().lifetime_epsilon
+    # Every day of a released week and month spends exactly both releases, never more.
+    assert max(losses.values()) == pytest.approx(bound)
+    assert all(v <= bound + 1e-9 for v in losses.values())
