@@ -107,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temporal-band", type=int, default=7, help="days (default 7)")
     p.add_argument("--temporal-bands", type=int, default=3)
     p.add_argument("--metric", choices=("manhattan", "euclidean"), default="manhattan")
+    p.add_argument(
+        "--precision",
+        choices=nearrepeat.PRECISIONS,
+        default="single",
+        help="coordinates in single precision as the Near Repeat Calculator holds them (default), or double",
+    )
     p.add_argument("--permutations", type=int, default=99)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--crs", default=None)
@@ -525,12 +531,14 @@ def cmd_near_repeat(args: argparse.Namespace) -> int:
             metric=args.metric,
             permutations=args.permutations,
             seed=args.seed,
+            precision=args.precision,
         )
     except ValueError as exc:
         raise _bad(exc) from None
     payload = {
         "method": "knox",
         "metric": res.metric,
+        "precision": res.precision,
         "crs": projection.crs,
         "n_events": len(events),
         "permutations": res.permutations,
