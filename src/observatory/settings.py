@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "observatory.simulation",
     "observatory.siting",
     "observatory.panel",
+    "observatory.complaints",
 ]
 
 MIDDLEWARE = [

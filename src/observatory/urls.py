@@ -41,6 +41,7 @@ urlpatterns = [
     path("siting/", include("observatory.siting.urls")),
     path("panel/", include("observatory.panel.urls")),
     path("photos/", include("observatory.photos.urls")),
+    path("complaints/", include("observatory.complaints.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -14,7 +14,10 @@ from ninja.security import SessionAuth
 MODERATOR = "moderator"
 OBSERVATORY = "observatory member"
 ORGANISATION = "organisation member"
-ALL_GROUPS = (MODERATOR, OBSERVATORY, ORGANISATION)
+# Reads and answers the complaints of people who use drugs (complaints/); created by the
+# complaints app's migration 0002, assigned in the Django admin.
+REFERENT = "complaints referent"
+ALL_GROUPS = (MODERATOR, OBSERVATORY, ORGANISATION, REFERENT)
 
 
 def has_role(user, *roles: str) -> bool:

@@ -59,3 +59,52 @@ class ReleasedCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release} {self.cell} {self.count}"
+
+
+class ComplaintRelease(models.Model):
+    """One month of complaint counts per care place, computed once (complaints/ and core.py).
+
+    Complaints are their own data set, with their own ledger: a complaint lies in one month (the
+    day it was filed), so its lifetime loss is the epsilon of that month's release.
+    """
+
+    period_start = models.DateField(unique=True)
+    period_end = models.DateField(help_text="the day after the period's last day")
+    epsilon = models.FloatField(help_text="privacy loss of this release for any one complaint")
+    scale = models.FloatField(help_text="discrete Laplace scale of each histogram")
+    threshold = models.PositiveIntegerField(help_text="noisy counts below this are not shown")
+    domain_size = models.PositiveIntegerField(help_text="care places open in the month, plus 'none named'")
+    complaints = models.PositiveIntegerField(help_text="complaints counted (never public)")
+    mechanism = models.CharField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period_start"]
+
+    def __str__(self) -> str:
+        return f"complaints {self.period_start:%Y-%m}"
+
+
+class ReleasedComplaintCount(models.Model):
+    """A shown count: complaints received (or answered) in a month about a care place (or none)."""
+
+    class Measure(models.TextChoices):
+        RECEIVED = "received", "received"
+        ANSWERED = "answered", "answered"
+
+    release = models.ForeignKey(ComplaintRelease, on_delete=models.PROTECT, related_name="counts")
+    care_place = models.ForeignKey(
+        "fieldwork.CarePlace", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    measure = models.CharField(max_length=10, choices=Measure.choices)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "care_place", "measure"], name="complaint_released_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release} {self.care_place_id} {self.measure} {self.count}"

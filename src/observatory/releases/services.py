@@ -235,3 +235,148 @@ def public_cells(
 
 def latest_release_id() -> int:
     return Release.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+# --- complaints: counts per care place and month ---------------------------------------------
+#
+# The same mechanism as the map's (core.py): two histograms of L1 sensitivity 1 over a domain
+# known without the data (the care places open during the month, plus "no place named"):
+# complaints received, and of those, answered by the time of the release. Discrete Laplace noise
+# of the month's scale on every count, zeros included; counts under the threshold are not shown.
+# A complaint lies in the one month it was filed in, so the accountant (its own ledger, as
+# complaints are not reports) keeps each complaint's loss at the month's epsilon.
+
+
+def complaint_domain(period: Period) -> list[int | None]:
+    """Care places open at some point of the period (public data), then None ("no place named")."""
+    from django.db.models import Q
+
+    from observatory.fieldwork.models import CarePlace
+
+    ids = CarePlace.objects.filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start), opened_on__lt=period.end
+    ).order_by("id")
+    return [*ids.values_list("id", flat=True), None]
+
+
+def release_complaints(period: Period, *, now: datetime | None = None):
+    """Compute, store and return the complaint release of a month; the accountant may refuse."""
+    from observatory.complaints.models import Complaint
+    from observatory.releases.models import ComplaintRelease, ReleasedComplaintCount
+
+    if period.grain != "month":
+        raise ValueError("complaints are released by calendar month only")
+    p = policy()
+    now = now or timezone.now()
+    if period.end + timedelta(days=p.delay_days) > now.astimezone(UTC).date():
+        raise ValueError(
+            f"complaints of {period.label} can be released from {period.end + timedelta(days=p.delay_days)}"
+        )
+    eps = p.epsilon_of("month")
+    scale = core.histogram_scale(eps)
+    places = complaint_domain(period)
+    index = {pid: i for i, pid in enumerate(places)}
+    received = np.zeros(len(places), dtype=np.int64)
+    answered = np.zeros(len(places), dtype=np.int64)
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=UTC)
+    end = datetime.combine(period.end, datetime.min.time(), tzinfo=UTC)
+    total = 0
+    for place_id, first_answer_at in Complaint.objects.filter(
+        filed_at__gte=start, filed_at__lt=end
+    ).values_list("care_place_id", "first_answer_at"):
+        i = index.get(place_id, index[None])  # a place outside the domain counts as "none named"
+        received[i] += 1
+        if first_answer_at is not None:
+            answered[i] += 1
+        total += 1
+    with transaction.atomic():
+        released = [
+            (Period("month", r.period_start, r.period_end), r.epsilon)
+            for r in ComplaintRelease.objects.select_for_update()
+        ]
+        spent = core.release_epsilon(scale, len(places))
+        core.admit(period, spent, released, p.lifetime_epsilon)
+        t = core.threshold(scale, len(places), p.phantom_rate, p.min_threshold)
+        shown_received = core.shown(core.noisy_counts(received, scale), t)
+        shown_answered = core.shown(core.noisy_counts(answered, scale), t)
+        try:
+            with transaction.atomic():
+                rel = ComplaintRelease.objects.create(
+                    period_start=period.start,
+                    period_end=period.end,
+                    epsilon=spent,
+                    scale=scale,
+                    threshold=t,
+                    domain_size=len(places),
+                    complaints=total,
+                    mechanism=f"OpenDP {metadata.version('opendp')} discrete Laplace",
+                )
+        except IntegrityError:
+            raise BudgetExceeded(f"complaints of {period.label} are released already") from None
+        counts = []
+        for measure, values in (("received", shown_received), ("answered", shown_answered)):
+            counts += [
+                ReleasedComplaintCount(
+                    release=rel, care_place_id=places[i], measure=measure, count=int(values[i])
+                )
+                for i in np.flatnonzero(values)
+            ]
+        ReleasedComplaintCount.objects.bulk_create(counts)
+    return rel
+
+
+def complaint_due_periods(*, now: datetime | None = None) -> list[Period]:
+    """Months since the first complaint, ended plus the delay, whose complaints are not yet released."""
+    from observatory.complaints.models import Complaint
+    from observatory.releases.models import ComplaintRelease
+
+    p = policy()
+    now = now or timezone.now()
+    first = Complaint.objects.aggregate(first=Min("filed_at"))["first"]
+    if first is None:
+        return []
+    last_ready = now.astimezone(UTC).date() - timedelta(days=p.delay_days)
+    done = set(ComplaintRelease.objects.values_list("period_start", flat=True))
+    return [
+        period
+        for period in core.periods_between(first.astimezone(UTC).date(), last_ready, "month")
+        if period.end <= last_ready and period.start not in done
+    ]
+
+
+def release_complaints_due(*, now: datetime | None = None) -> list:
+    made = []
+    for period in complaint_due_periods(now=now):
+        try:
+            made.append(release_complaints(period, now=now))
+        except BudgetExceeded as exc:
+            log.warning("complaint release refused: %s", exc)
+    return made
+
+
+@dataclass(frozen=True)
+class ComplaintLine:
+    month: str
+    place: str  # "" for "no place named"
+    received: int
+    answered: int
+
+
+def public_complaint_counts(months: int = 12) -> tuple[list, list[ComplaintLine]]:
+    """The latest released months and their shown counts, per care place (the only public figures)."""
+    from observatory.releases.models import ComplaintRelease, ReleasedComplaintCount
+
+    chosen = sorted(ComplaintRelease.objects.order_by("-period_start")[:months], key=lambda r: r.period_start)
+    cells: dict[tuple[date, int | None], dict[str, int]] = defaultdict(dict)
+    names: dict[int | None, str] = {None: ""}
+    for c in ReleasedComplaintCount.objects.filter(release__in=chosen).select_related(
+        "release", "care_place"
+    ):
+        cells[c.release.period_start, c.care_place_id][c.measure] = c.count
+        if c.care_place is not None:
+            names[c.care_place_id] = c.care_place.name
+    lines = [
+        ComplaintLine(f"{start:%Y-%m}", names[pid], v.get("received", 0), v.get("answered", 0))
+        for (start, pid), v in sorted(cells.items(), key=lambda kv: (kv[0][0], names[kv[0][1]]))
+    ]
+    return chosen, lines

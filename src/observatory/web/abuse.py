@@ -95,6 +95,22 @@ def _limits() -> list[Limit]:
             meeting=True,
         ),
         Limit("meeting-join", re.compile(r"^/meeting/join/$"), rates.get("meeting", "300/h"), "300/h"),
+        # Complaints (complaints/): filing, and every lookup of a code (typed codes, messages, the
+        # PDF slip). Lifted in meeting mode: a drop-in centre's computers share one address.
+        Limit(
+            "complaint-file",
+            re.compile(r"^/complaints/new/$"),
+            rates["anonymous"],
+            rates["user"],
+            meeting=True,
+        ),
+        Limit(
+            "complaint-code",
+            re.compile(r"^/complaints/(follow/|follow/message/|slip\.pdf)$"),
+            rates.get("complaint_code", "30/h"),
+            rates.get("complaint_code", "120/h"),
+            meeting=True,
+        ),
     ]
 
 

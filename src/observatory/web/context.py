@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from observatory.accounts.roles import OBSERVATORY, has_role, is_moderator
+from observatory.accounts.roles import OBSERVATORY, REFERENT, has_role, is_moderator
 
 
 def city(request: HttpRequest) -> dict:
@@ -10,4 +10,5 @@ def city(request: HttpRequest) -> dict:
         "city": settings.CITY,
         "is_moderator": bool(user and is_moderator(user)),
         "is_observatory": bool(user and has_role(user, OBSERVATORY)),
+        "is_referent": bool(user and has_role(user, REFERENT)),
     }

@@ -37,6 +37,11 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
         else:
             made = services.release_due()
+            for c in services.release_complaints_due():
+                self.stdout.write(
+                    f"complaints {c.period_start:%Y-%m}: {c.counts.count()} counts shown, "
+                    f"epsilon {c.epsilon:g}, threshold {c.threshold}"
+                )
         for r in made:
             self.stdout.write(
                 f"{r.grain} {r.period_start}: {r.counts.count()} counts shown, epsilon {r.epsilon:g}, "

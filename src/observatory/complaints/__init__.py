@@ -1,0 +1,1 @@
+"""Complaints of people who use drugs: filed, answered, followed with a code (docs/complaints.md)."""
