@@ -99,7 +99,19 @@ def _cases(f: dict[str, str]) -> dict[tuple[str, ...], list[list[str]]]:
         ("analyse", "hotspots"): [[*ev, "--cell-size", "200"], [*ev, "--method", "local_moran"]],
         ("analyse", "kde"): [[*ev, "--cell-size", "100"]],
         ("analyse", "rhythm"): [ev],
-        ("analyse", "trends"): [[*ev, "--cell-size", "300", "--period", "month"]],
+        ("analyse", "trends"): [
+            [*ev, "--cell-size", "300", "--period", "month"],
+            [
+                "--cube-polygons",
+                str(Path(__file__).resolve().parents[2] / "shared/data/ehsa_boston/bos-ecometric.geojson"),
+                "--cube-values",
+                str(Path(__file__).resolve().parents[2] / "shared/data/ehsa_boston/bos-ecometric.csv"),
+                "--id-column",
+                ".region_id",
+                "--period-column",
+                "year",
+            ],
+        ],
         ("analyse", "displacement"): [
             [*ev, "--date", "2026-05-01", "--target", "48.884,2.369,200", "--control", "48.870,2.340,300"]
         ],

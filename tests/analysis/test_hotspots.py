@@ -134,6 +134,47 @@ def test_local_moran_on_grid_matches_esda():
     assert set(np.unique(res.labels(0.05))) <= {"not significant", *hs.QUADRANTS.values()}
 
 
+def test_local_moran_analytical_moments_equal_esda():
+    from esda.moran import Moran_Local
+
+    y = np.array(libpysal.io.open(libpysal.examples.get_path("desmith.txt")).by_col["z"])
+    w = libpysal.io.open(libpysal.examples.get_path("desmith.gal")).read()
+    res = hs.local_moran(y, w.sparse, permutations=99, seed=12345)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = Moran_Local(y, w, transformation="r", permutations=99, seed=12345)
+    assert np.allclose(res.EI, ref.EI, rtol=0, atol=1e-14)
+    assert np.allclose(res.VI, ref.VI, rtol=0, atol=1e-14)
+    n = len(y)
+    assert np.allclose(res.z_norm, (ref.Is * n / (n - 1) - ref.EI) / np.sqrt(ref.VI), atol=1e-12)
+    assert np.allclose(res.p_norm, 2 * stats.norm.sf(np.abs(res.z_norm)))
+    assert res.quadrant_codes().tolist() == [{1: "HH", 2: "LH", 3: "LL", 4: "HL"}[q] for q in ref.q]
+
+
+def test_local_moran_analytical_moments_by_enumerating_every_permutation():
+    """EI and VI are the exact mean and variance of Anselin's I_i = z_i lag_i / m2 over all n!
+    arrangements of the values (total randomisation): hence z_norm uses n / (n - 1) * Is."""
+    from itertools import permutations
+
+    y = np.array([3.0, 0.0, 1.0, 7.0, 2.0, 2.0])
+    n = y.size
+    w = np.zeros((n, n))
+    for i, j in [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (0, 5), (1, 4)]:
+        w[i, j] = w[j, i] = 1
+    res = hs.local_moran(y, w, permutations=0)
+    w_row = w / w.sum(axis=1, keepdims=True)
+    draws = []
+    for perm in permutations(range(n)):
+        yy = y[list(perm)]
+        z = (yy - yy.mean()) / yy.std()
+        draws.append(z * (w_row @ z) / ((z * z).sum() / n))
+    draws_a = np.array(draws)
+    assert np.allclose(draws_a.mean(axis=0), res.EI, atol=1e-12)
+    assert np.allclose(draws_a.var(axis=0), res.VI, atol=1e-12)
+    z = (y - y.mean()) / y.std()
+    assert np.allclose(res.Is * n / (n - 1), z * (w_row @ z) / ((z * z).sum() / n))
+
+
 def test_arcgis_search_radius_definition():
     rng = np.random.default_rng(1)
     x, y = rng.normal(0, 300, 400), rng.normal(0, 150, 400)

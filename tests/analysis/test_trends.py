@@ -112,12 +112,13 @@ def boston_cube(shared_data):
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")  # queen contiguity, self included
     w = sp.csr_matrix((np.ones(len(left)), (left, right)), shape=(len(geoms), len(geoms)))
-    return cube, w, periods
+    assert (trends.contiguity_weights(geoms) != w).nnz == 0
+    return cube, w, periods, locations
 
 
 @pytest.mark.parametrize("style", ["binary", "row"])
 def test_spacetime_gi_star_matches_sfdep_formula(boston_cube, style):
-    cube, w, _ = boston_cube
+    cube, w, _, _ = boston_cube
     assert cube.shape == (10, 168)
     neighbours = [w.indices[w.indptr[i] : w.indptr[i + 1]] for i in range(w.shape[0])]
     weights = [np.full(len(nb), 1.0 if style == "binary" else 1.0 / len(nb)) for nb in neighbours]
@@ -127,13 +128,71 @@ def test_spacetime_gi_star_matches_sfdep_formula(boston_cube, style):
 
 
 def test_boston_ehsa_end_to_end(boston_cube):
-    cube, w, periods = boston_cube
+    cube, w, periods, _ = boston_cube
     res = trends.emerging_hotspots(cube, w, lag=1, threshold=0.05, periods=periods)
     counts = res.class_counts()
     assert sum(counts.values()) == 168
     assert set(counts) <= set(trends.CLASSES)
     assert len(counts) >= 3  # a real city shows several patterns
     assert res.gi_star.shape == (10, 168) and np.isfinite(res.gi_star).all()
+
+
+def _cube_cli(shared_data, *extra):
+    folder = shared_data / "ehsa_boston"
+    return [
+        "trends",
+        "--cube-polygons",
+        str(folder / "bos-ecometric.geojson"),
+        "--cube-values",
+        str(folder / "bos-ecometric.csv"),
+        "--id-column",
+        ".region_id",
+        "--period-column",
+        "year",
+        "--value-column",
+        "value",
+        *extra,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "style", "alpha"),
+    [((), "row", 0.01), (("--weights", "binary", "--alpha", "0.05"), "binary", 0.05)],
+)
+def test_boston_cube_through_the_cli_equals_the_python_api_and_sfdep_gi(
+    capsys, shared_data, boston_cube, extra, style, alpha
+):
+    """sfdep's defaults (queen contiguity with self, row-standardised weights, k = 1, threshold 0.01)
+    unless told otherwise; Gi* per location and period equal to the transcription of sfdep's
+    local_g_spt, classes equal to emerging_hotspots on the cube built from the long table."""
+    import json
+
+    from observatory.analysis.cli import main
+
+    assert main([*_cube_cli(shared_data, *extra), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["periods"] == [str(y) for y in range(2010, 2020)]
+    assert out["weights"] == style and out["alpha"] == alpha and out["n_locations"] == 168
+    cube, w, periods, locations = boston_cube
+    res = trends.emerging_hotspots(cube, w, lag=1, threshold=alpha, style=style, periods=periods)
+    by_id = {loc["id"]: loc for loc in out["locations"]}
+    assert sorted(by_id) == sorted(locations)
+    column = {c: k for k, c in enumerate(locations)}
+    neighbours = [w.indices[w.indptr[i] : w.indptr[i + 1]] for i in range(w.shape[0])]
+    wts = [np.full(len(nb), 1.0 if style == "binary" else 1.0 / len(nb)) for nb in neighbours]
+    sfdep_gi = _sfdep_local_g_spt(cube, neighbours, wts, lag=1)
+    for loc_id, loc in by_id.items():
+        k = column[loc_id]
+        assert loc["class"] == res.classes[k], loc_id
+        assert np.allclose(loc["gi_star"], sfdep_gi[:, k], atol=1e-9), loc_id
+        assert loc["tau"] == pytest.approx(res.tau[k]) and loc["total"] == pytest.approx(cube[:, k].sum())
+    assert out["classes"] == res.class_counts() and len(out["classes"]) >= 3
+
+    assert main(_cube_cli(shared_data, *extra)) == 0
+    table = capsys.readouterr().out
+    assert "168 polygons" in table
+    for name, count in res.class_counts().items():
+        assert any(line.startswith(name) and line.split()[-1] == str(count) for line in table.splitlines())
 
 
 def test_period_index_includes_empty_periods():

@@ -7,9 +7,11 @@ Events come from a CSV file (``--lat-column``, ``--lon-column``, ``--time-column
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from observatory.analysis import hotspots as hs
 from observatory.analysis import nearrepeat, rhythm, trends
 from observatory.analysis.events import DEFAULT_TIMEZONE, DateOnlyError, EventTable, read_events_csv
 from observatory.analysis.grids import H3Grid, SquareGrid, project_events
-from observatory.clikit import InputError, emit, format_table, run_command
+from observatory.clikit import InputError, emit, format_table, read_csv, run_command
 from observatory.geo.areas import AreaIndex, areas_from_geojson, read_geojson
 from observatory.geo.projection import MetricProjection
 
@@ -65,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=("gi_star", "local_moran"), default="gi_star")
     p.add_argument("--permutations", type=int, default=999, help="Local Moran permutations")
     p.add_argument("--seed", type=int, default=12345)
+    p.add_argument("--csv", default=None, metavar="FILE", help="also write the cell table to this CSV file")
 
     p = sub.add_parser("kde", help="quartic kernel density, events per km²")
     _add_event_args(p)
@@ -85,6 +88,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_grid_args(p)
     p.add_argument("--period", choices=("week", "month"), default="month")
     p.add_argument("--lag", type=int, default=1, help="time lag of the space-time neighbourhood (default 1)")
+    p.add_argument(
+        "--cube-polygons",
+        default=None,
+        metavar="FILE.geojson",
+        help="a ready space-time cube: its locations (GeoJSON polygons), with --cube-values",
+    )
+    p.add_argument(
+        "--cube-values", default=None, metavar="FILE.csv", help="the cube's values: one row per id and period"
+    )
+    p.add_argument("--id-column", default="id", help="location id in the values CSV (default id)")
+    p.add_argument(
+        "--polygon-id-field", default=None, help="location id property of the polygons (default: --id-column)"
+    )
+    p.add_argument("--period-column", default="period", help="period in the values CSV (default period)")
+    p.add_argument("--value-column", default="value", help="value in the values CSV (default value)")
+    p.add_argument(
+        "--weights",
+        choices=("binary", "row"),
+        default=None,
+        help="binary or row-standardised weights (default: binary for events, row for a cube, as sfdep)",
+    )
+    p.set_defaults(alpha=None)  # 0.05 for events, sfdep's 0.01 for a cube
 
     p = sub.add_parser("displacement", help="WDQ and WDD for a police operation")
     _add_event_args(p)
@@ -237,13 +262,29 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
             z, p, p_adj, classes = res.z, res.p, res.p_adjusted, res.classes
         else:
             w = grid.queen_weights(args.neighbourhood, self_weight=False) if weights is None else weights
+            if args.permutations < 1:
+                raise InputError("Local Moran's I needs at least 1 permutation", field="--permutations")
             lm = hs.local_moran(counts, w, permutations=args.permutations, seed=args.seed)
             z, p = lm.z_sim, lm.p_sim
             p_adj = hs.benjamini_hochberg(p) if fdr else p.copy()
             names = np.array(["", *hs.QUADRANTS.values()])
             classes = np.where(p_adj < args.alpha, names[lm.q], hs.NONE)
+            quadrants = np.where(p_adj < args.alpha, lm.quadrant_codes(), hs.NOT_SIGNIFICANT)
     except ValueError as exc:
         raise _bad(exc) from None
+
+    def moran_fields(k: int) -> dict[str, Any]:
+        if args.method != "local_moran":
+            return {}
+        return {
+            "I": float(lm.Is[k]),
+            "z_sim": float(lm.z_sim[k]),
+            "p_sim": float(lm.p_sim[k]),
+            "z_norm": float(lm.z_norm[k]),
+            "p_norm": float(lm.p_norm[k]),
+            "quadrant": str(quadrants[k]),
+        }
+
     cells = [
         {
             "ix": None if ix[k] is None else int(ix[k]),
@@ -252,6 +293,7 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
             "lat": float(lat[k]),
             "lon": float(lon[k]),
             "count": int(counts[k]),
+            **moran_fields(k),
             "z": float(z[k]),
             "p": float(p[k]),
             "p_adjusted": float(p_adj[k]),
@@ -269,9 +311,24 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
         "alpha": args.alpha,
         "fdr": fdr,
         "n_events": len(events),
+        **(
+            {
+                "permutations": args.permutations,
+                "seed": args.seed,
+                "fields": LOCAL_MORAN_FIELDS,
+                "quadrant_counts": {
+                    name: int((quadrants == name).sum())
+                    for name in (*hs.QUADRANT_CODES.values(), hs.NOT_SIGNIFICANT)
+                },
+            }
+            if args.method == "local_moran"
+            else {}
+        ),
         "cells": cells,
         "seconds": time.perf_counter() - start,
     }
+    if args.csv:
+        write_cells_csv(args.csv, cells)
 
     def human() -> str:
         sig = sorted((c for c in cells if c["class"] != hs.NONE), key=lambda c: -abs(c["z"] or 0))
@@ -279,11 +336,50 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
             f"{args.method} on {len(cells)} cells ({args.grid}, {projection.crs}), {len(events)} events, "
             f"alpha {args.alpha}{' with FDR' if fdr else ''}: {len(sig)} significant cells"
         )
+        if args.method == "local_moran":
+            head += (
+                f"\nI: local Moran's I; z_sim, p_sim: permutation z and folded pseudo p-value "
+                f"({args.permutations} conditional permutations, seed {args.seed}); p_adjusted: "
+                f"{'Benjamini-Hochberg of p_sim' if fdr else 'p_sim'}; z_norm: analytical z "
+                "(total randomisation)"
+            )
+            cols = ["quadrant", "lat", "lon", "count", "I", "z_sim", "p_sim", "p_adjusted", "z_norm"]
+            return head + "\n" + format_table(cols, [[c[k] for k in cols] for c in sig[:30]])
         rows = [(c["class"], c["lat"], c["lon"], c["count"], c["z"], c["p_adjusted"]) for c in sig[:30]]
         return head + "\n" + format_table(["class", "lat", "lon", "count", "z", "p_adjusted"], rows)
 
     emit(payload, as_json=args.json, human=human)
     return 0
+
+
+LOCAL_MORAN_FIELDS = {
+    "I": "local Moran's I (Anselin 1995), row-standardised weights, as esda's Moran_Local Is",
+    "z_sim": "permutation z: (I - mean of simulated I) / their standard deviation",
+    "p_sim": "folded pseudo p-value of the conditional permutations: "
+    "(min(#sim >= I, #sim < I) + 1) / (P + 1)",
+    "z_norm": "analytical z under total randomisation (Sokal et al. 1998, esda's EI and VI)",
+    "p_norm": "two-sided normal p-value of z_norm",
+    "quadrant": "HH, LH, LL or HL when p_adjusted < alpha, else 'not significant'",
+    "z": "= z_sim",
+    "p": "= p_sim",
+    "p_adjusted": "Benjamini-Hochberg adjusted p_sim (= p_sim with --no-fdr)",
+    "class": "high-high, low-high, low-low or high-low when p_adjusted < alpha, else none",
+}
+
+
+def write_cells_csv(path: str, cells: list[dict[str, Any]]) -> None:
+    """The cell table as CSV, one row per cell, the JSON's keys as columns (empty for null)."""
+    columns: list[str] = []
+    for cell in cells[:1]:
+        columns = list(cell)
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            for cell in cells:
+                writer.writerow({k: "" if v is None else v for k, v in cell.items()})
+    except OSError as exc:
+        raise InputError(f"cannot write the CSV file ({exc.strerror})", file=path, field="--csv") from None
 
 
 def cmd_kde(args: argparse.Namespace) -> int:
@@ -376,7 +472,129 @@ def cmd_rhythm(args: argparse.Namespace) -> int:
     return 0
 
 
+@dataclass
+class Cube:
+    values: np.ndarray  # (T, n)
+    ids: list[str]
+    periods: list[str]
+    geometries: list[BaseGeometry]
+
+
+def load_cube(args: argparse.Namespace) -> Cube:
+    """A complete space-time cube from polygons (GeoJSON) and a long CSV of id, period, value."""
+    if not (args.cube_polygons and args.cube_values):
+        raise InputError("a cube needs both --cube-polygons and --cube-values", field="--cube-polygons")
+    if args.file:
+        raise InputError("give either an events file or a cube, not both", file=args.file)
+    id_field = args.polygon_id_field or args.id_column
+    polygons = args.cube_polygons
+    try:
+        areas = areas_from_geojson(read_geojson(polygons), code_field=id_field, name_field=id_field)
+    except ValueError as exc:
+        message = str(exc).removeprefix(f"{polygons}: ").removeprefix(f"{polygons}, ")
+        raise InputError(message, file=polygons, field=id_field) from None
+    position: dict[str, int] = {}
+    for k, area in enumerate(areas, start=1):
+        if area.code in position:
+            raise InputError(f"feature {k}: id {area.code!r} appears twice", file=polygons, field=id_field)
+        position[area.code] = k - 1
+    columns = (args.id_column, args.period_column, args.value_column)
+    rows = read_csv(args.cube_values, required=columns)
+    if not rows:
+        raise InputError("has no rows", file=args.cube_values, line=2)
+    seen: dict[tuple[str, str], int] = {}
+    records = []
+    for row in rows:
+        loc = row.text(args.id_column)
+        if loc not in position:
+            raise row.error(args.id_column, f"id {loc!r} is not a polygon of {polygons}")
+        period = row.text(args.period_column)
+        value = row.number(args.value_column)
+        if (loc, period) in seen:
+            raise row.error(
+                args.period_column, f"id {loc!r} has period {period!r} already on line {seen[loc, period]}"
+            )
+        seen[loc, period] = row.line
+        records.append((position[loc], period, value))
+    periods = trends.sort_periods([r[1] for r in records])
+    at = {p: t for t, p in enumerate(periods)}
+    cube = np.full((len(periods), len(areas)), np.nan)
+    for loc_index, period, value in records:
+        cube[at[period], loc_index] = value
+    missing = np.argwhere(np.isnan(cube))
+    if missing.size:
+        t, i = missing[0]
+        raise InputError(
+            f"the cube is incomplete: id {areas[i].code!r} has no value for period {periods[t]!r} "
+            f"({len(missing)} missing of {cube.size})",
+            file=args.cube_values,
+            field=args.value_column,
+        )
+    if len(periods) < 3:
+        raise InputError(
+            f"trend analysis needs at least 3 periods, the cube has {len(periods)}",
+            file=args.cube_values,
+            field=args.period_column,
+        )
+    return Cube(cube, [a.code for a in areas], periods, [a.geometry for a in areas])
+
+
+def cmd_trends_cube(args: argparse.Namespace) -> int:
+    cube = load_cube(args)
+    alpha = 0.01 if args.alpha is None else args.alpha
+    style = args.weights or "row"
+    try:
+        weights = trends.contiguity_weights(cube.geometries)
+        res = trends.emerging_hotspots(
+            cube.values, weights, lag=args.lag, threshold=alpha, style=style, periods=cube.periods
+        )
+    except ValueError as exc:
+        raise _bad(exc) from None
+    points = [g.representative_point() for g in cube.geometries]
+    counts = res.class_counts()
+    payload = {
+        "method": "emerging_hotspots",
+        "input": "cube",
+        "polygons": args.cube_polygons,
+        "values": args.cube_values,
+        "weights": style,
+        "neighbourhood": "queen contiguity, self included",
+        "periods": cube.periods,
+        "lag": args.lag,
+        "alpha": alpha,
+        "n_locations": len(cube.ids),
+        "classes": counts,
+        "locations": [
+            {
+                "id": cube.ids[k],
+                "lat": float(points[k].y),
+                "lon": float(points[k].x),
+                "total": float(cube.values[:, k].sum()),
+                "gi_star": [float(v) for v in res.gi_star[:, k]],
+                "tau": float(res.tau[k]),
+                "tau_p": float(res.tau_p[k]),
+                "class": str(res.classes[k]),
+            }
+            for k in range(len(cube.ids))
+        ],
+    }
+    emit(
+        payload,
+        as_json=args.json,
+        human=lambda: (
+            f"emerging hot spots over {len(cube.periods)} periods ({cube.periods[0]} to {cube.periods[-1]}), "
+            f"{len(cube.ids)} polygons, {style} weights, alpha {alpha}\n"
+            + format_table(["class", "locations"], sorted(counts.items(), key=lambda kv: -kv[1]))
+        ),
+    )
+    return 0
+
+
 def cmd_trends(args: argparse.Namespace) -> int:
+    if args.cube_polygons or args.cube_values:
+        return cmd_trends_cube(args)
+    if args.alpha is None:
+        args.alpha = 0.05
     events = load_events(args)
     try:
         dates = events.require_dates("trend analysis")
@@ -403,7 +621,9 @@ def cmd_trends(args: argparse.Namespace) -> int:
             n_loc = hgrid.n_cells
             ids = list(hgrid.cells)
         cube = trends.cube_counts(loc, period, n_loc, len(labels))
-        res = trends.emerging_hotspots(cube, weights, lag=args.lag, threshold=args.alpha, periods=labels)
+        res = trends.emerging_hotspots(
+            cube, weights, lag=args.lag, threshold=args.alpha, style=args.weights or "binary", periods=labels
+        )
     except ValueError as exc:
         raise _bad(exc) from None
     counts = res.class_counts()

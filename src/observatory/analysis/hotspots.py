@@ -25,6 +25,8 @@ from observatory.analysis.grids import SquareGrid, window_cells, window_sum
 
 HOT, COLD, NONE = "hot", "cold", "none"
 QUADRANTS = {1: "high-high", 2: "low-high", 3: "low-low", 4: "high-low"}
+QUADRANT_CODES = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+NOT_SIGNIFICANT = "not significant"
 
 
 def gi_star_z(
@@ -184,19 +186,38 @@ def hotspots_square(
 
 @dataclass
 class LocalMoranResult:
-    """Local Moran's I (Anselin 1995) as esda's ``Moran_Local`` computes it, row-standardised weights."""
+    """Local Moran's I (Anselin 1995) as esda's ``Moran_Local`` computes it, row-standardised weights.
+
+    ``Is`` is esda's ``(n - 1) z_i lag_i / sum(z^2)``. Two inferences:
+
+    * permutation (conditional randomisation, ``permutations`` seeded draws): ``p_sim`` is the folded
+      pseudo p-value ``(min(#{sim >= I}, #{sim < I}) + 1) / (P + 1)`` of esda and GeoDa (one tail,
+      towards the side the observed I lies on), ``z_sim = (I - mean(sim)) / sd(sim)`` and
+      ``p_z_sim`` its one-sided normal p (esda's);
+    * analytical (total randomisation, Anselin 1995 / Sokal et al. 1998 eqs. A3-A4, esda's ``EI``
+      and ``VI``): ``z_norm = (I_A - EI) / sqrt(VI)`` with ``I_A = n / (n - 1) * Is``, Anselin's
+      ``z_i lag_i / m2`` whose moments those are, and ``p_norm`` its two-sided normal p.
+    """
 
     Is: NDArray[np.float64]
     q: NDArray[np.int64]  # 1 high-high, 2 low-high, 3 low-low, 4 high-low
     p_sim: NDArray[np.float64]
     z_sim: NDArray[np.float64]
     p_z_sim: NDArray[np.float64]
+    EI: NDArray[np.float64]
+    VI: NDArray[np.float64]
+    z_norm: NDArray[np.float64]
+    p_norm: NDArray[np.float64]
     permutations: int
     seed: int
 
     def labels(self, alpha: float = 0.05) -> NDArray[np.str_]:
         names = np.array(["", *QUADRANTS.values()])
-        return np.where(self.p_sim <= alpha, names[self.q], "not significant")
+        return np.where(self.p_sim <= alpha, names[self.q], NOT_SIGNIFICANT)
+
+    def quadrant_codes(self) -> NDArray[np.str_]:
+        """HH, LH, LL or HL for every site, significant or not (the Moran scatterplot's quadrant)."""
+        return np.array(["", *QUADRANT_CODES.values()])[self.q]
 
 
 def local_moran(
@@ -237,9 +258,21 @@ def local_moran(
     Is = (n - 1) * z * lag / den
     zp, lp = z > 0, lag > 0
     q = np.where(zp & lp, 1, np.where(~zp & lp, 2, np.where(~zp & ~lp, 3, 4))).astype(np.int64)
+    # analytical moments under total randomisation, as esda's __moments (Sokal et al. 1998, A3-A4)
+    m2 = den / n
+    b2 = float((z**4).sum() / n) / m2**2
+    wi = np.asarray(w_row.sum(axis=1)).ravel()
+    wi2 = np.asarray(w_row.multiply(w_row).sum(axis=1)).ravel()
+    EI = -wi / (n - 1)
+    VI = wi2 * (n - b2) / (n - 1)
+    VI += (wi**2 - wi2) * (2 * b2 - n) / ((n - 1) * (n - 2)) if n > 2 else np.nan
+    VI -= (-wi / (n - 1)) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_norm = (Is * n / (n - 1) - EI) / np.sqrt(VI)
+    p_norm = 2 * stats.norm.sf(np.abs(z_norm))
     if permutations < 1:
         nan = np.full(n, np.nan)
-        return LocalMoranResult(Is, q, nan, nan, nan, 0, seed)
+        return LocalMoranResult(Is, q, nan, nan, nan, EI, VI, z_norm, p_norm, 0, seed)
 
     max_card = int(card.max())
     rng = np.random.RandomState(seed)
@@ -268,7 +301,8 @@ def local_moran(
     p_sim = (larger + 1.0) / (permutations + 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         z_sim = (Is - mean) / sq
-    return LocalMoranResult(Is, q, p_sim, z_sim, stats.norm.sf(np.abs(z_sim)), permutations, seed)
+    p_z_sim = stats.norm.sf(np.abs(z_sim))
+    return LocalMoranResult(Is, q, p_sim, z_sim, p_z_sim, EI, VI, z_norm, p_norm, permutations, seed)
 
 
 # --- Kernel density -------------------------------------------------------------------------------

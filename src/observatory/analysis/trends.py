@@ -19,13 +19,16 @@ spot" could never be reached).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 from numpy.typing import NDArray
 from scipy import stats
+from shapely.geometry.base import BaseGeometry
 
 CLASSES = (
     "new hotspot",
@@ -236,3 +239,29 @@ def cube_from_long(
     if wide.isna().any().any():
         raise ValueError("the space-time cube is incomplete (a location lacks a value at some time)")
     return wide.to_numpy(dtype=np.float64), [str(c) for c in wide.columns], [str(i) for i in wide.index]
+
+
+def contiguity_weights(geometries: Sequence[BaseGeometry]) -> sp.csr_matrix:
+    """Queen contiguity, self included: polygons sharing at least one point are neighbours.
+
+    sfdep's ``include_self(st_contiguity(geometry))``, the neighbours of its emerging hot spot
+    analysis when none are given (weights: ``style="row"`` in :func:`emerging_hotspots`).
+    """
+    geoms = list(geometries)
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    n = len(geoms)
+    w = sp.csr_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    w.setdiag(1.0)
+    w.data[:] = 1.0
+    return w
+
+
+def sort_periods(labels: Sequence[str]) -> list[str]:
+    """Period labels in time order: numerically when all are numbers (2010, 2011...), else as text
+    (ISO dates and months sort as text)."""
+    unique = sorted(set(labels))
+    try:
+        return sorted(unique, key=float)
+    except ValueError:
+        return unique
