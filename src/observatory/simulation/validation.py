@@ -26,17 +26,21 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import shapely
 from numpy.typing import NDArray
 
 from observatory.analysis.displacement import Counts, displacement_measures, window_counts
+from observatory.analysis.estimate import SceneEstimate
 from observatory.analysis.events import EventTable, local_dates
-from observatory.analysis.hotspots import HOT, hotspots_square
+from observatory.analysis.grids import SquareGrid
+from observatory.analysis.hotspots import HOT, gi_star_grid, hotspots_square
 from observatory.analysis.rhythm import rhythm
 from observatory.clikit import emit, run_command
 from observatory.geo.projection import MetricProjection
-from observatory.simulation.model import USE, Simulation, SimulationResult
-from observatory.simulation.scenario import STEP_MINUTES, Scenario, scenario_from_dict
+from observatory.simulation.model import USE, RoundTable, Simulation, SimulationResult
+from observatory.simulation.reporting import draw_rounds
+from observatory.simulation.scenario import STEP_MINUTES, Outreach, Scenario, scenario_from_dict
 from observatory.siting.solver import MCLP
 
 HOURS = np.arange(24)
@@ -59,13 +63,133 @@ def _resident(result: SimulationResult, categories: Sequence[str] | None = None)
     return mask
 
 
+# --- the scene estimate (reports and rounds fused) -----------------------------------------------
+
+# The team that walks the validation scenarios, which have no outreach of their own: weekday
+# afternoons, every place with people, busiest first (the Paris teams' rule).
+VALIDATION_OUTREACH: tuple[dict[str, Any], ...] = (
+    {"organisation": "validation team", "weekdays": [0, 1, 2, 3, 4], "start": "14:00", "hours": 3},
+)
+
+
+def rounds_of(result: SimulationResult) -> RoundTable:
+    """The run's outreach rounds; for a scenario without outreach, rounds drawn afterwards from the
+    run's occupancy by the model's own rule (:func:`draw_rounds`) for :data:`VALIDATION_OUTREACH`,
+    with a generator of their own, so that the run's reports stay exactly as they were."""
+    if len(result.rounds) or result.scenario.outreach:
+        return result.rounds
+    sc = result.scenario.model_copy(update={"outreach": [Outreach(**o) for o in VALIDATION_OUTREACH]})
+    rng = np.random.default_rng([sc.seed, 18])
+    return draw_rounds(sc, result.timeline, result.occupancy, rng)
+
+
+def estimate_grid(
+    result: SimulationResult, *, cell_size: float = 100.0, margin_m: float = 300.0
+) -> SquareGrid:
+    """The cells over the residents' reports and the scene places, ``margin_m`` beyond them."""
+    proj = _projection(result)
+    sc = result.scenario
+    mask = _resident(result)
+    lat = np.concatenate([result.reports.lat[mask], [p.lat for p in sc.places]])
+    lon = np.concatenate([result.reports.lon[mask], [p.lon for p in sc.places]])
+    x, y = proj.forward(lat, lon)
+    bx = np.array([x.min() - margin_m, x.max() + margin_m])
+    by = np.array([y.min() - margin_m, y.max() + margin_m])
+    return SquareGrid.covering(bx, by, cell_size, proj.crs)
+
+
+def estimate_inputs(
+    result: SimulationResult,
+    grid: SquareGrid,
+    *,
+    start: np.datetime64 | None = None,
+    end: np.datetime64 | None = None,
+) -> dict[str, Any]:
+    """What :meth:`SceneEstimate.fit` needs, from a run, for reports and rounds in ``[start, end)``.
+
+    * reports: the residents' reports per cell (every category);
+    * rounds: one row per place visited, its count the people the team saw there, its effort one
+      headcount spread evenly over the cells within the place's radius (plus half a cell) of its
+      centre: the model's teams count the people present (the most during the visit), which does
+      not grow with the time spent;
+    * layers: residents per cell (the density of the nearest place times the cell's area) and
+      visibility (the nearest place's): the model's reporting inputs as an area layer would give
+      them, so the thinning depends only on the covariates given, by construction.
+    """
+    sc = result.scenario
+    proj = _projection(result)
+    rounds = rounds_of(result)
+    mask = _resident(result)
+    when = result.reports.observed_at
+    r_when = rounds.start
+    r_keep = np.ones(len(rounds), dtype=bool)
+    if start is not None:
+        mask &= when >= start
+        r_keep &= r_when >= start
+    if end is not None:
+        mask &= when < end
+        r_keep &= r_when < end
+    x, y = proj.forward(result.reports.lat[mask], result.reports.lon[mask])
+    reports = grid.count(x, y).ravel()
+    cx, cy = grid.centres_xy()
+    px, py = proj.forward(np.array([p.lat for p in sc.places]), np.array([p.lon for p in sc.places]))
+    d = np.hypot(cx[:, None] - px[None, :], cy[:, None] - py[None, :])  # (cells, places)
+    nearest = d.argmin(axis=1)
+    density = np.array([p.residential_density for p in sc.places])
+    visibility = np.array([p.visibility for p in sc.places])
+    residents = density[nearest] * (grid.cell_size / 1000.0) ** 2
+    reach = np.array([p.radius_m for p in sc.places]) + grid.cell_size / 2
+    footprint = []
+    for k in range(len(sc.places)):
+        cells = np.flatnonzero(d[:, k] <= reach[k])
+        footprint.append(cells if len(cells) else np.array([int(d[:, k].argmin())]))
+    rows, cols, vals = [], [], []
+    place = rounds.place[r_keep]
+    for row, k in enumerate(place):
+        cells = footprint[int(k)]
+        rows.append(np.full(len(cells), row))
+        cols.append(cells)
+        vals.append(np.full(len(cells), 1.0 / len(cells)))
+    empty = np.zeros(0, dtype=np.int64)
+    effort = sp.csr_matrix(
+        (
+            np.concatenate(vals) if vals else np.zeros(0),
+            (np.concatenate(rows) if rows else empty, np.concatenate(cols) if cols else empty),
+        ),
+        shape=(len(place), grid.n_cells),
+    )
+    ix, iy = grid.cell_indices()
+    return {
+        "grid_cells": np.column_stack([ix, iy]),
+        "reports_per_cell": reports,
+        "rounds_counts": rounds.people_seen[r_keep],
+        "rounds_effort": effort,
+        "residents": residents,
+        "visibility": visibility[nearest],
+    }
+
+
+def scene_estimate(
+    result: SimulationResult,
+    *,
+    cell_size: float = 100.0,
+    start: np.datetime64 | None = None,
+    end: np.datetime64 | None = None,
+    grid: SquareGrid | None = None,
+    **options: Any,
+) -> tuple[SquareGrid, SceneEstimate]:
+    """The scene estimate of a run on its grid (reports and rounds in ``[start, end)``)."""
+    grid = grid if grid is not None else estimate_grid(result, cell_size=cell_size)
+    return grid, SceneEstimate.fit(**estimate_inputs(result, grid, start=start, end=end), **options)
+
+
 # --- hot spots ------------------------------------------------------------------------------------
 
 
 @dataclass
 class HotspotRecovery:
-    source: str  # "reports" or "events"
-    n_points: int
+    source: str  # "reports", "events" or "estimate" (reports and rounds fused)
+    n_points: int  # reports, true uses, or reports plus round visits
     true_places: list[str]  # places holding at least ``min_share`` of the true uses
     found_places: list[str]  # true places with a hot cell within reach
     hot_cells: int
@@ -100,18 +224,27 @@ def hotspot_recovery(
         lat, lon = result.reports.lat[mask], result.reports.lon[mask]
     elif source == "events":
         lat, lon = result.events.lat[uses], result.events.lon[uses]
+    elif source == "estimate":
+        lat = lon = np.zeros(0)
     else:
-        raise ValueError(f"source is 'reports' or 'events', not {source!r}")
+        raise ValueError(f"source is 'reports', 'events' or 'estimate', not {source!r}")
     proj = _projection(result)
     px, py = proj.forward(np.array([p.lat for p in sc.places]), np.array([p.lon for p in sc.places]))
     radius = np.array([p.radius_m for p in sc.places])
     reach = radius + cell_size * math.sqrt(2) if reach_m is None else np.full(len(sc.places), reach_m)
-    if len(lat) < 2:
+    if source == "estimate":
+        # Gi* on the estimated intensity of each cell, as on counts.
+        grid, est = scene_estimate(result, cell_size=cell_size, standard_errors=False)
+        n_points = int(_resident(result).sum()) + len(rounds_of(result))
+        hs = gi_star_grid(est.intensity.reshape(grid.ny, grid.nx), rings=rings, alpha=alpha)
+    elif len(lat) < 2:
         return HotspotRecovery(
             source, len(lat), [sc.places[i].id for i in true], [], 0, 0, math.nan, 0.0, 0.0
         )
-    x, y = proj.forward(lat, lon)
-    grid, hs = hotspots_square(x, y, cell_size=cell_size, crs=proj.crs, rings=rings, alpha=alpha)
+    else:
+        x, y = proj.forward(lat, lon)
+        n_points = len(lat)
+        grid, hs = hotspots_square(x, y, cell_size=cell_size, crs=proj.crs, rings=rings, alpha=alpha)
     cx, cy = grid.centres_xy()
     hot = np.flatnonzero(hs.classes == HOT)
     d = np.hypot(cx[hot, None] - px[None, :], cy[hot, None] - py[None, :])  # (hot cells, places)
@@ -120,7 +253,7 @@ def hotspot_recovery(
     found = [i for i in true if near[:, i].any()]
     return HotspotRecovery(
         source=source,
-        n_points=len(lat),
+        n_points=n_points,
         true_places=[sc.places[i].id for i in true],
         found_places=[sc.places[i].id for i in found],
         hot_cells=len(hot),
@@ -160,7 +293,7 @@ class WdqRecovery:
     wdq: float | None
     success_measure: float | None
     buffer_displacement_measure: float | None
-    counts: dict[str, dict[str, int]]
+    counts: dict[str, dict[str, Any]]  # counts per area and window (estimate: summed intensity)
     error: float | None  # wdq - expected_wdq
     warnings: list[str] = field(default_factory=list)
 
@@ -201,8 +334,10 @@ def wdq_recovery(
     elif source == "events":
         mask = _true_uses(result)
         lat, lon, times = result.events.lat[mask], result.events.lon[mask], result.events.time[mask]
+    elif source == "estimate":
+        return _wdq_on_estimate(result, target, buffer, control, operation, before_days, after_days, area)
     else:
-        raise ValueError(f"source is 'reports' or 'events', not {source!r}")
+        raise ValueError(f"source is 'reports', 'events' or 'estimate', not {source!r}")
     x, y = proj.forward(lat, lon)
     dates = local_dates(times.astype("datetime64[ns]"), sc.timezone)
     op = np.datetime64(operation, "D")
@@ -225,6 +360,73 @@ def wdq_recovery(
         counts={"target": asdict(a), "buffer": asdict(b), "control": asdict(c)},
         error=None if measures.wdq is None else measures.wdq + share,
         warnings=list(measures.warnings),
+    )
+
+
+def _utc(day: dt.date, zone: Any) -> np.datetime64:
+    moment = dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
+    return np.datetime64(moment, "s")
+
+
+def _wdq_on_estimate(
+    result: SimulationResult,
+    target: str,
+    buffer: Sequence[str],
+    control: str,
+    operation: dt.date,
+    before_days: int,
+    after_days: int,
+    area: Any,
+) -> WdqRecovery:
+    """The WDQ on the scene estimate: one fit on the reports and rounds of the before window, one on
+    the after window (same grid), and the estimated intensity summed over the cells whose centre
+    lies in each area (windows of equal length: intensities compare as counts)."""
+    sc = result.scenario
+    shares = expected_shares(sc, operation, target)
+    share = sum(shares[b_] for b_ in buffer)
+    grid = estimate_grid(result)
+    cx, cy = grid.centres_xy()
+    windows = {
+        "before": (operation - dt.timedelta(days=before_days), operation),
+        "after": (operation, operation + dt.timedelta(days=after_days)),
+    }
+    sums: dict[str, dict[str, float]] = {"target": {}, "buffer": {}, "control": {}}
+    geoms = {
+        "target": area(target),
+        "buffer": shapely.union_all([area(b) for b in buffer]),
+        "control": area(control),
+    }
+    inside = {k: shapely.contains_xy(g, cx, cy) for k, g in geoms.items()}
+    warnings: list[str] = []
+    for when, (a, b) in windows.items():
+        try:
+            _, est = scene_estimate(
+                result, grid=grid, start=_utc(a, sc.zone), end=_utc(b, sc.zone), standard_errors=False
+            )
+        except ValueError as exc:
+            return WdqRecovery("estimate", share, -share, None, None, None, {}, None, [f"{when}: {exc}"])
+        warnings += [f"{when}: {w}" for w in est.warnings]
+        for k in sums:
+            sums[k][when] = float(est.intensity[inside[k]].sum())
+    a0, a1 = sums["target"]["before"], sums["target"]["after"]
+    b0, b1 = sums["buffer"]["before"], sums["buffer"]["after"]
+    c0, c1 = sums["control"]["before"], sums["control"]["after"]
+    sm = bdm = wdq = None
+    if c0 > 0 and c1 > 0:
+        sm, bdm = a1 / c1 - a0 / c0, b1 / c1 - b0 / c0
+        wdq = bdm / sm if sm < 0 else None
+        if sm >= 0:
+            warnings.append("the success measure is not negative: the WDQ is not interpretable")
+    return WdqRecovery(
+        source="estimate",
+        expected_share=share,
+        expected_wdq=-share,
+        wdq=wdq,
+        success_measure=sm,
+        buffer_displacement_measure=bdm,
+        counts={k: {w: round(v, 3) for w, v in d.items()} for k, d in sums.items()},
+        error=None if wdq is None else wdq + share,
+        warnings=warnings,
     )
 
 
@@ -337,6 +539,13 @@ class SitingBias:
     mean_distance_on_reports: float  # true-use-weighted distance to the nearest chosen site (m)
     mean_distance_on_truth: float
     distance_between_m: float  # between the two choices (p = 1), or the mean nearest distance
+    # The same choice with demand weighted by the scene estimate (reports and rounds fused).
+    sites_on_estimate: list[tuple[float, float]] = field(default_factory=list)
+    true_coverage_on_estimate: float | None = None
+    coverage_loss_on_estimate: float | None = None
+    mean_distance_on_estimate: float | None = None
+    distance_estimate_to_truth_m: float | None = None
+    estimate_error: str | None = None  # why there is no estimate (no rounds...)
 
 
 def siting_bias(
@@ -384,11 +593,27 @@ def siting_bias(
     on_rep, on_true = choose(w_rep), choose(w_true)
     cov_rep, dist_rep = score(on_rep)
     cov_true, dist_true = score(on_true)
-    between = np.hypot(cx[on_rep][:, None] - cx[on_true][None, :], cy[on_rep][:, None] - cy[on_true][None, :])
+
+    def apart(a: NDArray[np.int64], b: NDArray[np.int64]) -> float:
+        d = np.hypot(cx[a][:, None] - cx[b][None, :], cy[a][:, None] - cy[b][None, :])
+        return float(d.min(axis=1).mean())
 
     def latlon(sites: NDArray[np.int64]) -> list[tuple[float, float]]:
         la, lo = proj.inverse(cx[sites], cy[sites])
         return [(round(float(a), 5), round(float(b), 5)) for a, b in zip(la, lo, strict=True)]
+
+    # On the estimate: its own demand points (the estimate's cells), the same candidates.
+    on_est: NDArray[np.int64] | None = None
+    error = None
+    try:
+        grid, est = scene_estimate(result, cell_size=cell_m, standard_errors=False)
+    except ValueError as exc:
+        error = str(exc)
+    else:
+        gx_e, gy_e = grid.centres_xy()
+        costs_e = np.hypot(gx_e[:, None] - cx[None, :], gy_e[:, None] - cy[None, :])
+        on_est = MCLP.from_cost_matrix(costs_e, est.intensity, radius_m, p).solve().open_sites
+    cov_est, dist_est = score(on_est) if on_est is not None else (None, None)
 
     return SitingBias(
         p=p,
@@ -400,7 +625,13 @@ def siting_bias(
         coverage_loss=cov_true - cov_rep,
         mean_distance_on_reports=dist_rep,
         mean_distance_on_truth=dist_true,
-        distance_between_m=float(between.min(axis=1).mean()),
+        distance_between_m=apart(on_rep, on_true),
+        sites_on_estimate=latlon(on_est) if on_est is not None else [],
+        true_coverage_on_estimate=cov_est,
+        coverage_loss_on_estimate=None if cov_est is None else cov_true - cov_est,
+        mean_distance_on_estimate=dist_est,
+        distance_estimate_to_truth_m=apart(on_est, on_true) if on_est is not None else None,
+        estimate_error=error,
     )
 
 
