@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "observatory.simulation",
     "observatory.siting",
     "observatory.panel",
+    "observatory.subscriptions",
     "observatory.complaints",
 ]
 
@@ -310,6 +311,27 @@ OBSERVATORY_RELEASES = {
     "delay_days": int(os.environ.get("OBSERVATORY_RELEASE_DELAY_DAYS", "2")),
 }
 OBSERVATORY_MAX_BACKDATE_DAYS = 7
+
+# E-mail (subscriptions' digests, confirmations, report notices) through a real SMTP server named
+# by the environment. Without EMAIL_HOST the demo writes each message to a file in var/mail/
+# (load-demo says so) and DEBUG prints them; the tests start their own SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "observatory@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+if EMAIL_HOST or not (DEMO or DEBUG):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif DEMO:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Links in e-mails sent outside a request (digests after `observatory release`).
+OBSERVATORY_SITE_URL = os.environ.get("OBSERVATORY_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

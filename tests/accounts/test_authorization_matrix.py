@@ -45,6 +45,16 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "privacy": ("GET", PUBLIC),
     "report-new": ("GET", PUBLIC),
     "report-thanks": ("GET", PUBLIC),
+    "report-track": ("GET", PUBLIC),  # the report's token is the key: 404 without it
+    "moderate-follow-up": ("POST", MODS),
+    # Following an area: e-mail (double opt-in, signed links) and Atom feeds, no account needed.
+    "subscribe": ("GET", PUBLIC),
+    "subscribe-confirm": ("GET", PUBLIC),
+    "unsubscribe": ("GET", PUBLIC),
+    "feed-city": ("GET", PUBLIC),
+    "feed-area": ("GET", PUBLIC),
+    "report-notices": ("GET", LOGGED_IN),
+    "report-notices-confirm": ("GET", PUBLIC),
     "challenge": ("GET", PUBLIC),
     "meeting": ("GET", STAFF),  # opening meeting mode (web/meetings.py)
     "meeting-join": ("GET", PUBLIC),

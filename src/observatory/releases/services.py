@@ -19,6 +19,7 @@ import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 
 from observatory.releases import core
@@ -27,6 +28,9 @@ from observatory.releases.models import Release, ReleasedCount
 from observatory.reports.models import Category, CellDayCount
 
 log = logging.getLogger(__name__)
+
+# Sent by release_due after its releases are stored, with ``releases`` (the list just made).
+released = Signal()
 
 __all__ = ["BudgetExceeded", "PublicCells", "policy", "public_cells", "release", "release_due"]
 
@@ -160,6 +164,12 @@ def release_due(*, now: datetime | None = None) -> list[Release]:
                 made.append(release(period, now=now))
             except BudgetExceeded as exc:
                 log.warning("release refused: %s", exc)
+    # After the releases are stored: whatever publishes them (subscriptions' e-mails) listens.
+    # Sent even when nothing was made, so a listener can retry what failed the day before; a
+    # listener's failure is logged and never undoes or stops a release.
+    for receiver, error in released.send_robust(sender=Release, releases=made):
+        if isinstance(error, Exception):
+            log.error("after release, %r failed: %s", receiver, error, exc_info=error)
     return made
 
 
