@@ -194,3 +194,26 @@ class ApiKey(models.Model):
         if not key:
             return None
         return cls.objects.filter(key_hash=cls.hash(key), active=True).first()
+
+
+class FollowUp(models.Model):
+    """What a reporter adds later from the tracking page ("still there", "cleared"); it goes to
+    moderation and is never public. A moderator marks it read (audited)."""
+
+    class Kind(models.TextChoices):
+        STILL_THERE = "still_there", _("still there")
+        CLEARED = "cleared", _("cleared")
+        OTHER = "other", _("something else")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="follow_ups")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.TextField(blank=True, max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["reviewed_at", "created_at"], name="followup_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.kind} {self.created_at:%Y-%m-%d}"

@@ -9,18 +9,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import MODERATOR, role_required
 from observatory.photos.services import store_photo
-from observatory.reports import moderation
+from observatory.reports import moderation, tracking
 from observatory.reports.forms import ReportForm
 from observatory.reports.intake import IntakeError, ReportInput, submit
-from observatory.reports.models import MAX_DESCRIPTION, Area, Category, Report
+from observatory.reports.models import MAX_DESCRIPTION, Area, Category, FollowUp, Report
 from observatory.web import abuse
 
 
@@ -89,11 +91,67 @@ def report_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _private(response: HttpResponse) -> HttpResponse:
+    """A page that carries a report's token: never cached, never indexed, never in a Referer."""
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 def report_thanks(request: HttpRequest) -> HttpResponse:
+    """The reference and the private tracking link, shown once: on a shared phone or kiosk, the
+    next person who opens this page (Back, history, a reload) sees no one else's link."""
     report = None
-    if request.session.get("last_report"):
-        report = Report.objects.filter(pk=request.session["last_report"]).select_related("area").first()
-    return render(request, "reports/report_thanks.html", {"report": report})
+    last = request.session.pop("last_report", None)
+    if last:
+        report = Report.objects.filter(pk=last).select_related("area").first()
+    context: dict = {"report": report}
+    if report is not None and report.access_token:
+        context["reference"] = tracking.reference(report)
+        context["track_url"] = request.build_absolute_uri(reverse("report-track", args=[report.access_token]))
+    return _private(render(request, "reports/report_thanks.html", context))
+
+
+@never_cache
+def report_track(request: HttpRequest, token: str) -> HttpResponse:
+    """The report's history in plain words, for whoever holds its token; 404 for anyone else."""
+    report = tracking.by_token(token)
+    if report is None:
+        raise Http404
+    status = 200
+    if request.method == "POST":
+        try:
+            tracking.add_follow_up(report, request.POST.get("kind", ""), request.POST.get("text", ""))
+        except ValueError as exc:
+            messages.error(request, str(exc))
+            status = 400
+        else:
+            messages.success(request, _("Thank you: a moderator will read it."))
+            return _private(redirect("report-track", token=token))
+    context = {
+        "report": report,
+        "reference": tracking.reference(report),
+        "steps": tracking.history(report),
+        "kinds": FollowUp.Kind.choices,
+        "can_follow_up": report.status != Report.Status.REJECTED,
+        "max_text": tracking.FOLLOW_UP_MAX,
+    }
+    return _private(render(request, "reports/report_track.html", context, status=status))
+
+
+@require_POST
+@role_required(MODERATOR)
+def moderate_follow_up(request: HttpRequest, follow_up_id: int, action: str) -> HttpResponse:
+    """Mark a reporter's follow-up read, or read and record that a service acted on the report."""
+    follow_up = get_object_or_404(FollowUp, pk=follow_up_id)
+    if action not in ("read", "service"):
+        return HttpResponse(status=404)
+    tracking.review_follow_up(
+        follow_up, request.user, service_acted=action == "service", note=request.POST.get("note", "")
+    )
+    messages.success(request, _("Follow-up marked as read."))
+    return redirect("moderation-queue")
 
 
 @role_required(MODERATOR)
@@ -122,6 +180,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
             "category": category,
             "area": area,
             "reject_reasons": REJECT_REASONS,
+            "follow_ups": tracking.pending_follow_ups(),
         },
     )
 

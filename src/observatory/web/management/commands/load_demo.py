@@ -54,6 +54,11 @@ class Command(BaseCommand):
             self.stdout.write(f"loaded {n} demo reports")
         released = release_due()
         self.stdout.write(f"released {len(released)} weeks and months of public counts")
+        if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+            self.stdout.write(
+                f"E-mail (subscriptions, confirmations, report news) is written to files in "
+                f"{settings.EMAIL_FILE_PATH}/, not sent: set EMAIL_HOST (and EMAIL_PORT, ...) to send it"
+            )
         self.stdout.write("Demo logins (user / password):")
         for user, password in logins:
             self.stdout.write(f"  {user} / {password}")

@@ -1,0 +1,119 @@
+"""A reporter hears back: the reference and private link on the thanks page, the history in
+plain words on the tracking page, follow-ups that reach moderation, nothing without the token."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from observatory.accounts.roles import MODERATOR
+from observatory.reports import moderation, tracking
+from observatory.reports.models import FollowUp
+from observatory.web import abuse
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data() -> dict[str, str]:
+    seen = timezone.now() - timedelta(minutes=30)
+    return {
+        "altcha": abuse.solve_for_tests(abuse.new_challenge()),
+        "reporter_kind": "resident",
+        "category": "gathering",
+        "lat": "48.8843",
+        "lon": "2.3678",
+        "observed_at": seen.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M"),
+        "description": "Une vingtaine de personnes",
+        "submission_id": str(uuid.uuid4()),
+    }
+
+
+def test_thanks_page_shows_the_reference_and_the_private_link_once(client, paris_areas):
+    assert client.post("/report/", form_data()).status_code == 302
+    from observatory.reports.models import Report
+
+    report = Report.objects.get()
+    page = client.get("/report/thanks/")
+    html = page.content.decode()
+    assert tracking.reference(report) in html
+    assert f"/report/track/{report.access_token}/" in html
+    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "no-referrer"
+    # The next person on a shared phone (Back, a reload) sees no one else's link.
+    again = client.get("/report/thanks/").content.decode()
+    assert report.access_token not in again and tracking.reference(report) not in again
+
+
+def test_tracking_page_tells_the_history_in_plain_words(client, make_report, make_user):
+    moderator = make_user("mod", MODERATOR)
+    report = make_report(description="seringues près du square")
+    url = f"/report/track/{report.access_token}/"
+    page = client.get(url)
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert "Received: it waits for a moderator." in page.content.decode()
+    moderation.reject(report, moderator, "identifies a person")
+    html = client.get(url).content.decode()
+    assert "Not published." in html and "identifies a person" in html
+    assert 'name="kind"' not in html  # no follow-up on a rejected report: a new report instead
+
+    other = make_report()
+    moderation.publish(other, moderator)
+    html = client.get(f"/report/track/{other.access_token}/").content.decode()
+    assert "Published: it is counted on the public map" in html
+
+    third = make_report()
+    moderation.merge(third, other, moderator)
+    html = client.get(f"/report/track/{third.access_token}/").content.decode()
+    assert "Merged: another report already described the same thing" in html
+
+
+def test_a_follow_up_reaches_the_moderation_queue_and_a_service_action_the_history(
+    client, make_report, make_user
+):
+    from django.test import Client
+
+    report = make_report(status="published")
+    url = f"/report/track/{report.access_token}/"
+    r = client.post(url, {"kind": "still_there", "text": "toujours là ce matin"})
+    assert r.status_code == 302
+    follow_up = FollowUp.objects.get()
+    assert (follow_up.report_id, follow_up.kind, follow_up.reviewed_at) == (report.pk, "still_there", None)
+    assert "You added: still there" in client.get(url).content.decode()
+
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
+    staff.force_login(make_user("mod", MODERATOR))
+    queue = staff.get("/moderation/").content.decode()
+    assert "toujours là ce matin" in queue and f'data-follow-up-id="{follow_up.pk}"' in queue
+    r = staff.post(f"/moderation/follow-ups/{follow_up.pk}/service/", {"note": "nettoyé par la DPE"})
+    assert r.status_code == 302
+    follow_up.refresh_from_db()
+    assert follow_up.reviewed_at is not None
+    assert "toujours là ce matin" not in staff.get("/moderation/").content.decode()
+    html = client.get(url).content.decode()
+    assert "A service acted on it." in html and "nettoyé par la DPE" in html
+
+
+def test_a_follow_up_is_checked(client, make_report):
+    report = make_report()
+    url = f"/report/track/{report.access_token}/"
+    assert client.post(url, {"kind": "nonsense"}).status_code == 400
+    assert client.post(url, {"kind": "other", "text": "x" * 501}).status_code == 400
+    assert not FollowUp.objects.exists()
+
+
+def test_without_the_token_nothing_is_shown(client, make_report):
+    report = make_report(description="texte privé du rapport")
+    for token in (
+        "x" * 32,
+        report.access_token[:-1] + ("A" if report.access_token[-1] != "A" else "B"),
+        "short",
+    ):
+        page = client.get(f"/report/track/{token}/")
+        assert page.status_code == 404
+        body = page.content.decode()
+        assert "texte privé" not in body and tracking.reference(report) not in body
+        assert client.post(f"/report/track/{token}/", {"kind": "cleared"}).status_code == 404
+    assert not FollowUp.objects.exists()
