@@ -126,3 +126,60 @@ def test_figures_script_prints_json(capsys, monkeypatch):
     monkeypatch.setattr(v, "figures", lambda days, seeds: {"paris": {"days": days}, "seeds": seeds})
     assert v.main(["--paris-days", "30", "--seeds", "2"]) == 0
     assert json.loads(capsys.readouterr().out) == {"paris": {"days": 30.0}, "seeds": 2}
+
+
+# --- the scene estimate (reports and rounds fused) ------------------------------------------------
+
+
+def test_validation_teams_go_out_while_the_scene_is_there():
+    teams = v.validation_outreach(v.scenario_from_dict(v.biased_scene_scenario()))
+    assert [(t["start"], t["hours"]) for t in teams] == [("10:00", 3.0), ("21:00", 3.0)]
+
+
+@pytest.mark.parametrize("scene", ["even", "biased"])
+def test_estimate_finds_what_the_truth_finds(scene, even, biased):
+    result = even if scene == "even" else biased
+    on_estimate = v.hotspot_recovery(result, source="estimate")
+    on_truth = v.hotspot_recovery(result, source="events")
+    assert on_estimate.precision >= 0.9
+    assert on_estimate.found_places == on_truth.found_places  # the hidden scene included
+    assert on_estimate.use_recall >= on_truth.use_recall - 0.05
+    siting = v.siting_bias(result, p=1)
+    assert siting.distance_estimate_to_truth_m <= 200
+    assert siting.coverage_loss_on_estimate <= 0.02
+
+
+def test_estimate_wdq_sees_displacement_into_a_less_visible_buffer():
+    result, op = _displacement(0.4)
+    kwargs = {"target": "target", "buffer": ["buffer"], "control": "control", "operation": op}
+    truth = v.wdq_recovery(result, before_days=14, after_days=14, source="events", **kwargs)
+    reports = v.wdq_recovery(result, before_days=14, after_days=14, source="reports", **kwargs)
+    estimate = v.wdq_recovery(result, before_days=14, after_days=14, source="estimate", **kwargs)
+    assert abs(estimate.wdq - truth.wdq) <= 0.1  # the reports are ~0.2 off
+    assert abs(estimate.wdq - truth.wdq) < abs(reports.wdq - truth.wdq)
+    assert estimate.counts["target"]["after"] < 0.01 * estimate.counts["target"]["before"]
+
+
+def test_estimate_on_the_paris_year_sees_the_scene_the_reports_miss():
+    from observatory.simulation.scenario import load_scenario
+
+    paris = v.run(load_scenario("paris").with_overrides(days=365))
+    on_reports = v.hotspot_recovery(paris, source="reports")
+    on_estimate = v.hotspot_recovery(paris, source="estimate")
+    assert on_reports.found_places == ["stalingrad"]
+    assert on_estimate.recall >= 0.9 and on_estimate.precision >= 0.9
+    assert on_estimate.use_recall >= 0.9
+    siting = v.siting_bias(paris, p=1)
+    assert siting.distance_between_m > 1000  # reports: Stalingrad
+    assert siting.distance_estimate_to_truth_m <= 200
+
+
+def test_estimate_says_why_it_cannot_run():
+    data = v.hotspot_scenario(days=2)
+    data["start"] = "2024-04-06"  # a Saturday: the weekday teams never go out
+    result = v.run(data)
+    assert len(v.rounds_of(result)) == 0
+    with pytest.raises(ValueError, match="no outreach rounds"):
+        v.scene_estimate(result)
+    siting = v.siting_bias(result, p=1)  # the reports' and the truth's choices still come
+    assert siting.sites_on_estimate == [] and "no outreach rounds" in siting.estimate_error

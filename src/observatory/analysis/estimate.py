@@ -218,7 +218,7 @@ class SceneEstimate:
         visits_counts: ArrayLike | None = None,
         visits_catchment: Any = None,
         smoothing: float = 1.0,
-        ridge: float = 0.01,
+        ridge: float = 0.1,
         coef_ridge: float = 0.1,
         max_iter: int = 200,
         tol: float = 1e-7,

@@ -12,6 +12,11 @@ measures how well it recovers the truth:
 * :func:`siting_bias`: the MCLP site chosen on reports against the one chosen on true events,
   both scored on the true events (how much the reporting bias costs).
 
+Hot spots, WDQ and siting also run on a third source, the *scene estimate*
+(:mod:`observatory.analysis.estimate`): the residents' reports fused with the outreach rounds
+(:func:`scene_estimate`, inputs from :func:`estimate_inputs`). Scenarios without outreach of
+their own get rounds drawn afterwards by the model's rule (:func:`rounds_of`).
+
 ``python -m observatory.simulation.validation`` prints the figures quoted in ``docs/validation.md``.
 """
 
@@ -65,20 +70,40 @@ def _resident(result: SimulationResult, categories: Sequence[str] | None = None)
 
 # --- the scene estimate (reports and rounds fused) -----------------------------------------------
 
-# The team that walks the validation scenarios, which have no outreach of their own: weekday
-# afternoons, every place with people, busiest first (the Paris teams' rule).
-VALIDATION_OUTREACH: tuple[dict[str, Any], ...] = (
-    {"organisation": "validation team", "weekdays": [0, 1, 2, 3, 4], "start": "14:00", "hours": 3},
-)
+
+def validation_outreach(scenario: Scenario) -> list[dict[str, Any]]:
+    """Teams for a scenario without outreach of its own, going out while the scene is there (as real
+    teams do): for each routine's first interval of hours, a team on weekdays from one hour after
+    it starts, for three hours or to its end; every place with people, busiest first (the rule of
+    the Paris teams)."""
+    teams: list[dict[str, Any]] = []
+    starts: set[str] = set()
+    for routine in scenario.routines:
+        if not routine.hours:
+            continue
+        first, _, last = routine.hours[0].partition("-")
+        a = int(first[:2]) * 60 + int(first[3:5])
+        b = int(last[:2]) * 60 + int(last[3:5])
+        length = (b - a) % (24 * 60) or 24 * 60
+        begin = (a + 60) % (24 * 60)
+        hours = min(3.0, (length - 60) / 60)
+        start = f"{begin // 60:02d}:{begin % 60:02d}"
+        if hours <= 0 or start in starts:
+            continue
+        starts.add(start)
+        teams.append({"organisation": f"team {start}", "weekdays": [0, 1, 2, 3, 4], "start": start,
+                      "hours": hours})  # fmt: skip
+    return teams
 
 
 def rounds_of(result: SimulationResult) -> RoundTable:
     """The run's outreach rounds; for a scenario without outreach, rounds drawn afterwards from the
-    run's occupancy by the model's own rule (:func:`draw_rounds`) for :data:`VALIDATION_OUTREACH`,
+    run's occupancy by the model's own rule (:func:`draw_rounds`) for :func:`validation_outreach`,
     with a generator of their own, so that the run's reports stay exactly as they were."""
     if len(result.rounds) or result.scenario.outreach:
         return result.rounds
-    sc = result.scenario.model_copy(update={"outreach": [Outreach(**o) for o in VALIDATION_OUTREACH]})
+    teams = [Outreach(**o) for o in validation_outreach(result.scenario)]
+    sc = result.scenario.model_copy(update={"outreach": teams})
     rng = np.random.default_rng([sc.seed, 18])
     return draw_rounds(sc, result.timeline, result.occupancy, rng)
 
@@ -734,16 +759,50 @@ def run(data: dict[str, Any] | Scenario) -> SimulationResult:
 # --- the report's figures -------------------------------------------------------------------------
 
 
+SOURCES = ("reports", "events", "estimate")
+
+
+def _hot(result: SimulationResult, source: str) -> dict[str, Any]:
+    """Hot spot recovery as a dict; an estimate that cannot run (no rounds...) says why."""
+    try:
+        return asdict(hotspot_recovery(result, source=source))
+    except ValueError as exc:
+        if source != "estimate":
+            raise
+        return {"source": source, "error": str(exc), "precision": math.nan, "recall": math.nan,
+                "use_recall": math.nan, "hot_cells": 0}  # fmt: skip
+
+
+def seed_summary(result: SimulationResult) -> dict[str, Any]:
+    """Hot spots on the three sources and one room sited on each, in a few numbers (robustness)."""
+    out: dict[str, Any] = {"seed": result.scenario.seed}
+    for s in SOURCES:
+        h = _hot(result, s)
+        out[s] = {k: h[k] for k in ("precision", "recall", "use_recall", "hot_cells")}
+    b = siting_bias(result, p=1)
+    out["siting"] = {
+        "reports_to_truth_m": b.distance_between_m,
+        "estimate_to_truth_m": b.distance_estimate_to_truth_m,
+        "coverage": {"reports": b.true_coverage_on_reports, "estimate": b.true_coverage_on_estimate,
+                     "events": b.true_coverage_on_truth},
+    }  # fmt: skip
+    return out
+
+
 def figures(paris_days: float = 365.0, seeds: int = 5) -> dict[str, Any]:
-    """Every figure of docs/validation.md: the validation scenarios and the built-in Paris one."""
+    """Every figure of docs/validation.md: the validation scenarios and the built-in Paris one, on the
+    reports, the true events and the scene estimate (reports and rounds fused); then the same on
+    other seeds (``seeds - 1`` more runs of each scene) to see what the estimate does where it was
+    not tuned."""
     from observatory.simulation.scenario import load_scenario
 
     out: dict[str, Any] = {}
     started = time.perf_counter()
-    paris = run(load_scenario("paris").with_overrides(days=paris_days))
+    base = load_scenario("paris").with_overrides(days=paris_days)
+    paris = run(base)
     out["paris"] = {
         "days": paris_days,
-        "hotspots": {s: asdict(hotspot_recovery(paris, source=s)) for s in ("reports", "events")},
+        "hotspots": {s: _hot(paris, s) for s in SOURCES},
         "rhythm": {s: asdict(rhythm_recovery(paris, source=s)) for s in ("reports", "events")},
         "siting": {f"p{p}": asdict(siting_bias(paris, p=p)) for p in (1, 2)},
     }
@@ -754,17 +813,17 @@ def figures(paris_days: float = 365.0, seeds: int = 5) -> dict[str, Any]:
                 wdq_recovery(paris, target="colline", buffer=["aubervilliers"], control="stalingrad",
                              operation=dt.date(2019, 11, 27), before_days=28, after_days=28, source=s)
             )
-            for s in ("reports", "events")
+            for s in SOURCES
         }  # fmt: skip
     even = run(hotspot_scenario())
     out["even_scene"] = {
-        "hotspots": {s: asdict(hotspot_recovery(even, source=s)) for s in ("reports", "events")},
+        "hotspots": {s: _hot(even, s) for s in SOURCES},
         "rhythm": {s: asdict(rhythm_recovery(even, source=s)) for s in ("reports", "events")},
         "siting": asdict(siting_bias(even, p=1)),
     }
     bias = run(biased_scene_scenario())
     out["biased_scene"] = {
-        "hotspots": {s: asdict(hotspot_recovery(bias, source=s)) for s in ("reports", "events")},
+        "hotspots": {s: _hot(bias, s) for s in SOURCES},
         "rhythm": {s: asdict(rhythm_recovery(bias, source=s)) for s in ("reports", "events")},
         "siting": asdict(siting_bias(bias, p=1)),
     }
@@ -778,14 +837,25 @@ def figures(paris_days: float = 365.0, seeds: int = 5) -> dict[str, Any]:
             runs.append({
                 s: asdict(wdq_recovery(result, target="target", buffer=["buffer"], control="control",
                                        operation=op, before_days=14, after_days=14, source=s))
-                for s in ("reports", "events")
+                for s in SOURCES
             })  # fmt: skip
         summary: dict[str, Any] = {"seeds": seeds, "first": runs[0]}
-        for s in ("reports", "events"):
-            values = np.array([r[s]["wdq"] for r in runs], dtype=np.float64)
+        for s in SOURCES:
+            values = np.array(
+                [np.nan if r[s]["wdq"] is None else r[s]["wdq"] for r in runs], dtype=np.float64
+            )
             summary[f"{s}_wdq_mean"] = float(values.mean())
             summary[f"{s}_wdq_sd"] = float(values.std(ddof=1)) if seeds > 1 else 0.0
+            summary[f"{s}_wdq"] = [float(x) for x in values]
+        gap = np.abs(np.array(summary["estimate_wdq"]) - np.array(summary["events_wdq"]))
+        summary["estimate_minus_events_max_abs"] = float(gap.max())
         out["displacement"][f"buffer_visibility_{vis}"] = summary
+    # Other seeds: the same scenes drawn again (the estimate's settings were chosen on the first).
+    out["other_seeds"] = {
+        "paris": [seed_summary(run(base.with_overrides(seed=base.seed + k))) for k in range(1, seeds)],
+        "even_scene": [seed_summary(run(hotspot_scenario(seed=3 + k))) for k in range(1, seeds)],
+        "biased_scene": [seed_summary(run(biased_scene_scenario(seed=5 + k))) for k in range(1, seeds)],
+    }
     out["seconds"] = round(time.perf_counter() - started, 1)
     return out
 
