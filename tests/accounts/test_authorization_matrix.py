@@ -153,6 +153,18 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "photos:original": ("GET", MODS),
     "photos:blurred": ("GET", PUBLIC),
     "photos:moderate": ("POST", MODS),  # approve / unapprove
+    # Complaints of people who use drugs: anyone files and follows with a code; the complaints
+    # referent (a role of its own, checked in tests/complaints/test_views.py) answers; exact
+    # figures for observatory members and referents; the released counts are public.
+    "complaints:new": ("GET", PUBLIC),
+    "complaints:slip-pdf": ("POST", PUBLIC),  # then the code decides (404 without one)
+    "complaints:follow": ("GET", PUBLIC),
+    "complaints:message": ("POST", PUBLIC),  # then the code decides
+    "complaints:figures": ("GET", OBSERVERS),
+    "complaints:released": ("GET", PUBLIC),
+    "complaints:queue": ("GET", frozenset({ADMIN})),
+    "complaints:case": ("GET", frozenset({ADMIN})),
+    "complaints:photo": ("GET", frozenset({ADMIN})),
 }
 
 # Open311 is public by the standard: reads show anyone only moderated, delayed, cell-centred

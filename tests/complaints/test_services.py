@@ -51,18 +51,20 @@ def test_on_behalf_needs_spoken_consent_and_keeps_the_organisation_only(worker):
 
 
 def test_a_named_person_is_held(place):
-    complaint, code = _file(text="Le docteur Martin m'a mis dehors")
+    complaint, _code = _file(text="Le docteur Martin m'a mis dehors")
     assert complaint.names_person
-    other, other_code = _file(text="Pas de place")
+    other, _other_code = _file(text="Pas de place")
     assert not other.names_person
     other = services.person_message(other, "C'était l'agent Dupont")
     assert other.names_person
 
 
 def test_the_referent_answers_refers_and_closes_each_step_audited(referent):
-    complaint, code = _file()
+    complaint, _code = _file()
     now = timezone.now()
-    complaint = services.answer(complaint, "Nous avons appelé le centre.", by=referent, now=now + timedelta(days=2))
+    complaint = services.answer(
+        complaint, "Nous avons appelé le centre.", by=referent, now=now + timedelta(days=2)
+    )
     assert complaint.status == "answered" and complaint.first_answer_at is not None
     complaint = services.refer(complaint, "rights_defender", "dossier transmis", by=referent)
     assert complaint.status == "referred"
@@ -114,6 +116,11 @@ def test_rows_feed_the_figures(place, referent):
     table = core.monthly_table(services.rows())
     assert len(table) == 1
     line = table[0]
-    assert (line.place, line.received, line.answered, line.outcomes) == ("Espace Jaurès", 2, 1, {"resolved": 1})
+    assert (line.place, line.received, line.answered, line.outcomes) == (
+        "Espace Jaurès",
+        2,
+        1,
+        {"resolved": 1},
+    )
     assert dict(core.refusals_by_reason(services.rows())) == {"full": 1, "papers": 1}
     assert b.pk

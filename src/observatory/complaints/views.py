@@ -45,7 +45,8 @@ def _follow_url(request: HttpRequest) -> str:
 @never_cache
 def file_new(request: HttpRequest) -> HttpResponse:
     on_behalf = _worker(request)
-    form = FileForm(request.POST or None, request.FILES or None, on_behalf=on_behalf)
+    posted = request.method == "POST"
+    form = FileForm(request.POST if posted else None, request.FILES if posted else None, on_behalf=on_behalf)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         filing = services.Filing(
@@ -133,7 +134,7 @@ def _follow_page(request: HttpRequest, complaint: Complaint, code: str, *, messa
 @never_cache
 def follow(request: HttpRequest) -> HttpResponse:
     """Type the code; see the status, the answer, and add a message."""
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         complaint = services.find(form.cleaned_data["code"])
         if complaint is not None:

@@ -382,9 +382,10 @@ def public_complaint_counts(months: int = 12) -> tuple[list, list[ComplaintLine]
     for c in ReleasedComplaintCount.objects.filter(release__in=chosen).select_related(
         "release", "care_place"
     ):
-        cells[c.release.period_start, c.care_place_id][c.measure] = c.count
+        pid = c.care_place.pk if c.care_place is not None else None
+        cells[c.release.period_start, pid][c.measure] = c.count
         if c.care_place is not None:
-            names[c.care_place_id] = c.care_place.name
+            names[pid] = c.care_place.name
     lines = [
         ComplaintLine(f"{start:%Y-%m}", names[pid], v.get("received", 0), v.get("answered", 0))
         for (start, pid), v in sorted(cells.items(), key=lambda kv: (kv[0][0], names[kv[0][1]]))
