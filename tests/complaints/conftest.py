@@ -13,8 +13,13 @@ def place(db):
 
     org = Organisation.objects.create(name="Espace soins", kind="care")
     return CarePlace.objects.create(
-        name="Espace Jaurès", kind="consumption_room", organisation=org, lat=48.88, lon=2.37,
-        capacity=10, opened_on=date(2020, 1, 1),
+        name="Espace Jaurès",
+        kind="consumption_room",
+        organisation=org,
+        lat=48.88,
+        lon=2.37,
+        capacity=10,
+        opened_on=date(2020, 1, 1),
     )
 
 
