@@ -41,7 +41,8 @@ def test_thanks_page_shows_the_reference_and_the_private_link_once(client, paris
     html = page.content.decode()
     assert tracking.reference(report) in html
     assert f"/report/track/{report.access_token}/" in html
-    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "no-referrer"
+    # Never cached; the token never leaves in a Referer to another site.
+    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "same-origin"
     # The next person on a shared phone (Back, a reload) sees no one else's link.
     again = client.get("/report/thanks/").content.decode()
     assert report.access_token not in again and tracking.reference(report) not in again

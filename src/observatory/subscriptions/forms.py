@@ -9,7 +9,11 @@ from observatory.subscriptions.models import Subscription
 
 class SubscribeForm(forms.Form):
     area = forms.ChoiceField(label=_("Area"))
-    email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     cadence = forms.ChoiceField(
         label=_("How often"), choices=Subscription.Cadence.choices, initial=Subscription.Cadence.MONTH
     )
@@ -20,4 +24,8 @@ class SubscribeForm(forms.Form):
 
 
 class NoticeForm(forms.Form):
-    email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

@@ -40,9 +40,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         if limited is not None:
             return limited
         if found:
-            services.subscribe(
-                form.cleaned_data["email"], area, form.cleaned_data["cadence"], _language()
-            )
+            services.subscribe(form.cleaned_data["email"], area, form.cleaned_data["cadence"], _language())
             # The same answer whether or not the address already follows the area.
             return render(request, "subscriptions/check_mailbox.html", {"area": services.area_name(area)})
         form.add_error("area", _("unknown area"))
@@ -50,7 +48,12 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     found, area = services.area_from_key(key)
     if not found:
         area = None
-    context = {"form": form, "feed_path": services.feed_path(area), "area_name": services.area_name(area)}
+    context = {
+        "form": form,
+        "feed_path": services.feed_path(area),
+        "area_name": services.area_name(area),
+        "area_key": services.area_key(area),
+    }
     return render(request, "subscriptions/subscribe.html", context, status=400 if form.errors else 200)
 
 
