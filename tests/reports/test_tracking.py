@@ -118,3 +118,19 @@ def test_without_the_token_nothing_is_shown(client, make_report):
         assert "texte privé" not in body and tracking.reference(report) not in body
         assert client.post(f"/report/track/{token}/", {"kind": "cleared"}).status_code == 404
     assert not FollowUp.objects.exists()
+
+
+def test_retention_erases_old_follow_up_text(make_report):
+    import io
+
+    from django.core.management import call_command
+
+    report = make_report(status="published")
+    old = tracking.add_follow_up(report, "still_there", "devant le 12, tous les soirs")
+    recent = tracking.add_follow_up(report, "cleared", "plus personne")
+    FollowUp.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=800))
+    call_command("apply_retention", stdout=io.StringIO())
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.text, old.kind) == ("", "still_there")
+    assert recent.text == "plus personne"

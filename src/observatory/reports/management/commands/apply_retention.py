@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from observatory.accounts import audit
-from observatory.reports.models import Report
+from observatory.reports.models import FollowUp, Report
 
 
 class Command(BaseCommand):
@@ -42,6 +42,8 @@ class Command(BaseCommand):
             f"{'would reduce' if dry_run else 'reduced'} {n} reports older than {months} months"
         )
         if not dry_run:
+            # Reporters' follow-ups (tracking page) are free text too: the same term.
+            FollowUp.objects.filter(created_at__lt=cutoff).exclude(text="").update(text="")
             from observatory.panel.services import purge_expired_contacts
             from observatory.photos.services import purge_expired_originals
 
