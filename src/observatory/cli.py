@@ -66,6 +66,11 @@ OVERVIEW: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     ("fieldwork", "outreach rounds and the field's own records", ("import-rounds",)),
     (
+        "jobs",
+        "background work (solves, lotteries, what-if runs, photos) and the daily retention and releases",
+        ("worker", "scheduler"),
+    ),
+    (
         "setting up",
         "Django's own commands for the database and the server",
         ("migrate", "load-demo", "createsuperuser", "collectstatic", "runserver", "help"),

@@ -73,6 +73,26 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"OBSERVATORY_CITY: {exc}") from None
 
+# Background jobs (jobs/): Django's Tasks API, django-tasks backport. OBSERVATORY_JOBS=database
+# (default): workers (`observatory worker`) poll the same database, SQLite or PostgreSQL, through
+# django-tasks-db; no broker. "immediate" runs each job inside the request that submits it: the
+# test suite's default, so that a test about a result gets it at once (the queue's own tests start
+# real workers with OBSERVATORY_JOBS=database). Measured in benchmarks/jobs.py, docs/operating.md.
+OBSERVATORY_JOBS = os.environ.get("OBSERVATORY_JOBS", "immediate" if TESTING else "database")
+if OBSERVATORY_JOBS not in ("database", "immediate"):
+    raise ImproperlyConfigured(f"OBSERVATORY_JOBS: {OBSERVATORY_JOBS!r} is not 'database' nor 'immediate'")
+OBSERVATORY_JOBS_IMMEDIATE = OBSERVATORY_JOBS == "immediate"
+_JOB_APPS = ["django_tasks"] if OBSERVATORY_JOBS_IMMEDIATE else ["django_tasks", "django_tasks_db"]
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if OBSERVATORY_JOBS_IMMEDIATE
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+# Seconds between two polls of the queue by an idle worker: the latency from enqueue to start.
+OBSERVATORY_JOBS_POLL = float(os.environ.get("OBSERVATORY_JOBS_POLL", "0.5"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -97,6 +117,8 @@ INSTALLED_APPS = [
     "observatory.simulation",
     "observatory.siting",
     "observatory.panel",
+    "observatory.jobs",
+    *_JOB_APPS,
     "observatory.subscriptions",
     "observatory.complaints",
 ]

@@ -47,6 +47,7 @@ urlpatterns = [
     path("siting/", include("observatory.siting.urls")),
     path("panel/", include("observatory.panel.urls")),
     path("photos/", include("observatory.photos.urls")),
+    path("jobs/", include("observatory.jobs.urls")),
     path("", include("observatory.subscriptions.urls")),
     path("complaints/", include("observatory.complaints.urls")),
     path("admin/", admin.site.urls),

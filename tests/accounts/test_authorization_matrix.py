@@ -130,6 +130,11 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "simulation:run-new": ("POST", OBSERVERS),
     "simulation:run": ("GET", OBSERVERS),
     "simulation:compare": ("GET", OBSERVERS),
+    # Background jobs (the queue's pages): observatory members.
+    "jobs:index": ("GET", OBSERVERS),
+    "jobs:detail": ("GET", OBSERVERS),
+    "jobs:status": ("GET", OBSERVERS),
+    "jobs:cancel": ("POST", OBSERVERS),
     # Citizens' panel: the list, registration and the draw with its files are public; members
     # set up, compute, commit, draw and read contacts.
     "panel:index": ("GET", PUBLIC),

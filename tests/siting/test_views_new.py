@@ -161,17 +161,17 @@ def test_candidates_near_sensitive_places_are_excluded(client, member, scene):
 
 
 def test_time_limit_reported_with_its_gap(client, member, scene, monkeypatch):
-    from observatory.siting import views
+    from observatory.siting import services, views
 
-    real = views.solve_model
+    real = services.solve_model
 
     def stopped_early(*args, **kwargs):
-        assert kwargs["time_limit"] == views.TIME_LIMIT_S  # the request never waits longer
+        assert kwargs["time_limit"] == views.TIME_LIMIT_S  # a worker waits no longer
         result = real(*args, **kwargs)
         result.status, result.gap = "time_limit", 0.042
         return result
 
-    monkeypatch.setattr(views, "solve_model", stopped_early)
+    monkeypatch.setattr(services, "solve_model", stopped_early)  # on the worker
     response = client.post(reverse("siting:new"), form_data(), follow=True)
     scenario = Scenario.objects.get()
     assert scenario.result["status"] == "time_limit" and scenario.result["gap"] == 0.042

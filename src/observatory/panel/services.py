@@ -349,3 +349,29 @@ def probability_chart(
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     fig.tight_layout()
     return to_svg(fig)
+
+
+def compute_job(ctx) -> dict[str, Any]:
+    """The background job behind the compute button (jobs/): every chosen method on the pool.
+
+    Infeasible quotas end the job as failed with the conflicting bounds in its result, so that
+    the quota form can show each on its field.
+    """
+    from dataclasses import asdict
+
+    from django.urls import reverse
+
+    from observatory.jobs.services import JobFailure
+    from observatory.panel.lottery import InfeasibleQuotasError, LotteryError
+
+    panel = Panel.objects.get(pk=ctx.params["panel"])
+    ctx.progress(5, _("computing %(methods)s") % {"methods": ", ".join(ctx.params["methods"])})
+    try:
+        compute(panel, ctx.params["methods"])
+    except InfeasibleQuotasError as exc:
+        raise JobFailure(str(exc), field="quotas", conflict=[asdict(b) for b in exc.conflict]) from None
+    except PanelError as exc:
+        raise JobFailure(exc.message, field=exc.field) from None
+    except LotteryError as exc:
+        raise JobFailure(str(exc)) from None
+    return {"url": reverse("panel:compare", args=[panel.pk])}

@@ -24,9 +24,11 @@ from django.views.decorators.http import require_POST
 
 from observatory.accounts import audit
 from observatory.accounts.roles import OBSERVATORY, has_role, role_required
+from observatory.jobs.models import Job
+from observatory.jobs.services import submit
 from observatory.panel import services
 from observatory.panel.forms import ComputeForm, DrawForm, PanelForm, QuotaForm, RegistrationForm, StatusForm
-from observatory.panel.lottery import InfeasibleQuotasError, LotteryError
+from observatory.panel.lottery import InfeasibleQuotasError, LotteryError, QuotaBound
 from observatory.panel.models import Contact, Panel, Volunteer
 
 SESSION_KEY = "panel_registration"
@@ -233,21 +235,29 @@ def quotas(request: HttpRequest, panel_id: int) -> HttpResponse:
 @require_POST
 @role_required(OBSERVATORY)
 def compute(request: HttpRequest, panel_id: int) -> HttpResponse:
-    """Run the chosen methods on the current pool and quotas; infeasible quotas go back to the
-    quota form with the conflicting bounds on their fields."""
+    """Run the chosen methods on the current pool and quotas, on a worker (a job: its page shows
+    the progress, then the comparison); infeasible quotas go back to the quota form with the
+    conflicting bounds on their fields."""
     panel = get_object_or_404(Panel, pk=panel_id)
     form = ComputeForm(request.POST)
     if not form.is_valid():
         return _manage_page(request, panel, error=_("Choose at least one method."), status=400)
-    try:
-        services.compute(panel, form.cleaned_data["methods"])
-    except InfeasibleQuotasError as exc:
-        return _quota_page(request, panel, QuotaForm.with_conflict(panel, exc.conflict), status=400)
-    except services.PanelError as exc:
-        return _manage_page(request, panel, error=exc.message, status=400)
-    except LotteryError as exc:
-        return _manage_page(request, panel, error=str(exc), status=400)
-    return redirect("panel:compare", panel.pk)
+    job = submit(
+        "observatory.panel.services.compute_job",
+        {"panel": panel.pk, "methods": list(form.cleaned_data["methods"])},
+        label=_("Lotteries of the panel “%(name)s”") % {"name": panel.name},
+        user=request.user,
+        target=f"panel.panel:{panel.pk}",
+    )
+    if job.status == Job.Status.FAILED:  # refused at once (the job ran in the request: tests)
+        result = job.result or {}
+        if result.get("conflict") is not None:
+            conflict = [QuotaBound(**b) for b in result["conflict"]]
+            return _quota_page(request, panel, QuotaForm.with_conflict(panel, conflict), status=400)
+        return _manage_page(request, panel, error=job.error, status=400)
+    if job.status == Job.Status.DONE:
+        return redirect("panel:compare", panel.pk)
+    return redirect("jobs:detail", job.pk)
 
 
 @role_required(OBSERVATORY)

@@ -21,22 +21,46 @@ def retention_days() -> int:
 
 
 def store_photo(report, cleaned: bytes) -> Photo:
-    """Attach a photo already cleaned by processing.clean_photo: keep it, and a face-blurred copy.
+    """Attach a photo already cleaned by processing.clean_photo: keep it, and queue its blurring.
 
-    Blurring happens before anything is written, so a failure leaves neither a row nor a file.
+    Face blurring (OpenCV, seconds on a large photo) runs on a worker (:func:`blur_job`); until it
+    has, the photo has no blurred copy, so nothing of it can be approved or shown.
     """
-    blurred = processing.blur_photo(cleaned)
-    photo = Photo(report=report, faces_blurred=blurred.faces)
+    from observatory.jobs.services import submit
+
+    photo = Photo(report=report)
     photo.cleaned.save(f"{report.id}.jpg", ContentFile(cleaned), save=False)
-    photo.blurred.save(f"{report.id}.jpg", ContentFile(blurred.jpeg), save=False)
     try:
         with transaction.atomic():
             photo.save()
+            submit(
+                "observatory.photos.services.blur_job",
+                {"photo": photo.pk},
+                label=f"Blur faces: photo of report {report.id}",
+                target=f"photos.photo:{photo.pk}",
+                max_attempts=3,
+            )
     except Exception:
         photo.cleaned.delete(save=False)
-        photo.blurred.delete(save=False)
         raise
+    photo.refresh_from_db(fields=["blurred", "faces_blurred"])  # blurred already by an immediate backend
     return photo
+
+
+def blur_job(ctx) -> dict:
+    """The job: blur the faces of the original into the copy that may one day be public."""
+    photo = Photo.objects.get(pk=ctx.params["photo"])
+    if not photo.cleaned:
+        return {"skipped": "the original was deleted before it was blurred"}
+    with photo.cleaned.open("rb") as f:
+        data = f.read()
+    blurred = processing.blur_photo(data)
+    name = photo.blurred.storage.save(
+        photo.blurred.field.generate_filename(photo, f"{photo.report_id}.jpg"), ContentFile(blurred.jpeg)
+    )
+    if not Photo.objects.filter(pk=photo.pk).update(blurred=name, faces_blurred=blurred.faces):
+        photo.blurred.storage.delete(name)  # the photo was deleted meanwhile
+    return {"faces": blurred.faces}
 
 
 def _state(photo: Photo) -> dict:

@@ -1,9 +1,9 @@
-"""Running what-if simulations in the background and keeping their outputs compact.
+"""Running what-if simulations on the job queue and keeping their outputs compact.
 
-No task queue: :func:`launch` starts a daemon thread per run (``settings.SIMULATION_RUNS_IN_BACKGROUND``,
-default on; tests turn it off to run synchronously). The runner writes the run's progress into its
-row (status, percent) so that any web worker can show it. A run that was running when the server
-stopped stays "running" with an old progress: :func:`fail_stale` marks such runs failed.
+:func:`launch` submits the run as a job (jobs/): a worker process simulates it, writing the
+progress into the run's row (status, percent) and its job, so that any web worker can show it and
+a member can cancel it. A run whose job ended without it (cancelled while queued, its worker
+killed for good) is closed by :func:`sync_with_job`, called when its page is read.
 
 Outputs are small JSON tables for the comparison pages: true uses and mean people per place and
 day, resident reports per place and per quartier, uses inside each room per day, and the summary.
@@ -12,23 +12,23 @@ day, resident reports per place and per quartier, uses inside each room per day,
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from observatory.geo.areas import AreaIndex, areas_from_geojson, read_geojson
+from observatory.jobs.models import Job
+from observatory.jobs.services import Cancelled, JobContext, submit
 from observatory.simulation.model import USE, Simulation, SimulationResult
 from observatory.simulation.models import Run
 from observatory.simulation.scenario import STEPS_PER_DAY, scenario_from_dict
 
 log = logging.getLogger(__name__)
-# At most this many runs queued or running at once: each holds a CPU core for seconds to minutes.
+# At most this many runs queued or running at once: each holds a worker for seconds to minutes.
 MAX_ACTIVE_RUNS = 3
 STALE_AFTER = timedelta(hours=2)
 
@@ -37,24 +37,33 @@ def active_runs() -> int:
     return Run.objects.filter(status__in=[Run.Status.QUEUED, Run.Status.RUNNING]).count()
 
 
-def launch(run: Run) -> None:
-    """Run in a background thread (or now, when the setting is off: tests, management scripts)."""
-    if getattr(settings, "SIMULATION_RUNS_IN_BACKGROUND", True):
-        name = f"simulation-run-{run.pk}"
-        threading.Thread(target=_thread_main, args=(run.pk,), name=name, daemon=True).start()
-    else:
-        execute(run.pk)
+def target(run_id: int) -> str:
+    return f"simulation.run:{run_id}"
 
 
-def _thread_main(run_id: int) -> None:
-    close_old_connections()  # a fresh connection for this thread, as a request would get
-    try:
-        execute(run_id)
-    finally:
-        connection.close()  # the thread's own connection: never leave it open
+def launch(run: Run, user=None) -> Job:
+    """Put the run on the queue (with the immediate backend of the tests, it runs now)."""
+    return submit(
+        "observatory.simulation.runs.run_job",
+        {"run": run.pk},
+        label=f"What-if: {run.label}",
+        user=user,
+        target=target(run.pk),
+    )
 
 
-def execute(run_id: int) -> None:
+def job_of(run: Run) -> Job | None:
+    return Job.objects.filter(target=target(run.pk)).first()
+
+
+def run_job(ctx: JobContext) -> dict[str, Any]:
+    from django.urls import reverse
+
+    execute(ctx.params["run"], ctx)
+    return {"url": reverse("simulation:run", args=[ctx.params["run"]])}
+
+
+def execute(run_id: int, ctx: JobContext | None = None) -> None:
     """Simulate the run's scenario, saving progress, then its compact outputs (or the error)."""
     Run.objects.filter(pk=run_id).update(status=Run.Status.RUNNING, started_at=timezone.now(), percent=0)
     run = Run.objects.get(pk=run_id)
@@ -65,23 +74,44 @@ def execute(run_id: int) -> None:
         if percent >= last[0] + 2:
             last[0] = percent
             Run.objects.filter(pk=run_id).update(percent=percent)
+            if ctx is not None:
+                ctx.progress(percent)  # raises Cancelled when a member cancelled the job
 
     try:
         result = Simulation(scenario_from_dict(run.data)).run(progress=progress)
         outputs = compact(result)
+    except Cancelled:
+        Run.objects.filter(pk=run_id).update(
+            status=Run.Status.FAILED, error="cancelled", finished_at=timezone.now()
+        )
+        raise
     except Exception as exc:  # a run must end as failed, whatever went wrong, with the reason shown
         log.exception("simulation run %s failed", run_id)
         Run.objects.filter(pk=run_id).update(
             status=Run.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
-        return
+        raise
     Run.objects.filter(pk=run_id).update(
         status=Run.Status.DONE, percent=100, outputs=outputs, finished_at=timezone.now()
     )
 
 
+def sync_with_job(run: Run) -> Run:
+    """A run whose job ended without finishing it (cancelled, worker killed) ends failed too."""
+    if run.finished:
+        return run
+    job = job_of(run)
+    if job is not None and job.status in (Job.Status.FAILED, Job.Status.CANCELLED):
+        error = job.error or str(job.get_status_display())
+        Run.objects.filter(pk=run.pk, status__in=[Run.Status.QUEUED, Run.Status.RUNNING]).update(
+            status=Run.Status.FAILED, error=error[:2000], finished_at=job.finished_at or timezone.now()
+        )
+        run.refresh_from_db()
+    return run
+
+
 def fail_stale(now=None) -> int:
-    """Runs left running or queued by a stopped server (no progress for hours) become failed."""
+    """Runs left queued or running for hours with no job behind them become failed."""
     now = now or timezone.now()
     return Run.objects.filter(
         status__in=[Run.Status.QUEUED, Run.Status.RUNNING], created_at__lt=now - STALE_AFTER

@@ -2,7 +2,8 @@
 
 A member starts from the built-in Paris scenario or a saved one, adds or moves police operations
 and consumption rooms (each edit validated by the scenario model, the error on its field), runs it
-(a background thread writes the progress into the run's row; the page polls it) and compares two
+(a job on the queue: a worker writes the progress into the run's row; the page polls it, and the
+member may cancel it) and compares two
 finished runs: where the scene went, reports per quartier, use inside rooms, on maps and charts.
 Simulated data never become reports: nothing here reaches the public pages.
 """
@@ -134,7 +135,7 @@ def run_new(request: HttpRequest, scenario_id: int) -> HttpResponse:
         return _scenario_page(request, saved, status=429)
     label = form.cleaned_data["label"] or f"{saved.name} #{saved.run_set.count() + 1}"
     run = Run.objects.create(label=label, scenario=saved, data=saved.data, created_by=request.user)
-    runs.launch(run)
+    runs.launch(run, request.user)
     return redirect("simulation:run", run.pk)
 
 
@@ -167,10 +168,14 @@ def _figures(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
 
 @role_required(OBSERVATORY)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(Run, pk=run_id)
+    run = runs.sync_with_job(get_object_or_404(Run, pk=run_id))
     if request.GET.get("format") == "json":  # polled by run_progress.js while the run works
         return JsonResponse(run.progress())
-    context: dict[str, Any] = {"run": run, "compare_form": CompareForm(initial={"a": run.pk})}
+    context: dict[str, Any] = {
+        "run": run,
+        "job": runs.job_of(run),
+        "compare_form": CompareForm(initial={"a": run.pk}),
+    }
     if run.status == Run.Status.DONE and run.outputs:
         context.update(_figures([(run.label, run.outputs)]))
         context["outputs"] = run.outputs

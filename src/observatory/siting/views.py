@@ -2,18 +2,17 @@
 
 A member chooses the demand (published reports in a window with category weights, or a file),
 candidate sites (tapped on the map, typed, uploaded, or a grid over quartiers), the model and its
-parameters; the scenario is solved in the request with a time limit (HiGHS stops there and the
-page shows status "time_limit" with its gap) and saved with its results, so that it can be drawn,
-compared with others, exported as GeoJSON, re-solved month by month (robustness) and sent to a
-residents' consultation. Only members see these pages: demand points are cell centres anyway.
+parameters; the scenario is solved on a worker (jobs/, siting/services.py) with a time limit
+(HiGHS stops there and the page shows status "time_limit" with its gap) and saved with its
+results, so that it can be drawn, compared with others, exported as GeoJSON, re-solved month by
+month (robustness, also a job) and sent to a residents' consultation. Only members see these
+pages: demand points are cell centres anyway.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -24,132 +23,11 @@ from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import OBSERVATORY, role_required
 from observatory.geo.cells import cell_polygon, is_cell
-from observatory.reports.areas import locate_area_ids
-from observatory.reports.models import Area
-from observatory.siting.costs import great_circle_costs
-from observatory.siting.demand import CellDemand, monthly_windows, report_demand
-from observatory.siting.forms import CompareForm, Problem, RobustnessForm, ScenarioForm, SendForm, day_bounds
+from observatory.jobs.models import Job
+from observatory.jobs.services import submit
+from observatory.siting.forms import CompareForm, RobustnessForm, ScenarioForm, SendForm
 from observatory.siting.models import Scenario
-from observatory.siting.robustness import choice_frequency
-from observatory.siting.solver import InfeasibleError, LocationModel, SolverError, solve_model
-
-# Solving runs in the request: past this HiGHS stops and the best solution found is kept.
-TIME_LIMIT_S = 20.0
-
-
-def _num(x: float) -> float | None:
-    """JSON has no NaN or infinity (PostgreSQL's jsonb refuses them): None instead."""
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _costs(inputs: dict[str, Any], demand: CellDemand) -> np.ndarray:
-    sites = inputs["sites"]
-    return great_circle_costs(
-        demand.lat,
-        demand.lon,
-        [s["lat"] for s in sites],
-        [s["lon"] for s in sites],
-        inputs["detour"],
-    )
-
-
-def _solve(
-    inputs: dict[str, Any], demand: CellDemand, excluded: list[int], time_limit: float
-) -> LocationModel:
-    index = {s["id"]: j for j, s in enumerate(inputs["sites"])}
-    return solve_model(
-        inputs["model"],
-        _costs(inputs, demand),
-        demand.weight,
-        radius=inputs["radius"],
-        p=inputs["p"],
-        fixed=[index[i] for i in inputs["fixed"]],
-        excluded=excluded,
-        capacity=inputs["capacity"],
-        time_limit=time_limit,
-    )
-
-
-def _quartier_table(demand: CellDemand, covered: np.ndarray) -> list[dict[str, Any]]:
-    """Demand and covered demand per quartier (the cell centre's); rows sum to the totals."""
-    area_ids = locate_area_ids(demand.lat, demand.lon)
-    names = {a.pk: a.name for a in Area.objects.filter(pk__in={a for a in area_ids if a is not None})}
-    rows: dict[int | None, dict[str, Any]] = {}
-    for i, area in enumerate(area_ids):
-        row = rows.setdefault(
-            area, {"name": names.get(area) if area else None, "weight": 0.0, "covered": 0.0}
-        )
-        row["weight"] += float(demand.weight[i])
-        row["covered"] += float(demand.weight[i]) if covered[i] else 0.0
-    table = sorted(rows.values(), key=lambda r: (r["name"] is None, -r["weight"]))
-    for r in table:
-        r["share"] = r["covered"] / r["weight"] if r["weight"] > 0 else None
-    return table
-
-
-def summarise(result: LocationModel, demand: CellDemand) -> dict[str, Any]:
-    """What the pages, the export and the consultation need, as plain JSON."""
-    w = result.weights
-    site_stats = []
-    for j in result.open_sites.tolist():
-        mine = result.assignment == j
-        served = mine & (w > 0)
-        weight = float(w[mine].sum())
-        site_stats.append(
-            {
-                "index": j,
-                "demand_points": int(mine.sum()),
-                "weight": weight,
-                "covered_weight": float(w[mine & result.covered].sum()),
-                "mean_cost": _num((w[mine] * result.assigned_cost[mine]).sum() / weight)
-                if weight > 0
-                else None,
-                "max_cost": _num(result.assigned_cost[served].max()) if served.any() else None,
-            }
-        )
-    return {
-        "status": result.status,
-        "gap": _num(result.gap),
-        "objective": _num(result.objective),
-        "seconds": round(result.seconds, 3),
-        "total_weight": result.total_weight,
-        "covered_weight": result.covered_weight,
-        "coverage_share": _num(result.coverage_share),
-        "mean_cost": _num(result.mean_cost),
-        "max_cost": _num(result.max_cost),
-        "open": result.open_sites.tolist(),
-        "excluded": result.excluded.tolist(),
-        "site_stats": site_stats,
-        "assignment": result.assignment.tolist(),
-        "cost": [_num(c) for c in result.assigned_cost.tolist()],
-        "covered": result.covered.tolist(),
-        "quartiers": _quartier_table(demand, result.covered),
-    }
-
-
-def _solver_error(form: ScenarioForm, problem: Problem, exc: Exception) -> None:
-    """Put what the solver refused on the field the member has to change."""
-    if isinstance(exc, InfeasibleError):
-        if problem.model == "lscp" and exc.demand is not None:
-            d = problem.demand.ids[exc.demand]
-            form.add_error(
-                "radius",
-                _("Demand point %(d)s has no candidate site within the radius: raise it or add sites.")
-                % {"d": d},
-            )
-        elif problem.capacity is not None:
-            form.add_error("capacity", str(exc))
-        else:
-            form.add_error(None, str(exc))
-    elif isinstance(exc, SolverError):
-        form.add_error(
-            None,
-            _("No solution was found within the time limit (%(s)d s): try fewer sites or larger hexagons.")
-            % {"s": TIME_LIMIT_S},
-        )
-    else:
-        form.add_error(None, str(exc))
+from observatory.siting.services import TIME_LIMIT_S, summarise  # noqa: F401  (kept importable here)
 
 
 def _form_page(request: HttpRequest, form: ScenarioForm, status: int = 200) -> HttpResponse:
@@ -171,22 +49,29 @@ def scenario_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or form.problem is None:
         return _form_page(request, form, status=400)
     problem = form.problem
-    inputs = problem.inputs()
-    try:
-        result = _solve(inputs, problem.demand, problem.excluded, TIME_LIMIT_S)
-    except (InfeasibleError, SolverError, ValueError) as exc:
-        _solver_error(form, problem, exc)
-        return _form_page(request, form, status=400)
-    scenario = Scenario.objects.create(
-        name=form.cleaned_data["name"],
-        inputs=inputs,
-        demand=problem.demand.as_json(),
-        result=summarise(result, problem.demand),
-        created_by=request.user,
+    job = submit(
+        "observatory.siting.services.solve_job",
+        {
+            "name": form.cleaned_data["name"],
+            "inputs": problem.inputs(),
+            "demand": problem.demand.as_json(),
+            "excluded": list(problem.excluded),
+            "user": request.user.pk,
+        },
+        label=_("Siting scenario “%(name)s”") % {"name": form.cleaned_data["name"]},
+        user=request.user,
     )
-    if result.status == "time_limit":
-        messages.warning(request, _("The time limit was reached: the sites shown may not be the best ones."))
-    return redirect("siting:scenario", scenario.pk)
+    if job.status == Job.Status.FAILED:  # refused at once (the job ran in the request: tests)
+        form.add_error((job.result or {}).get("field"), job.error)
+        return _form_page(request, form, status=400)
+    return _follow(job)
+
+
+def _follow(job: Job) -> HttpResponse:
+    """To the result when the job has finished already, else to its page (which polls it)."""
+    if job.status == Job.Status.DONE and job.result_url:
+        return redirect(job.result_url)
+    return redirect("jobs:detail", job.pk)
 
 
 def _site_rows(scenario: Scenario) -> list[dict[str, Any]]:
@@ -235,8 +120,16 @@ def _detail_page(
         "robustness_form": robustness_form or RobustnessForm(),
         "send_form": send_form or SendForm(),
         "ring_radius": _ring_radius(scenario),
+        "robustness_job": _unfinished_or_failed(
+            Job.objects.filter(target=f"siting.scenario:{scenario.pk}").first()
+        ),
     }
     return render(request, "siting/scenario.html", context, status=status)
+
+
+def _unfinished_or_failed(job: Job | None) -> Job | None:
+    """The last job on this page's object, shown while it works or when it did not succeed."""
+    return job if job is not None and job.status != Job.Status.DONE else None
 
 
 def _ring_radius(scenario: Scenario) -> float | None:
@@ -349,59 +242,18 @@ def scenario_robustness(request: HttpRequest, scenario_id: int) -> HttpResponse:
         form.add_error("months", _("Robustness needs demand from published reports: a file has no months."))
     if not form.is_valid():
         return _detail_page(request, scenario, robustness_form=form, status=400)
-    import datetime as dt
-
-    months = form.cleaned_data["months"]
-    _start, end = day_bounds(dt.date.fromisoformat(spec["since"]), dt.date.fromisoformat(spec["until"]))
-    excluded = scenario.result.get("excluded", [])
-    index = {s["id"]: j for j, s in enumerate(scenario.sites)}
-    inputs = scenario.inputs
-    counts = np.zeros(len(scenario.sites), dtype=np.int64)
-    periods = []
-    per_solve = max(1.0, TIME_LIMIT_S / months)
-    for since, until in monthly_windows(end, months):
-        demand = report_demand(since, until, spec["weights"], spec["resolution"])
-        period: dict[str, Any] = {
-            "since": since.isoformat(),
-            "until": until.isoformat(),
-            "total_weight": demand.total,
-        }
-        if not len(demand):
-            periods.append({**period, "status": "no_demand", "open": []})
-            continue
-        try:
-            rob = choice_frequency(
-                inputs["model"],
-                [_costs(inputs, demand)],
-                [demand.weight],
-                radius=inputs["radius"],
-                p=inputs["p"],
-                fixed=[index[i] for i in inputs["fixed"]],
-                excluded=excluded,
-                capacity=inputs["capacity"],
-                time_limit=per_solve,
-            )
-        except InfeasibleError as exc:
-            periods.append({**period, "status": "infeasible", "open": [], "error": str(exc)})
-            continue
-        except SolverError:
-            periods.append({**period, "status": "no_solution", "open": []})
-            continue
-        counts += rob.counts
-        periods.append(
-            {
-                **period,
-                "status": rob.statuses[0],
-                "open": [scenario.sites[j]["id"] for j in rob.open_sites[0].tolist()],
-            }
-        )
-    runs = sum(1 for p in periods if p["open"])
-    if runs == 0:
-        form.add_error("months", _("No month in this period has published reports to solve on."))
+    job = submit(
+        "observatory.siting.services.robustness_job",
+        {"scenario": scenario.pk, "months": form.cleaned_data["months"]},
+        label=_("Robustness of “%(name)s” over %(n)d months")
+        % {"name": scenario.name, "n": form.cleaned_data["months"]},
+        user=request.user,
+        target=f"siting.scenario:{scenario.pk}",
+    )
+    if job.status == Job.Status.FAILED:
+        form.add_error((job.result or {}).get("field"), job.error)
         return _detail_page(request, scenario, robustness_form=form, status=400)
-    scenario.robustness = {"months": months, "runs": runs, "counts": counts.tolist(), "periods": periods}
-    scenario.save(update_fields=["robustness"])
-    return redirect(reverse("siting:scenario", args=[scenario.pk]) + "#robustness")
+    return _follow(job)
 
 
 def consultation_sites(scenario: Scenario) -> list[dict[str, Any]]:
