@@ -440,7 +440,7 @@ class SceneEstimate:
         se_beta = np.full(p, np.nan)
         if standard_errors:
             solver = _BlockSolver(info, n)
-            spacing = int(math.ceil(6 * math.sqrt(max(smoothing, ridge) / ridge))) + 1
+            spacing = math.ceil(6 * math.sqrt(max(smoothing, ridge) / ridge)) + 1
             cov_diag = solver.inverse_diagonal(cells, spacing)
             se_eta = np.sqrt(np.maximum(cov_diag[:n], 0.0))
             se_beta = np.sqrt(np.maximum(cov_diag[i_beta : i_beta + p], 0.0))
