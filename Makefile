@@ -40,7 +40,7 @@ test-latest: | $(UV)
 	touch $(LATEST)/.installed-stamp
 	$(MAKE) --no-print-directory lint pytest VENV=$(LATEST)
 
-## make demo: install, migrate, load the demo data and serve on http://$(HOST):$(PORT) with gunicorn
+## make demo: install, migrate, load the demo data and serve on http://$(HOST):$(PORT) with gunicorn and a job worker
 demo: $(STAMP)
 	$(DEMO_ENV) $(BIN)/observatory migrate --noinput -v0
 	$(DEMO_ENV) $(BIN)/observatory collectstatic --noinput -v0
@@ -48,6 +48,10 @@ demo: $(STAMP)
 	@echo
 	@echo "Observatory is running on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@echo
+	@# The job worker (and the daily jobs' scheduler) beside the server, on the same SQLite file; it
+	@# stops with the server (Ctrl-C or any exit), and jobs left queued run at the next make demo.
+	@$(DEMO_ENV) $(BIN)/observatory worker --scheduler -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/gunicorn observatory.wsgi --bind $(HOST):$(PORT) --workers 3 --threads 4 --access-logfile - --log-level warning
 
 ## make demo-reset: forget the demo (its database, uploads, logins and key in var/); the next make demo starts afresh

@@ -92,6 +92,8 @@ TASKS = {
 }
 # Seconds between two polls of the queue by an idle worker: the latency from enqueue to start.
 OBSERVATORY_JOBS_POLL = float(os.environ.get("OBSERVATORY_JOBS_POLL", "0.5"))
+# A running job whose worker wrote no heartbeat for this long lost its worker (killed): retried or failed.
+OBSERVATORY_JOBS_STALE_SECONDS = float(os.environ.get("OBSERVATORY_JOBS_STALE_SECONDS", "45"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -31,9 +31,16 @@ from observatory.jobs.models import Job
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 5.0
-# A running job whose heartbeat is older than this lost its worker.
-STALE_AFTER = timedelta(seconds=45)
+
+
+def stale_after() -> timedelta:
+    """A running job whose heartbeat is older than this lost its worker."""
+    return timedelta(seconds=float(getattr(settings, "OBSERVATORY_JOBS_STALE_SECONDS", 45)))
+
+
+def heartbeat_seconds() -> float:
+    return min(5.0, stale_after().total_seconds() / 4)
+
 KILLED_MESSAGE = (
     "The worker running this job stopped (killed, crashed or its machine restarted) "
     "{n} time(s); the job did not finish. Start it again, or ask the operator to look at the workers."
@@ -134,7 +141,7 @@ class _Heartbeat(threading.Thread):
 
     def run(self) -> None:
         try:
-            while not self.stop.wait(HEARTBEAT_SECONDS):
+            while not self.stop.wait(heartbeat_seconds()):
                 Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
                     heartbeat_at=timezone.now()
                 )
@@ -174,7 +181,7 @@ def execute(job_id: str) -> None:
     finally:
         if heartbeat is not None:
             heartbeat.stop.set()
-            heartbeat.join(timeout=HEARTBEAT_SECONDS * 2)
+            heartbeat.join(timeout=heartbeat_seconds() * 2)
 
 
 def _finish(job_id: str, status: str, **fields: Any) -> None:
@@ -202,7 +209,7 @@ def reap(now: datetime | None = None) -> dict[str, int]:
     """Jobs whose worker died: queue them again (attempts left) or mark them failed, saying so."""
     now = now or timezone.now()
     counts = {"retried": 0, "failed": 0}
-    stale = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    stale = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=now - stale_after())
     for job in stale:
         base = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, heartbeat_at=job.heartbeat_at)
         if job.attempts < job.max_attempts and not job.cancel_requested:
@@ -234,9 +241,9 @@ def _mark_task_failed(task_id: str, now: datetime) -> None:
 class Reaper(threading.Thread):
     """Every worker process runs one: reap now, then every ``interval`` seconds."""
 
-    def __init__(self, interval: float = 30.0) -> None:
+    def __init__(self, interval: float | None = None) -> None:
         super().__init__(name="job-reaper", daemon=True)
-        self.interval = interval
+        self.interval = interval or min(30.0, stale_after().total_seconds() / 2)
         self.stop = threading.Event()
 
     def run(self) -> None:
