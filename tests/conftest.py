@@ -106,6 +106,7 @@ SEEDS = [
     ("observatory.accounts.migrations.0001_groups", "add_groups"),
     ("observatory.reports.migrations.0002_default_categories", "add_defaults"),
     ("observatory.fieldwork.migrations.0002_default_kit_types", "add_kits"),
+    ("observatory.complaints.migrations.0002_referent_group", "add_group"),
 ]
 
 
