@@ -134,7 +134,7 @@ def test_jobs_queued_while_no_worker_runs_are_run_by_two_workers_sharing_the_que
 
 def test_a_job_whose_worker_is_killed_is_retried_by_another(queue):
     worker = queue.start_worker()
-    (job,) = ids = [queue.submit(seconds=4, steps=8, max_attempts=2)]
+    (job,) = ids = [queue.submit(seconds=12, steps=24, max_attempts=2)]
     try:
         queue.wait(ids, lambda j: j["status"] == "running" and j["percent"] > 0)
         worker.send_signal(signal.SIGKILL)
@@ -149,7 +149,7 @@ def test_a_job_whose_worker_is_killed_is_retried_by_another(queue):
 
 def test_a_killed_job_without_attempts_left_fails_saying_why(queue):
     worker = queue.start_worker()
-    (job,) = ids = [queue.submit(seconds=4, steps=8, max_attempts=1)]
+    (job,) = ids = [queue.submit(seconds=60, steps=120, max_attempts=1)]
     try:
         queue.wait(ids, lambda j: j["status"] == "running" and j["percent"] > 0)
         worker.send_signal(signal.SIGKILL)

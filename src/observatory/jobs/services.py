@@ -32,7 +32,6 @@ from observatory.jobs.models import Job
 log = logging.getLogger(__name__)
 
 
-
 def stale_after() -> timedelta:
     """A running job whose heartbeat is older than this lost its worker."""
     return timedelta(seconds=float(getattr(settings, "OBSERVATORY_JOBS_STALE_SECONDS", 45)))
@@ -40,6 +39,7 @@ def stale_after() -> timedelta:
 
 def heartbeat_seconds() -> float:
     return min(5.0, stale_after().total_seconds() / 4)
+
 
 KILLED_MESSAGE = (
     "The worker running this job stopped (killed, crashed or its machine restarted) "
