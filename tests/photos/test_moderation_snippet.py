@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from observatory.accounts.roles import MODERATOR
 from observatory.photos.services import approve, purge_expired_originals
@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 def render(report, user) -> str:
     request = RequestFactory().get("/moderation/?area=7510")
     request.user = user
-    return render_to_string("photos/_moderation.html", {"report": report}, request=request)
+    with translation.override("en"):  # the test reads English, whatever an earlier test activated
+        return render_to_string("photos/_moderation.html", {"report": report}, request=request)
 
 
 def test_thumbnail_of_the_blurred_copy_link_to_original_and_approve_button(make_user, make_photo):
