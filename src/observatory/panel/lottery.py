@@ -61,6 +61,14 @@ _IMPROVE_EPS = 1e-8  # a column must improve the master by more than this to be 
 _DUAL_EPS = 1e-8  # a type whose dual exceeds this is fixed at the current level (leximin)
 _LEVEL_GAP = 1e-9  # a level is proven when the master is this close to a bound
 _FIX_SLACK = 1e-9  # fixed levels are enforced up to this slack, for numerical safety
+# The relaxation's levels: each LP meets its rows to _RELAX_TOL (HiGHS's smallest tolerance), and a
+# level is fixed _RELAX_FIX_SLACK below the value found, a hundred times that tolerance. A level
+# fixed 1e-9 below a value found to a 1e-9 tolerance had no margin: an LP that used its tolerance
+# (a seat bound overshot by 9.9e-10) set a level slightly above what is exactly feasible, and a
+# few levels later the relaxation was infeasible (about one in three 1,500-for-110 pools crashed)
+_RELAX_TOL = 1e-10
+_ROUND_EXTRA = 60  # free types a rounding MIP may move besides its LP vertex's fractional ones
+_RELAX_FIX_SLACK = 1e-9
 _MASTER_FIX_SLACK = 2e-7  # the master's floors when they prove jointly infeasible (1e-7 feasibility)
 # a decomposition of the relaxation's leximin point missing less than this weight is the lottery
 # (nobody is then more than this below the bound, well inside the promised 1e-6): chasing the
@@ -579,9 +587,10 @@ class _Relaxation:
     def __init__(self, prob: Problem, reachable: NDArray[np.bool_]) -> None:
         m, quotas = prob.m, len(prob.quotas)
         h = _master_lp()
-        # its point is decomposed into panels whose mixture must reach each level to 1e-9
-        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-        h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+        # its point is decomposed into panels whose mixture must reach each level to 1e-7; the
+        # levels are fixed _RELAX_FIX_SLACK below their values, far above this tolerance
+        h.setOptionValue("primal_feasibility_tolerance", _RELAX_TOL)
+        h.setOptionValue("dual_feasibility_tolerance", _RELAX_TOL)
         for t in range(m):
             upper = float(prob.type_size[t]) if reachable[t] else 0.0
             h.addCol(0.0, 0.0, upper, 0, np.array([], np.int32), np.array([]))
@@ -601,12 +610,21 @@ class _Relaxation:
         self.first = 1 + quotas  # row of type 0
 
     def fix(self, t: int, level: float) -> None:
+        """Hold type ``t`` at ``level`` from now on (minus :data:`_RELAX_FIX_SLACK`).
+
+        ``level`` must not exceed the last bound :meth:`solve` returned: the last point then meets
+        every floor with that slack to spare, so the relaxation stays feasible whatever its
+        tolerance let through.
+        """
         self.h.changeCoeff(self.first + t, self.m, 0.0)
-        self.h.changeRowBounds(self.first + t, level, _INF)
+        self.h.changeRowBounds(self.first + t, level - _RELAX_FIX_SLACK, _INF)
 
     def solve(self) -> tuple[float, NDArray[np.float64]]:
         """The bound on the level and the duals of the type rows."""
         self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            self.h.clearSolver()  # numerical trouble from a warm start: once more from scratch
+            self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"HiGHS relaxation LP ended with status {self.h.getModelStatus()}")
         sol = self.h.getSolution()
@@ -638,9 +656,66 @@ def _relaxed_levels(prob: Problem, reachable: NDArray[np.bool_]) -> tuple[NDArra
         if not fix.any():
             fix[np.flatnonzero(unfixed)[np.argmax(duals[unfixed])]] = True
         for t in np.flatnonzero(fix).tolist():
-            relaxation.fix(t, z - _FIX_SLACK)
+            relaxation.fix(t, z)
         unfixed &= ~fix
     return relaxation.point, levels
+
+
+def _round_by_swaps(
+    A: NDArray[np.float64],
+    lower: NDArray[np.float64],
+    free: NDArray[np.bool_],
+    frac: NDArray[np.float64],
+    row_lo: NDArray[np.float64],
+    row_hi: NDArray[np.float64],
+    k: int,
+    max_steps: int = 200,
+) -> NDArray[np.int64] | None:
+    """An integer composition in a box of width one that meets the rows, by local search; or None.
+
+    Every type holds ``lower`` seats plus one more for the ``free`` types chosen: the ``k`` seats
+    left go first to the free types of largest ``frac``, then one-for-one swaps lower the seats
+    outside ``[row_lo, row_hi]`` summed over rows (the best swap each time, ties to larger
+    ``frac``) until none is left (a composition) or no swap helps (None: the caller's MIP decides).
+    A few milliseconds where HiGHS's MIP, even stopped at its first solution, took about 0.1 s:
+    the decomposition of a 1,500-volunteer pool needs hundreds of these roundings.
+    """
+    cand = np.flatnonzero(free)
+    need = k - round(float(lower.sum()))
+    if need < 0 or need > len(cand):
+        return None
+    Af = A[:, cand]
+    base = A @ lower
+    lo_r, hi_r = row_lo - base, row_hi - base
+    pick = np.zeros(len(cand), dtype=bool)
+    pick[np.argsort(-frac[cand], kind="stable")[:need]] = True
+    counts = Af @ pick
+
+    def miss(c: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.maximum(lo_r - c, 0.0) + np.maximum(c - hi_r, 0.0)
+
+    for _ in range(max_steps):
+        now = miss(counts)
+        if now.sum() < 0.5:
+            out = lower.copy()
+            out[cand[pick]] += 1.0
+            return np.rint(out).astype(np.int64)
+        leave, enter = miss(counts - 1) - now, miss(counts + 1) - now  # per row, one seat
+        inside, outside = np.flatnonzero(pick), np.flatnonzero(~pick)
+        if len(inside) == 0 or len(outside) == 0:
+            return None
+        a_in, a_out = Af[:, inside], Af[:, outside]
+        # a seat from type a to type b: rows of a alone lose one, rows of b alone gain one
+        change = (a_in.T @ leave)[:, None] + (a_out.T @ enter)[None, :]
+        change -= a_in.T @ ((leave + enter)[:, None] * a_out)
+        steer = change - 1e-3 * (frac[cand[outside]][None, :] - frac[cand[inside]][:, None])
+        best = int(np.argmin(steer))
+        i, j = divmod(best, len(outside))
+        if not change[i, j] < -0.5:
+            return None
+        pick[inside[i]], pick[outside[j]] = False, True
+        counts += a_out[:, j] - a_in[:, i]
+    return None
 
 
 def decompose(
@@ -671,20 +746,37 @@ def decompose(
     cols = np.arange(m, dtype=np.int32)
     rows = np.arange(1, 1 + len(prob.quotas), dtype=np.int32)
 
-    def rounded(lower: NDArray[np.float64], upper: NDArray[np.float64], cost: NDArray[np.float64]) -> Any:
+    def rounded(
+        lower: NDArray[np.float64],
+        upper: NDArray[np.float64],
+        cost: NDArray[np.float64],
+        row_lo: NDArray[np.float64],
+        row_hi: NDArray[np.float64],
+    ) -> Any:
         # a vertex of the face's LP is integral but for at most one seat count per quota row:
-        # first a MIP over those few types only (the others held at the vertex; cheap, but on
+        # first rounded by swaps (:func:`_round_by_swaps`, milliseconds; it finds most panels),
+        # then a MIP over those few types only (the others held at the vertex; cheap, but on
         # the generated pools it is mostly infeasible), then over the whole box, stopped at the
-        # first panel found
+        # first panel found (about 0.1 s on a 1,500-volunteer pool)
         lp.changeColsBounds(m, cols, lower, upper)
         lp.changeColsCost(m, cols, cost)
         lp.run()
         if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         v = np.asarray(lp.getSolution().col_value)
+        if np.all(upper - lower <= 1.0):
+            found = _round_by_swaps(A, lower, upper > lower, v - lower, row_lo, row_hi, prob.k)
+            if found is not None:
+                return found
         whole = np.abs(v - np.rint(v)) <= 1e-9
         near = (np.where(whole, np.rint(v), lower), np.where(whole, np.rint(v), upper))
-        for bounds in (near, (lower, upper)):
+        # the vertex's fractional types and the free types of smallest reduced cost
+        loose = whole & (upper > lower)
+        reduced = np.where(loose, np.abs(np.asarray(lp.getSolution().col_dual)), np.inf)
+        widen = np.zeros(m, dtype=bool)
+        widen[np.argsort(reduced, kind="stable")[: min(_ROUND_EXTRA, int(loose.sum()))]] = True
+        wider = (np.where(widen, lower, near[0]), np.where(widen, upper, near[1]))
+        for bounds in (wider, (lower, upper)):
             h.changeColsBounds(m, cols, *bounds)
             h.changeColsCost(m, cols, cost)
             h.run()
@@ -701,15 +793,15 @@ def decompose(
         counts = A @ x
         at_lo = counts <= lo + row_tol  # x comes from an LP: a row may miss its bound by ~1e-7
         at_hi = counts >= hi - row_tol
+        row_lo, row_hi = np.where(at_hi, hi, lo), np.where(at_lo, lo, hi)
         for model in (h, lp):
-            row_lo, row_hi = np.where(at_hi, hi, lo), np.where(at_lo, lo, hi)
             model.changeRowsBounds(len(rows), rows, row_lo, row_hi)  # type: ignore[attr-defined]  # not in its stubs
         frac = x - np.floor(x)
         found = None
         for box in (True, False):
             lower = np.where(at_full, size, np.floor(x + tol) if box else 0.0)
             upper = np.where(at_zero, 0.0, np.ceil(x - tol) if box else size)
-            found = rounded(lower, upper, frac - 0.5 if box else x / size)
+            found = rounded(lower, upper, frac - 0.5 if box else x / size, row_lo, row_hi)
             if found is not None:
                 break
         if found is None:
@@ -985,7 +1077,7 @@ class Leximin(_Method):
                 floor[t] = z - _FIX_SLACK
                 h.changeCoeff(1 + int(t), 0, 0.0)
                 h.changeRowBounds(1 + int(t), floor[t], _INF)
-                relaxation.fix(int(t), floor[t])
+                relaxation.fix(int(t), min(z, bound))  # the master's z may pass the bound by its 1e-7
             levels.append(z)
             if self.levels is not None and len(levels) >= self.levels:
                 break
