@@ -1,7 +1,9 @@
 """Benchmark of the panel lottery: leximin and maximin beside the sortition-algorithms package.
 
 Runs on the three shared pools (../shared/data/sortition) and on two generated pools with
-self-selection bias (400 volunteers for 40 seats with 6 features, 1,500 for 110 with 7), and
+self-selection bias (400 volunteers for 40 seats with 6 features, 1,500 for 110 with 7), three
+planted pools (``synthetic.planted_pool``: 1,000 for 75 with 6 features, 1,500 for 110 with 7,
+2,000 for 150 with 8; quotas tight around the population shares, feasible by construction), and
 prints, for each pool, the minimum selection probability, the wall seconds and the CPU seconds
 (the solving process's own, threads included: the machine is shared) of: our leximin, our
 maximin, and sortition-algorithms' maximin with its HiGHS ("highspy") and CBC ("mip-cbc", through
@@ -29,7 +31,7 @@ from typing import Any
 from observatory.clikit import format_table
 from observatory.panel.io import read_pool, read_quotas
 from observatory.panel.lottery import Leximin, Maximin, Pool, Quota
-from observatory.panel.synthetic import self_selected_pool
+from observatory.panel.synthetic import planted_pool, self_selected_pool
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sortition"
 SHARED_POOLS = {
@@ -120,6 +122,11 @@ def main() -> int:
     pools["generated_400_40"] = generated_pool(400, 40, 6, seed=1)
     if not args.quick:
         pools["generated_1500_110"] = generated_pool(1500, 110, 7, seed=2)
+    # feasible by construction (a planted panel), quotas tight around the population shares
+    for n, k, features, seed in ((1000, 75, 6, 1), (1500, 110, 7, 6), (2000, 150, 8, 1)):
+        if not args.quick or n <= 1000:
+            planted = planted_pool(n, k, features, seed)
+            pools[f"planted_{n}_{k}_{features}f"] = (planted.pool, planted.quotas, k)
     if args.pools:
         pools = {name: pools[name] for name in args.pools}
     backends = ["highspy"] if args.quick else ["highspy", "mip-cbc"]

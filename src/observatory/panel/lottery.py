@@ -1262,7 +1262,8 @@ class Goldilocks(_Method):
             cache[floor] = (u, np.array(sol.col_value[1:]))
             return u / ratio + self.gamma * ratio / floor
 
-        hi = maximin.min_probability
+        # the floor applies to the volunteers who can sit on some panel (the others get 0)
+        hi = float(maximin.probabilities[reachable[prob.agent_type]].min())
         if hi <= 0:
             raise LotteryError("the maximin probability is 0: goldilocks needs everyone reachable")
         hi = max(hi - _FIX_SLACK, hi * (1 - 1e-9))
