@@ -124,9 +124,8 @@ def main() -> int:
         pools["generated_1500_110"] = generated_pool(1500, 110, 7, seed=2)
     # feasible by construction (a planted panel), quotas tight around the population shares
     for n, k, features, seed in ((1000, 75, 6, 1), (1500, 110, 7, 6), (2000, 150, 8, 1)):
-        if not args.quick or n <= 1000:
-            planted = planted_pool(n, k, features, seed)
-            pools[f"planted_{n}_{k}_{features}f"] = (planted.pool, planted.quotas, k)
+        planted = planted_pool(n, k, features, seed)
+        pools[f"planted_{n}_{k}_{features}f"] = (planted.pool, planted.quotas, k)
     if args.pools:
         pools = {name: pools[name] for name in args.pools}
     backends = ["highspy"] if args.quick else ["highspy", "mip-cbc"]
