@@ -13,7 +13,7 @@ import math
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -35,10 +35,11 @@ from observatory.consultation.models import (
     VoteCode,
 )
 from observatory.geo.distance import haversine_m
-from observatory.reports.models import Area, Report
+from observatory.releases.services import released_near
+from observatory.reports.models import Area, Category
 
 EVIDENCE_RADIUS_M = 500
-EVIDENCE_DAYS = 365
+EVIDENCE_MONTHS = 12  # the latest released months
 NEARBY_PLACES_M = 500
 # Crockford's base 32 without I, L, O, U: nothing to misread on a paper slip.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -428,33 +429,12 @@ def results_document(consultation: Consultation) -> dict:
 # Evidence sheets -----------------------------------------------------------------------------
 
 
-def _box(lat: float, lon: float, radius_m: float) -> dict:
-    dlat = radius_m / 111_000 * 1.05
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-    return {"lat__gte": lat - dlat, "lat__lte": lat + dlat, "lon__gte": lon - dlon, "lon__lte": lon + dlon}
-
-
-def evidence_sheet(option: Option, now: datetime | None = None) -> dict:
-    """Published reports within 500 m by category over the last year, sensitive places nearby."""
+def evidence_sheet(option: Option) -> dict:
+    """Released report counts within 500 m by category over the last 12 released months (the
+    public numbers of the release engine, never a query on reports), sensitive places nearby."""
     if option.lat is None or option.lon is None:
         return {}
-    now = now or timezone.now()
-    until = now - timedelta(hours=settings.OBSERVATORY_PUBLIC_DELAY_HOURS)
-    rows = list(
-        Report.objects.filter(
-            status=Report.Status.PUBLISHED,
-            observed_at__gte=now - timedelta(days=EVIDENCE_DAYS),
-            observed_at__lte=until,
-            **_box(option.lat, option.lon, EVIDENCE_RADIUS_M),
-        ).values_list("lat", "lon", "category_id")
-    )
-    by_category: Counter[int] = Counter()
-    if rows:
-        lats, lons, cats = zip(*rows, strict=True)
-        dist = haversine_m(option.lat, option.lon, list(lats), list(lons))
-        by_category.update(c for c, d in zip(cats, dist, strict=True) if d <= EVIDENCE_RADIUS_M)
-    from observatory.reports.models import Category
-
+    _released, by_category = released_near(option.lat, option.lon, EVIDENCE_RADIUS_M, periods=EVIDENCE_MONTHS)
     categories = {c.pk: c for c in Category.objects.filter(pk__in=by_category)}
     reports = sorted(((categories[pk].name, n) for pk, n in by_category.items()), key=lambda r: (-r[1], r[0]))
 

@@ -69,7 +69,7 @@ def consultation_detail(request: HttpRequest, consultation_id: int) -> HttpRespo
     sheets = [
         {
             "option": o,
-            "evidence": services.evidence_sheet(o, now),
+            "evidence": services.evidence_sheet(o),
             "arguments": services.strongest_arguments(o),
         }
         for o in options

@@ -8,6 +8,7 @@ rules and the guarantee are in ``core.py`` and ``docs/privacy.md``.
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +23,7 @@ from django.db.models import Min, Sum
 from django.dispatch import Signal
 from django.utils import timezone
 
+from observatory.geo.distance import haversine_m
 from observatory.releases import core
 from observatory.releases.core import BudgetExceeded, Period, ReleasePolicy
 from observatory.releases.models import Release, ReleasedCount
@@ -241,6 +243,32 @@ def public_cells(
         totals[key] += int(n)
     result.cells = [CellCount(c, n) for c, n in sorted(totals.items()) if n > 0]
     return result
+
+
+def released_near(
+    lat: float, lon: float, radius_m: float, *, grain: str = "month", periods: int = 12
+) -> tuple[list[Release], dict[int, int]]:
+    """Released counts per category id of the latest ``periods``, summed over the cells whose centre
+    lies within ``radius_m`` of the point (post-processing: never a query on reports)."""
+    chosen = _choose(grain, periods, None, None)
+    if not chosen:
+        return chosen, {}
+    res = resolution()
+    edge = h3.average_hexagon_edge_length(res, unit="m")
+    candidates = list(h3.grid_disk(h3.latlng_to_cell(lat, lon, res), math.ceil(radius_m / (1.5 * edge)) + 1))
+    centres = np.array([h3.cell_to_latlng(c) for c in candidates])
+    near = [
+        c
+        for c, d in zip(candidates, haversine_m(lat, lon, centres[:, 0], centres[:, 1]), strict=True)
+        if d <= radius_m
+    ]
+    rows = (
+        ReleasedCount.objects.filter(release__in=chosen, category__isnull=False, cell__in=near)
+        .values_list("category_id")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return chosen, {int(category_id): int(n) for category_id, n in rows}
 
 
 def latest_release_id() -> int:
