@@ -69,11 +69,7 @@ def release(period: Period, *, now: datetime | None = None) -> Release:
     and ValueError when the period has not yet ended plus the delay.
     """
     p = policy()
-    now = now or timezone.now()
-    if period.end + timedelta(days=p.delay_days) > now.astimezone(UTC).date():
-        raise ValueError(
-            f"{period.grain} {period.label} can be released from {period.end + timedelta(days=p.delay_days)}"
-        )
+    _check_ready(period, p, now, f"{period.grain} {period.label}")
     eps = p.epsilon_of(period.grain)
     scale = core.histogram_scale(eps)
     cells = domain()
@@ -141,20 +137,30 @@ def release(period: Period, *, now: datetime | None = None) -> Release:
     return rel
 
 
-def due_periods(grain: str, *, now: datetime | None = None) -> list[Period]:
-    """Periods of ``grain`` since the first published report, ended plus the delay, not yet released."""
-    p = policy()
-    now = now or timezone.now()
-    first = CellDayCount.objects.aggregate(first=Min("day"))["first"]
+def _check_ready(period: Period, p: ReleasePolicy, now: datetime | None, what: str) -> None:
+    """A period is released only once it has ended and the delay has passed."""
+    ready = period.end + timedelta(days=p.delay_days)
+    if ready > (now or timezone.now()).astimezone(UTC).date():
+        raise ValueError(f"{what} can be released from {ready}")
+
+
+def _pending(first: date | None, done: set[date], grain: str, now: datetime | None) -> list[Period]:
+    """Periods of ``grain`` from the one holding ``first``, ended plus the delay, not in ``done``."""
     if first is None:
         return []
-    last_ready = now.astimezone(UTC).date() - timedelta(days=p.delay_days)
-    done = set(Release.objects.filter(grain=grain).values_list("period_start", flat=True))
+    last_ready = (now or timezone.now()).astimezone(UTC).date() - timedelta(days=policy().delay_days)
     return [
         period
         for period in core.periods_between(first, last_ready, grain)
         if period.end <= last_ready and period.start not in done
     ]
+
+
+def due_periods(grain: str, *, now: datetime | None = None) -> list[Period]:
+    """Periods of ``grain`` since the first published report, ended plus the delay, not yet released."""
+    first = CellDayCount.objects.aggregate(first=Min("day"))["first"]
+    done = set(Release.objects.filter(grain=grain).values_list("period_start", flat=True))
+    return _pending(first, done, grain, now)
 
 
 def release_due(*, now: datetime | None = None) -> list[Release]:
@@ -305,11 +311,7 @@ def release_complaints(period: Period, *, now: datetime | None = None):
     if period.grain != "month":
         raise ValueError("complaints are released by calendar month only")
     p = policy()
-    now = now or timezone.now()
-    if period.end + timedelta(days=p.delay_days) > now.astimezone(UTC).date():
-        raise ValueError(
-            f"complaints of {period.label} can be released from {period.end + timedelta(days=p.delay_days)}"
-        )
+    _check_ready(period, p, now, f"complaints of {period.label}")
     eps = p.epsilon_of("month")
     scale = core.histogram_scale(eps)
     places = complaint_domain(period)
@@ -368,18 +370,9 @@ def complaint_due_periods(*, now: datetime | None = None) -> list[Period]:
     from observatory.complaints.models import Complaint
     from observatory.releases.models import ComplaintRelease
 
-    p = policy()
-    now = now or timezone.now()
     first = Complaint.objects.aggregate(first=Min("filed_at"))["first"]
-    if first is None:
-        return []
-    last_ready = now.astimezone(UTC).date() - timedelta(days=p.delay_days)
     done = set(ComplaintRelease.objects.values_list("period_start", flat=True))
-    return [
-        period
-        for period in core.periods_between(first.astimezone(UTC).date(), last_ready, "month")
-        if period.end <= last_ready and period.start not in done
-    ]
+    return _pending(first.astimezone(UTC).date() if first else None, done, "month", now)
 
 
 def release_complaints_due(*, now: datetime | None = None) -> list:
