@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import ctypes
+import functools
 import json
 import math
 import os
@@ -70,11 +71,21 @@ def _is_descriptor_1(stream: TextIO) -> bool:
         return False
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None)
+    except OSError:
+        return None
+
+
 def _flush_c_stdio() -> None:
     # A C library's stdout buffer (block-buffered on a pipe) must empty while descriptor 1 still
-    # points where it should.
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).fflush(None)
+    # points where it should (the panel builds hundreds of solvers: load libc once).
+    libc = _libc()
+    if libc is not None:
+        with contextlib.suppress(AttributeError):
+            libc.fflush(None)
 
 
 @contextlib.contextmanager
