@@ -27,11 +27,19 @@ $(UV):
 	$(UV) pip install --quiet --python .venv/bin/python --no-deps --no-build-isolation -e .
 	touch $@
 
+# Front-end packages for the tests (axe-core), exactly as package-lock.json says.
+NODE_STAMP := node_modules/.installed-stamp
+$(NODE_STAMP): package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## make lock: re-resolve every dependency to its newest allowed release (a deliberate upgrade)
 lock: | $(UV)
 	$(UV) $(COMPILE) --upgrade --extra dev pyproject.toml requirements/tools.in -o $(LOCK)
 	$(UV) $(COMPILE) --constraint $(LOCK) requirements/bootstrap.in -o requirements/bootstrap.lock
-	@echo "Lock refreshed: review the diff of $(LOCK), run make test, commit both lock files."
+	npm install --save-exact --save-dev --ignore-scripts --no-audit --no-fund \
+	  $$(node -p "Object.keys(require('./package.json').devDependencies).map(n => n + '@latest').join(' ')")
+	@echo "Lock refreshed: review the diffs of $(LOCK) and package-lock.json, run make test, commit the lock files."
 
 ## make test-latest: the whole suite on today's newest releases, in $(LATEST), to see drift on purpose
 test-latest: | $(UV)
@@ -66,7 +74,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest -n 2
 
 ## make bench: every benchmark, each prints its table
@@ -74,4 +82,4 @@ bench: $(STAMP)
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf .venv $(LATEST) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv $(LATEST) node_modules var .pytest_cache .mypy_cache .ruff_cache
