@@ -374,3 +374,5 @@ OBSERVATORY_TILE_URL = os.environ.get("OBSERVATORY_TILE_URL", "")
 # (`observatory apply-retention`, run daily); photo originals (moderators only) much shorter.
 OBSERVATORY_TEXT_RETENTION_MONTHS = int(os.environ.get("OBSERVATORY_TEXT_RETENTION_MONTHS", "12"))
 OBSERVATORY_PHOTO_RETENTION_DAYS = int(os.environ.get("OBSERVATORY_PHOTO_RETENTION_DAYS", "30"))
+# Complaints of people who use drugs: their words, contact and photo, counted from closing.
+OBSERVATORY_COMPLAINT_RETENTION_MONTHS = int(os.environ.get("OBSERVATORY_COMPLAINT_RETENTION_MONTHS", "12"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -15,9 +16,9 @@ from observatory.reports.models import CellDayCount, Report
 pytestmark = pytest.mark.django_db
 
 
-def _file(**kw):
+def _file(now=None, **kw):
     filing = services.Filing(kind=kw.pop("kind", "care_refused"), reason=kw.pop("reason", "full"), **kw)
-    return services.file_complaint(filing)
+    return services.file_complaint(filing, now=now)
 
 
 def test_a_complaint_is_no_report_and_stores_only_a_hash_of_its_code(place):
@@ -124,3 +125,40 @@ def test_rows_feed_the_figures(place, referent):
     )
     assert dict(core.refusals_by_reason(services.rows())) == {"full": 1, "papers": 1}
     assert b.pk
+
+
+def test_retention_erases_the_persons_words_but_keeps_the_figures(place, referent, settings, client):
+    from django.core.management import call_command
+
+    settings.OBSERVATORY_COMPLAINT_RETENTION_MONTHS = 12
+    now = timezone.now()
+    old, _ = _file(care_place=place, text="On m'a refusé l'entrée", contact="06 00 00 00 00",
+                   photo=b"\xff\xd8fake-jpeg", now=now - timedelta(days=500))
+    services.close(old, "resolved", "Vu avec le CSAPA", by=referent, now=now - timedelta(days=400))
+    recent, _ = _file(care_place=place, text="Pas de place ce soir", now=now - timedelta(days=500))
+    services.close(recent, "resolved", by=referent, now=now - timedelta(days=30))
+    abandoned, _ = _file(text="Personne ne répond", now=now - timedelta(days=800))
+    open_case, _ = _file(text="Encore refusé", now=now - timedelta(days=200))
+    photo_name = Complaint.objects.get(pk=old.pk).photo.name
+    assert Complaint.objects.get(pk=old.pk).photo.storage.exists(photo_name)
+
+    assert services.purge_expired(now, dry_run=True) == 2
+    call_command("apply_retention", stdout=io.StringIO())
+
+    old.refresh_from_db()
+    assert old.text == "" and old.contact == "" and not old.photo and old.text_purged_at is not None
+    assert not Step.objects.filter(complaint=old).exclude(text="").exists()
+    assert not old.photo.storage.exists(photo_name)
+    # What the figures are made of stays.
+    assert (old.kind, old.reason, old.care_place, old.outcome) == ("care_refused", "full", place, "resolved")
+    abandoned.refresh_from_db()
+    assert abandoned.text == "" and abandoned.text_purged_at is not None
+    for kept in (recent, open_case):
+        kept.refresh_from_db()
+        assert kept.text and kept.text_purged_at is None
+    assert AuditEntry.objects.get(action="retention.complaints").after["complaints"] == 2
+    assert services.purge_expired(now) == 0  # once only
+    # The referent's case page says the words were erased, and when, instead of showing nothing.
+    client.force_login(referent)
+    page = client.get(f"/complaints/referent/{old.pk}/").content.decode()
+    assert 'id="case-purged"' in page and "refusé" not in page

@@ -112,6 +112,9 @@ class Complaint(models.Model):
     first_answer_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retention (services.purge_expired): the person's words, contact and photo are erased; the
+    # kind, place and month stay, so the released counts and the referent's figures do not change.
+    text_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["filed_at"]

@@ -8,11 +8,11 @@ who did what and when, never the complaint's text, its contact or its code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from observatory.accounts import audit
@@ -267,3 +267,45 @@ def rows(since: datetime | None = None) -> list[core.Row]:
             )
         )
     return out
+
+
+# Retention -----------------------------------------------------------------------------------
+
+
+def retention_cutoffs(now: datetime) -> tuple[datetime, datetime]:
+    """(closed before, filed before): a closed complaint keeps its words for
+    OBSERVATORY_COMPLAINT_RETENTION_MONTHS after it was closed; one never closed, twice as long
+    after it was filed (an abandoned case must not keep a person's words for ever)."""
+    months = settings.OBSERVATORY_COMPLAINT_RETENTION_MONTHS
+    term = timedelta(days=round(months * 30.44))
+    return now - term, now - 2 * term
+
+
+def purge_expired(now: datetime | None = None, *, dry_run: bool = False) -> int:
+    """Erase the free text, contact and photo of complaints past their term; return how many.
+
+    What stays (kind, reason, who did it, care place, operation, dates, status, outcome) is what
+    the figures and the released counts are made of, so they do not move.
+    """
+    now = now or timezone.now()
+    closed_before, filed_before = retention_cutoffs(now)
+    due = Complaint.objects.filter(text_purged_at__isnull=True).filter(
+        models.Q(closed_at__lt=closed_before) | models.Q(filed_at__lt=filed_before)
+    )
+    ids = list(due.values_list("id", flat=True))
+    if dry_run or not ids:
+        return len(ids)
+    photos = [c.photo for c in Complaint.objects.filter(id__in=ids).exclude(photo="")]
+    with transaction.atomic():
+        Complaint.objects.filter(id__in=ids).update(text="", contact="", photo="", text_purged_at=now)
+        Step.objects.filter(complaint_id__in=ids).update(text="")
+        audit.record(
+            None,
+            "retention.complaints",
+            "complaints.complaint",
+            after={"complaints": len(ids), "closed_before": closed_before.isoformat()},
+        )
+    # Files last: a failed transaction must not leave a complaint pointing at a deleted photo.
+    for photo in photos:
+        photo.storage.delete(photo.name)
+    return len(ids)

@@ -1,4 +1,5 @@
-"""observatory apply-retention: reduce old reports to category and place; purge old photos.
+"""observatory apply-retention: reduce old reports to category and place; purge old photos;
+erase the words of old complaints (OBSERVATORY_COMPLAINT_RETENTION_MONTHS after closing).
 
 Meant for a daily scheduler (cron, systemd timer). Free text is kept raw for
 OBSERVATORY_TEXT_RETENTION_MONTHS (default 12), photo originals for OBSERVATORY_PHOTO_RETENTION_DAYS.
@@ -51,3 +52,9 @@ class Command(BaseCommand):
                 f"deleted {purge_expired_originals(now=now)} photo originals past their retention period"
             )
             self.stdout.write(f"deleted {purge_expired_contacts(now)} panel contacts past their term")
+        from observatory.complaints.services import purge_expired as purge_complaints
+
+        self.stdout.write(
+            f"{'would erase' if dry_run else 'erased'} the words of "
+            f"{purge_complaints(now, dry_run=dry_run)} complaints past their term"
+        )
