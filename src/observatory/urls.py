@@ -13,6 +13,7 @@ from observatory.web import views as web_views
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("privacy/", release_views.privacy, name="privacy"),
+    path("open-data/", include("observatory.releases.urls")),
     path("report/", report_views.report_new, name="report-new"),
     path("report/thanks/", report_views.report_thanks, name="report-thanks"),
     path("report/track/<str:token>/", report_views.report_track, name="report-track"),
