@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENV := OBSERVATORY_DEMO=1
 
-.PHONY: demo demo-reset test lint pytest bench clean lock test-latest
+.PHONY: demo demo-reset test lint pytest bench clean lock test-latest assets
 
 # uv itself, pinned with its hashes, installed by the venv's own pip: the only step before the lock.
 $(UV):
@@ -33,13 +33,22 @@ $(NODE_STAMP): package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
+# What the app serves from those packages is copied into its static files and committed, so that
+# `make demo` needs no npm; tests/web/test_vendor_assets.py checks the copy equals the lock's.
+VENDOR := src/observatory/web/static/web/vendor
+## make assets: copy the served front-end files from node_modules (after make lock)
+assets: $(NODE_STAMP)
+	cp node_modules/protomaps-leaflet/dist/protomaps-leaflet.js $(VENDOR)/protomaps-leaflet.js
+	cp node_modules/protomaps-leaflet/LICENSE $(VENDOR)/protomaps-leaflet.LICENSE.txt
+
 ## make lock: re-resolve every dependency to its newest allowed release (a deliberate upgrade)
 lock: | $(UV)
 	$(UV) $(COMPILE) --upgrade --extra dev pyproject.toml requirements/tools.in -o $(LOCK)
 	$(UV) $(COMPILE) --constraint $(LOCK) requirements/bootstrap.in -o requirements/bootstrap.lock
 	npm install --save-exact --save-dev --ignore-scripts --no-audit --no-fund \
 	  $$(node -p "Object.keys(require('./package.json').devDependencies).map(n => n + '@latest').join(' ')")
-	@echo "Lock refreshed: review the diffs of $(LOCK) and package-lock.json, run make test, commit the lock files."
+	$(MAKE) --no-print-directory assets
+	@echo "Lock refreshed: review the diffs of $(LOCK) and package-lock.json, run make test, commit the lock files and $(VENDOR)."
 
 ## make test-latest: the whole suite on today's newest releases, in $(LATEST), to see drift on purpose
 test-latest: | $(UV)

@@ -369,6 +369,9 @@ LOGGING = {
 # Base map tiles are optional (the map works offline with area outlines only); set a URL
 # template such as https://tile.example.org/{z}/{x}/{y}.png to draw them.
 OBSERVATORY_TILE_URL = os.environ.get("OBSERVATORY_TILE_URL", "")
+# Or the city's own vector tiles: the path of a PMTiles archive (for example an extract of the
+# Protomaps basemap), served by the app itself at /map/city.pmtiles (web/maps.py).
+OBSERVATORY_PMTILES = os.environ.get("OBSERVATORY_PMTILES", "")
 
 # Retention: reports' free text is kept raw this long, then reduced to category and place
 # (`observatory apply-retention`, run daily); photo originals (moderators only) much shorter.

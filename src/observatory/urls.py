@@ -7,12 +7,14 @@ from observatory.accounts import views as account_views
 from observatory.api import api
 from observatory.releases import views as release_views
 from observatory.reports import views as report_views
-from observatory.web import abuse, meetings
+from observatory.web import abuse, maps, meetings
 from observatory.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("privacy/", release_views.privacy, name="privacy"),
+    path("map/labels.json", maps.labels, name="map-labels"),
+    path("map/city.pmtiles", maps.pmtiles, name="map-pmtiles"),
     path("open-data/", include("observatory.releases.urls")),
     path("report/", report_views.report_new, name="report-new"),
     path("report/thanks/", report_views.report_thanks, name="report-thanks"),

@@ -25,6 +25,16 @@ class AreaLayer:
 
 
 @dataclass(frozen=True)
+class Place:
+    """A landmark a resident knows by name (a square, a station, a park), drawn as a map label
+    when there are no base tiles. Landmarks only: never a label for where people use drugs."""
+
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
 class CityPack:
     slug: str
     name: str
@@ -35,6 +45,7 @@ class CityPack:
     zoom: int
     area_layers: tuple[AreaLayer, ...] = field(default=())
     attribution: str = ""
+    places: tuple[Place, ...] = field(default=())
 
     def contains(self, lat: float, lon: float) -> bool:
         min_lon, min_lat, max_lon, max_lat = self.bbox
@@ -92,6 +103,9 @@ def load_city(name_or_path: str) -> CityPack:
             zoom=int(spec.get("zoom", 13)),
             area_layers=layers,
             attribution=spec.get("attribution", ""),
+            places=tuple(
+                Place(str(p["name"]), float(p["lat"]), float(p["lon"])) for p in spec.get("places", [])
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{spec_file}: invalid city pack ({exc!r})") from None

@@ -1,0 +1,46 @@
+"""Map labels for maps without base tiles: area names at a point inside each area, landmarks.
+
+A label is placed at the area's *representative point* (shapely's ``point_on_surface``), which
+always lies inside the polygon, unlike the centroid of a crescent-shaped quartier. Each label says
+from which zoom it is drawn, so a city map shows arrondissements first and quartiers closer in;
+landmarks are drawn from the quartier zoom on, a step finer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from shapely.geometry import shape
+
+# The zoom from which each kind of label is drawn (Leaflet zoom levels; a city fits at 12-13).
+MIN_ZOOM = {"arrondissement": 11, "district": 11, "quartier": 13, "neighbourhood": 13, "place": 14}
+DEFAULT_MIN_ZOOM = 13
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    min_zoom: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def area_labels(areas: Iterable[tuple[str, str, dict[str, Any]]]) -> list[Label]:
+    """One label per (name, level, GeoJSON geometry), at a point inside the area."""
+    labels = []
+    for name, level, geometry in areas:
+        point = shape(geometry).representative_point()
+        zoom = MIN_ZOOM.get(level, DEFAULT_MIN_ZOOM)
+        labels.append(Label(name, level, round(point.y, 6), round(point.x, 6), zoom))
+    return labels
+
+
+def place_labels(places: Iterable[tuple[str, float, float]]) -> list[Label]:
+    """Landmarks (name, lat, lon) of the city pack."""
+    return [Label(name, "place", lat, lon, MIN_ZOOM["place"]) for name, lat, lon in places]
