@@ -42,7 +42,7 @@ OVERVIEW: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "analysis",
         "hot spots, density, weekly rhythm, trends, displacement and near repeat (table or --json)",
-        ("analyse hotspots|kde|rhythm|trends|displacement|near-repeat", "rebuild-analysis-counts"),
+        ("analyse hotspots|kde|rhythm|trends|displacement|near-repeat",),
     ),
     (
         "siting",

@@ -72,21 +72,11 @@ def period_index(dates: NDArray[np.datetime64], period: str) -> tuple[NDArray[np
     return idx, labels
 
 
-def cube_counts(
-    location: NDArray[np.int64],
-    period: NDArray[np.int64],
-    n_locations: int,
-    n_periods: int,
-    weights: NDArray[np.int64] | None = None,
-):
-    """Counts ``(n_periods, n_locations)`` of events (location -1 ignored); ``weights``: how many
-    events each entry stands for (counts kept per cell and period), 1 when None."""
+def cube_counts(location: NDArray[np.int64], period: NDArray[np.int64], n_locations: int, n_periods: int):
+    """Counts ``(n_periods, n_locations)`` of events (location -1 ignored)."""
     ok = location >= 0
     flat = period[ok] * n_locations + location[ok]
-    if weights is None:
-        return np.bincount(flat, minlength=n_periods * n_locations).reshape(n_periods, n_locations)
-    summed = np.bincount(flat, weights=np.asarray(weights)[ok], minlength=n_periods * n_locations)
-    return np.rint(summed).astype(np.int64).reshape(n_periods, n_locations)
+    return np.bincount(flat, minlength=n_periods * n_locations).reshape(n_periods, n_locations)
 
 
 def spacetime_gi_star(

@@ -1,12 +1,10 @@
 """The analysis dashboard for observatory members: hot spots, density, rhythm, trends, displacement.
 
-Each page reads the counts of published reports kept at publication time (``aggregates.py``: per
-cell, day, week, month, hour and category), never every report of its window; the displacement
-panel reads the exact points of its drawn areas and windows only. Each page runs one pure analysis
-and shows an SVG figure rendered by matplotlib (``figures.py``) with a caption naming the method,
-window and parameters, and a link to the numbers behind it (``?format=csv``: the same filter, the
-analysis function's output cell by cell). Nothing is cached: the counts change in the transaction
-of each moderation decision, so a page always shows the reports as they are now.
+Each page reads the published reports of the filter's window (``reports.events.published_events``),
+runs one pure analysis, and shows an SVG figure rendered by matplotlib (``figures.py``) with a caption
+naming the method, window and parameters, and a link to the numbers behind it (``?format=csv``: the
+same filter, the analysis function's output cell by cell). Nothing is cached: a page always shows
+the reports as they are now, and a moderation decision is never hidden by a stale figure.
 
 Exact points are staff material: these pages are for observatory members and administrators only.
 """
@@ -33,16 +31,16 @@ from shapely.geometry import Point, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from observatory.accounts.roles import OBSERVATORY, role_required
-from observatory.analysis import aggregates, figures, rhythm, trends
 from observatory.analysis import displacement as disp
-from observatory.analysis.aggregates import city_projection
+from observatory.analysis import figures, rhythm, trends
+from observatory.analysis.events import DateOnlyError, EventTable
 from observatory.analysis.forms import FilterForm, OperationForm, Window, local_midnight
 from observatory.analysis.grids import SquareGrid
 from observatory.analysis.hotspots import arcgis_search_radius, gi_star_grid, quartic_kde
 from observatory.geo.projection import MetricProjection
 from observatory.reports.areas import finest_level
 from observatory.reports.events import published_events
-from observatory.reports.models import Area
+from observatory.reports.models import Area, Report
 
 # A page must stay fast and its SVG small: beyond this many cells, ask for larger cells.
 MAX_CELLS = 60_000
@@ -74,6 +72,12 @@ TREND_CLASS_LABELS = {
 def _num(value: float, decimals: int | None = 0) -> str:
     """A number in the user's language (decimal comma and grouping in French); None: as given."""
     return number_format(value, decimals, force_grouping=decimals == 0)
+
+
+def city_projection() -> MetricProjection:
+    """One metric CRS per city (the UTM zone of its centre): every page and panel draws in it."""
+    lat, lon = settings.CITY.center
+    return MetricProjection.for_points([lat], [lon])
 
 
 def area_outlines(projection: MetricProjection, extent: tuple[float, float, float, float]):
@@ -123,18 +127,15 @@ def _filter_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _cells(form: FilterForm, unit: str = "any") -> tuple[aggregates.Cells, Window]:
-    """The window's published reports per cell, read from the counts kept at publication."""
+def _events(form: FilterForm) -> tuple[EventTable, Window]:
     window = form.window()
-    cells = aggregates.cells(
-        window.since,
-        window.until,
-        form.cleaned_data["cell_size"],
+    events = published_events(
+        since=window.since,
+        until=window.until,
         categories=form.cleaned_data.get("categories") or None,
-        timed_only=form.cleaned_data.get("timed_only", False),
-        unit=unit,
+        time_of_day_only=form.cleaned_data.get("timed_only", False),
     )
-    return cells, window
+    return events, window
 
 
 def _categories_label(form: FilterForm) -> str:
@@ -145,14 +146,11 @@ def _categories_label(form: FilterForm) -> str:
     return ", ".join(str(names.get(c, c)) for c in codes)
 
 
-def _square_grid(
-    form: FilterForm, x: np.ndarray, y: np.ndarray, crs: str, *, cells: bool = False
-) -> SquareGrid | None:
-    """The grid over the events' bounding box (``cells``: x and y are cell indices at the page's
-    size), or None with the error put on the cell size field."""
+def _square_grid(form: FilterForm, x: np.ndarray, y: np.ndarray, crs: str) -> SquareGrid | None:
+    """The grid over the events' bounding box, or None with the error put on the cell size field."""
     size = form.cleaned_data["cell_size"]
     try:
-        grid = SquareGrid.spanning(x, y, size, crs) if cells else SquareGrid.covering(x, y, size, crs)
+        grid = SquareGrid.covering(x, y, size, crs)
     except ValueError as exc:
         form.add_error("cell_size", str(exc))
         return None
@@ -191,23 +189,20 @@ def hotspots(request: HttpRequest) -> HttpResponse:
         return (
             _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "hotspots", 400)
         )
-    cells, window = _cells(form)
+    events, window = _events(form)
     data = form.cleaned_data
-    n_events = cells.total
-    if n_events < 2:
+    if len(events) < 2:
         if _wants_csv(request):
             return _csv_response([HOTSPOT_COLUMNS], _file_stem("hotspots", window))
-        return _page(request, template, form, "hotspots", empty=True, window=window, n_events=n_events)
+        return _page(request, template, form, "hotspots", empty=True, window=window, n_events=len(events))
     projection = city_projection()
-    ix, iy = cells.at(data["cell_size"])
-    grid = _square_grid(form, ix, iy, projection.crs, cells=True)
+    x, y = projection.forward(events.lat, events.lon)
+    grid = _square_grid(form, x, y, projection.crs)
     if grid is None:
         return (
             _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "hotspots", 400)
         )
-    result = gi_star_grid(
-        grid.count_cells(ix, iy, cells.n), rings=data["rings"], alpha=data["alpha"], fdr=True
-    )
+    result = gi_star_grid(grid.count(x, y), rings=data["rings"], alpha=data["alpha"], fdr=True)
     if _wants_csv(request):
         ix, iy = grid.cell_indices()
         lat, lon = grid.centres_latlon()
@@ -251,7 +246,7 @@ def hotspots(request: HttpRequest) -> HttpResponse:
         "crs": projection.crs,
         "rings": data["rings"],
         "alpha": _num(data["alpha"], None),
-        "n": _num(n_events),
+        "n": _num(len(events)),
         "categories": _categories_label(form),
         "window": window.label(),
         "cells": _num(grid.n_cells),
@@ -279,22 +274,22 @@ def density(request: HttpRequest) -> HttpResponse:
         return (
             _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "density", 400)
         )
-    cells, window = _cells(form)
+    events, window = _events(form)
     data = form.cleaned_data
     projection = city_projection()
-    x, y, weights = cells.points()
+    x, y = projection.forward(events.lat, events.lon)
     try:
-        radius = arcgis_search_radius(x, y, weights)
+        radius = arcgis_search_radius(x, y)
     except ValueError:  # fewer than 2 reports, or all at one place: no bandwidth to choose
         if _wants_csv(request):
             return _csv_response([DENSITY_COLUMNS], _file_stem("density", window))
-        return _page(request, template, form, "density", empty=True, window=window, n_events=cells.total)
+        return _page(request, template, form, "density", empty=True, window=window, n_events=len(events))
     grid = _square_grid(form, *widened(x, y, radius), projection.crs)
     if grid is None:
         return (
             _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "density", 400)
         )
-    result = quartic_kde(x, y, grid, radius=radius, weights=weights)
+    result = quartic_kde(x, y, grid, radius=radius)
     if _wants_csv(request):
         ix, iy = grid.cell_indices()
         lat, lon = grid.centres_latlon()
@@ -319,15 +314,10 @@ def density(request: HttpRequest) -> HttpResponse:
         "crs": projection.crs,
         "radius": _num(result.radius_m),
         "peak": _num(float(result.density_per_km2.max()), 1),
-        "n": _num(cells.total),
+        "n": _num(len(events)),
         "categories": _categories_label(form),
         "window": window.label(),
     }
-    if weights is not None:
-        caption += " " + _(
-            "Reports counted on the %(level)s m cells of the same grid, each cell's count at its centre "
-            "(binned kernel density)."
-        ) % {"level": _num(cells.level)}
     return _page(request, template, form, "density", svg=svg, caption=caption, window=window)
 
 
@@ -353,32 +343,32 @@ def rhythm_view(request: HttpRequest) -> HttpResponse:
         return (
             _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "rhythm", 400)
         )
-    window = form.window()
-    timed_only = form.cleaned_data.get("timed_only", False)
-    counts = aggregates.hours(
-        window.since,
-        window.until,
-        categories=form.cleaned_data.get("categories") or None,
-        timed_only=timed_only,
-    )
+    events, window = _events(form)
     header = ("weekday", *[f"{h:02d}" for h in range(24)])
-    if counts.timed + (0 if timed_only else counts.date_only) == 0:
+    if len(events) == 0:
         if _wants_csv(request):
             return _csv_response([header], _file_stem("rhythm", window))
         return _page(request, template, form, "rhythm", empty=True, window=window, n_events=0)
-    if counts.date_only and not timed_only:
+    try:
+        result = rhythm.rhythm(events)
+    except DateOnlyError:
         # Reports imported with a date only are never put at midnight: say so, and how to go on.
+        dated = Report.objects.filter(
+            status=Report.Status.PUBLISHED,
+            time_precision=Report.TimePrecision.DAY,
+            observed_at__gte=window.since,
+            observed_at__lt=window.until,
+        ).count()
         message = _(
             "The hour-by-weekday table needs the time of day of each report, but %(n)s published "
             "reports in this window have a date only; they are not put at midnight. Tick “Only "
             "reports with a time of day” to analyse the others."
-        ) % {"n": _num(counts.date_only)}
+        ) % {"n": _num(dated)}
         if _wants_csv(request):
             return HttpResponse(
                 f"timed_only: {message}\n", status=400, content_type="text/plain; charset=utf-8"
             )
         return _page(request, template, form, "rhythm", date_only=message, window=window)
-    result = rhythm.rhythm_from_sums(counts.hour_of_week, counts.sum_cos, counts.sum_sin, settings.TIME_ZONE)
     if _wants_csv(request):
         rows = [(rhythm.WEEKDAYS[d], *result.hour_of_week[d].tolist()) for d in range(7)]
         return _csv_response([header, *rows], _file_stem("rhythm", window))
@@ -433,16 +423,14 @@ def trends_view(request: HttpRequest) -> HttpResponse:
         return (
             _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "trends", 400)
         )
+    events, window = _events(form)
     data = form.cleaned_data
     period = data["period"]
-    cells, window = _cells(form, "m" if period == "month" else "w")
-    n_events = cells.total
-    if n_events < 2:
+    if len(events) < 2:
         if _wants_csv(request):
             return _csv_response([TREND_COLUMNS], _file_stem("trends", window))
-        return _page(request, template, form, "trends", empty=True, window=window, n_events=n_events)
-    assert cells.start is not None
-    period_idx, labels = trends.period_index(cells.start, period)
+        return _page(request, template, form, "trends", empty=True, window=window, n_events=len(events))
+    period_idx, labels = trends.period_index(events.require_dates("trend analysis"), period)
     if len(labels) < 3:
         form.add_error(
             "period",
@@ -456,13 +444,13 @@ def trends_view(request: HttpRequest) -> HttpResponse:
             _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "trends", 400)
         )
     projection = city_projection()
-    ix, iy = cells.at(data["cell_size"])
-    grid = _square_grid(form, ix, iy, projection.crs, cells=True)
+    x, y = projection.forward(events.lat, events.lon)
+    grid = _square_grid(form, x, y, projection.crs)
     if grid is None:
         return (
             _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "trends", 400)
         )
-    cube = trends.cube_counts(grid.cell_flat_index(ix, iy), period_idx, grid.n_cells, len(labels), cells.n)
+    cube = trends.cube_counts(grid.flat_index(x, y), period_idx, grid.n_cells, len(labels))
     result = trends.emerging_hotspots(
         cube, grid.queen_weights(data["rings"]), lag=1, threshold=data["alpha"], periods=labels
     )
@@ -507,7 +495,7 @@ def trends_view(request: HttpRequest) -> HttpResponse:
         "crs": projection.crs,
         "rings": data["rings"],
         "alpha": _num(data["alpha"], None),
-        "n": _num(n_events),
+        "n": _num(len(events)),
         "categories": _categories_label(form),
         "window": window.label(),
     }
@@ -529,19 +517,6 @@ def circle(
     x, y = projection.forward(lat, lon)
     disc = Point(float(x), float(y)).buffer(radius_m, 64)
     return shapely.transform(disc, lambda xy: np.column_stack(projection.inverse(xy[:, 0], xy[:, 1])[::-1]))
-
-
-def wgs84_bounds(
-    extent: tuple[float, float, float, float], projection: MetricProjection, margin_m: float = 50.0
-) -> tuple[float, float, float, float]:
-    """(min lon, min lat, max lon, max lat) around a metric extent (x0, x1, y0, y1), with a margin:
-    the exact points a drawn neighbourhood needs, read with an index on time and a box on place."""
-    x0, x1, y0, y1 = extent[0] - margin_m, extent[1] + margin_m, extent[2] - margin_m, extent[3] + margin_m
-    t = np.linspace(0.0, 1.0, 9)  # points along each edge: the box bends a little in degrees
-    xs = np.concatenate([x0 + (x1 - x0) * t, x0 + (x1 - x0) * t, np.full(9, x0), np.full(9, x1)])
-    ys = np.concatenate([np.full(9, y0), np.full(9, y1), y0 + (y1 - y0) * t, y0 + (y1 - y0) * t])
-    lat, lon = projection.inverse(xs, ys)
-    return float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat))
 
 
 def _to_metric(geom: BaseGeometry | dict, projection: MetricProjection) -> BaseGeometry:
@@ -688,12 +663,9 @@ def displacement_panel_context(
             "once it has ended."
         ) % {"last": (end_day - timedelta(days=1)).isoformat()}
         return context
-    since, until = local_midnight(start_day), local_midnight(end_day)
-    # Exact points, as the method needs, but only those of the drawn areas and the windows asked.
     events = published_events(
-        since=since, until=until, categories=categories or None, bbox=wgs84_bounds(extent, projection)
+        since=local_midnight(start_day), until=local_midnight(end_day), categories=categories or None
     )
-    n_events = aggregates.cells(since, until, aggregates.LEVELS[-1], categories=categories or None).total
     x, y = projection.forward(events.lat, events.lon)
     dates = events.dates if events.dates is not None else np.array([], dtype="datetime64[D]")
     op = np.datetime64(date.isoformat(), "D")
@@ -706,7 +678,7 @@ def displacement_panel_context(
     context.update(
         {
             "result": res,
-            "n_events": n_events,
+            "n_events": len(events),
             "counts": [
                 {"area": names[k], "before": c.before, "after": c.after, "change": c.change}
                 for k, c in counts.items()
@@ -748,7 +720,7 @@ def displacement_panel_context(
                 "a0": date.isoformat(),
                 "a1": (end_day - timedelta(days=1)).isoformat(),
                 "after": after_days,
-                "n": _num(n_events),
+                "n": _num(len(events)),
                 "categories": ", ".join(categories) if categories else _("all categories"),
             },
             "csv_rows": displacement_csv_rows(res),

@@ -34,7 +34,7 @@ from observatory.consultation.models import (
     SensitivePlace,
     VoteCode,
 )
-from observatory.geo.distance import haversine_m
+from observatory.geo import queries
 from observatory.releases.services import released_near
 from observatory.reports.models import Area, Category
 
@@ -438,24 +438,17 @@ def evidence_sheet(option: Option) -> dict:
     categories = {c.pk: c for c in Category.objects.filter(pk__in=by_category)}
     reports = sorted(((categories[pk].name, n) for pk, n in by_category.items()), key=lambda r: (-r[1], r[0]))
 
-    places = list(SensitivePlace.objects.all())
-    nearby, nearest_school = [], None
-    if places:
-        dist = haversine_m(option.lat, option.lon, [p.lat for p in places], [p.lon for p in places])
-        for p, d in zip(places, dist, strict=True):
-            if d <= NEARBY_PLACES_M:
-                nearby.append(
-                    {
-                        "name": p.name,
-                        "kind": p.get_kind_display(),
-                        "lat": p.lat,
-                        "lon": p.lon,
-                        "m": round(float(d)),
-                    }
-                )
-            if p.kind == SensitivePlace.Kind.SCHOOL and (nearest_school is None or d < nearest_school["m"]):
-                nearest_school = {"name": p.name, "m": round(float(d))}
-        nearby.sort(key=lambda r: r["m"])
+    places = SensitivePlace.objects.all()
+    near = queries.within_distance(places, option.lat, option.lon, NEARBY_PLACES_M)
+    school = queries.within_distance(
+        places.filter(kind=SensitivePlace.Kind.SCHOOL), option.lat, option.lon, None, limit=1
+    )
+    rows = places.in_bulk([pk for pk, _ in near + school])
+    nearby = [
+        {"name": p.name, "kind": p.get_kind_display(), "lat": p.lat, "lon": p.lon, "m": round(d)}
+        for p, d in ((rows[pk], d) for pk, d in near)
+    ]
+    nearest_school = {"name": rows[school[0][0]].name, "m": round(school[0][1])} if school else None
     return {
         "radius_m": EVIDENCE_RADIUS_M,
         "reports": reports,

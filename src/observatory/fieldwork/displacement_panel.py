@@ -3,8 +3,9 @@
 The analysis dashboard owns the panel's page fragment
 (``observatory.analysis.views.displacement_panel_context`` and its template); the operation page
 uses it when it is there. The numbers themselves (for the API, and as a fallback for the page) are
-computed here with the same pure module, ``observatory.analysis.displacement``, over the published
-reports. Geometries are WGS84 (x = longitude, y = latitude).
+the published reports counted in each area by ``observatory.geo.queries`` (PostGIS where the
+database has it), measured with the same pure module, ``observatory.analysis.displacement``.
+Geometries are WGS84 (x = longitude, y = latitude).
 
 Areas: the target (the operation's polygon, or its point and radius), a 400 m ring around it (the
 buffer, where displaced activity would go) and a ring from 1 to 2.5 km (the control: near enough to
@@ -18,14 +19,14 @@ import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
-from observatory.analysis.displacement import displacement_measures, window_counts
+from observatory.analysis.displacement import Counts, displacement_measures
 from observatory.fieldwork import geometry
 from observatory.fieldwork.models import Operation
-from observatory.reports.events import published_events
+from observatory.geo import queries
+from observatory.reports.models import Report
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +52,20 @@ def _local_today() -> date:
 
 
 def _measures(operation: Operation, target, buffer, control) -> dict:
+    """Published reports in each area over ``[day - before, day)`` and ``[day, day + after)``, local
+    days, counted where they lie (observatory.geo.queries: PostGIS, or shapely over the areas' box)."""
+    if operation.before_days < 1 or operation.after_days < 1:
+        raise ValueError("the before and after windows must be at least 1 day")
     zone = ZoneInfo(settings.TIME_ZONE)
     day = operation.date
     since = datetime.combine(day - timedelta(days=operation.before_days), datetime.min.time(), zone)
+    start = datetime.combine(day, datetime.min.time(), zone)
     until = datetime.combine(after_window_end(operation), datetime.min.time(), zone)
-    events = published_events(since=since, until=until)
-    dates = events.dates if events.dates is not None else np.array([], dtype="datetime64[D]")
-    op = np.datetime64(day.isoformat(), "D")
+    published = Report.objects.filter(status=Report.Status.PUBLISHED)
+    before = published.filter(observed_at__gte=since, observed_at__lt=start)
+    after = published.filter(observed_at__gte=start, observed_at__lt=until)
     counts = [
-        window_counts(events.lon, events.lat, dates, area, op, operation.before_days, operation.after_days)
+        Counts(queries.count_within_area(before, area), queries.count_within_area(after, area))
         for area in (target, buffer, control)
     ]
     return displacement_measures(*counts).as_dict()

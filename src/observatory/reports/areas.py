@@ -1,4 +1,5 @@
-"""Placing points in areas: the finest loaded area level, cached per process."""
+"""Placing points in areas: the finest loaded area level, through ``observatory.geo.queries``
+(PostGIS where the database has it; else an STR-tree of the polygons, cached per process)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db.models import Count, Max
-from shapely.geometry import shape
 
-from observatory.geo.areas import AreaIndex
+from observatory.geo import queries
 from observatory.reports.models import Area
 
 # Finest first: a report is placed in a quartier when quartiers are loaded.
@@ -20,8 +20,9 @@ LEVEL_ORDER = ("quartier", "neighbourhood", "district", "arrondissement")
 @dataclass
 class _Cache:
     version: tuple[int, int | None]
-    areas: list[Area]
-    index: AreaIndex | None
+    level: str | None
+    areas: dict[int, Area]
+    prepared: queries.PreparedAreas | None  # the Python path's index, built when first needed
     checked_at: float
 
 
@@ -48,11 +49,8 @@ def _index() -> _Cache:
         version = (stats["n"], stats["last"])
         if _cache is None or _cache.version != version:
             level = finest_level()
-            areas = list(Area.objects.filter(level=level)) if level else []
-            index = AreaIndex([shape(a.geometry) for a in areas]) if areas else None
-            for a in areas:
-                a.geometry = None  # the index holds the shapes; keep the cached rows light
-            _cache = _Cache(version, areas, index, time.monotonic())
+            areas = {a.pk: a for a in Area.objects.filter(level=level).defer("geometry")} if level else {}
+            _cache = _Cache(version, level, areas, None, time.monotonic())
         _cache.checked_at = time.monotonic()
         return _cache
 
@@ -65,21 +63,25 @@ def forget() -> None:
 
 
 def locate_area_ids(lat: np.ndarray, lon: np.ndarray) -> list[int | None]:
-    """The finest area containing each point (None outside every area)."""
+    """The finest area containing each point (None outside every area; on a border shared by two
+    areas, the one loaded first)."""
     cache = _index()
-    if cache.index is None:
+    if not cache.areas:
         return [None] * len(lat)
-    found = cache.index.locate(lat, lon)
-    return [cache.areas[i].pk if i >= 0 else None for i in found]
+    level_areas = Area.objects.filter(level=cache.level)
+    if queries.backend(level_areas.db) == queries.POSTGIS:
+        return queries.point_in_areas(lat, lon, level_areas)
+    with _lock:
+        if cache.prepared is None:
+            cache.prepared = queries.prepare_areas(level_areas)
+        prepared = cache.prepared
+    return queries.point_in_areas(lat, lon, level_areas, prepared=prepared, backend=queries.PYTHON)
 
 
 def locate_area(lat: float, lon: float) -> Area | None:
-    """The finest area containing the point, from the cache (no query)."""
-    cache = _index()
-    if cache.index is None:
-        return None
-    i = int(cache.index.locate(np.array([lat]), np.array([lon]))[0])
-    return cache.areas[i] if i >= 0 else None
+    """The finest area containing the point (the area row from the cache)."""
+    found = locate_area_ids(np.array([lat]), np.array([lon]))[0]
+    return _index().areas.get(found) if found is not None else None
 
 
 def locate_area_id(lat: float, lon: float) -> int | None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from observatory.accounts import audit
-from observatory.geo.distance import haversine_m
+from observatory.geo import queries
 from observatory.reports import publication
 from observatory.reports.models import Report
 
@@ -77,22 +77,13 @@ def merge(report: Report, into: Report, by) -> Report:
 
 def duplicate_suggestions(report: Report, limit: int = 5) -> list[tuple[Report, float]]:
     """Pending or published reports of the same category within 250 m and 48 h, nearest first."""
-    import math
-
-    dlat = DUPLICATE_RADIUS_M / METRES_PER_DEGREE
-    dlon = dlat / max(0.1, math.cos(math.radians(report.lat)))
-    candidates = list(
-        Report.objects.filter(
-            category_id=report.category_id,
-            status__in=[Report.Status.PENDING, Report.Status.PUBLISHED],
-            lat__range=(report.lat - dlat, report.lat + dlat),
-            lon__range=(report.lon - dlon, report.lon + dlon),
-            observed_at__range=(report.observed_at - DUPLICATE_WINDOW, report.observed_at + DUPLICATE_WINDOW),
-        )
-        .exclude(pk=report.pk)
-        .select_related("category")[:200]
-    )
-    scored = [(c, float(haversine_m(report.lat, report.lon, c.lat, c.lon))) for c in candidates]
-    scored = [(c, d) for c, d in scored if d <= DUPLICATE_RADIUS_M]
+    candidates = Report.objects.filter(
+        category_id=report.category_id,
+        status__in=[Report.Status.PENDING, Report.Status.PUBLISHED],
+        observed_at__range=(report.observed_at - DUPLICATE_WINDOW, report.observed_at + DUPLICATE_WINDOW),
+    ).exclude(pk=report.pk)
+    near = queries.within_distance(candidates, report.lat, report.lon, DUPLICATE_RADIUS_M, limit=200)
+    rows = candidates.select_related("category").in_bulk([pk for pk, _ in near])
+    scored = [(rows[pk], d) for pk, d in near if pk in rows]
     scored.sort(key=lambda cd: (cd[1], abs((cd[0].observed_at - report.observed_at).total_seconds())))
     return scored[:limit]
