@@ -46,6 +46,7 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "report-new": ("GET", PUBLIC),
     "report-thanks": ("GET", PUBLIC),
     "report-track": ("GET", PUBLIC),  # the report's token is the key: 404 without it
+    "address-search": ("GET", PUBLIC),  # street addresses: public data, for the report form's map
     "moderate-follow-up": ("POST", MODS),
     # Following an area: e-mail (double opt-in, signed links) and Atom feeds, no account needed.
     "subscribe": ("GET", PUBLIC),
@@ -80,6 +81,7 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "fieldwork:timeline-chart": ("GET", ORGS_AND_STAFF),
     "fieldwork:rounds": ("GET", ORGS),
     "fieldwork:round-new": ("GET", frozenset({ORG})),  # members only: an administrator is no outreach worker
+    "fieldwork:round-service-worker": ("GET", PUBLIC),  # the offline script of the form: URLs only, no data
     "fieldwork:notes": ("GET", MODS),
     "fieldwork:notes-review": ("POST", MODS),
     "fieldwork:operations": ("GET", ORGS_AND_STAFF),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("timeline.svg", views.timeline_chart, name="timeline-chart"),
     path("rounds/", views.round_list, name="rounds"),
     path("rounds/new/", views.round_new, name="round-new"),
+    path("rounds/sw.js", views.round_service_worker, name="round-service-worker"),
     path("rounds/notes/", views.notes_queue, name="notes"),
     path("rounds/<uuid:round_id>/notes/<slug:action>/", views.notes_review, name="notes-review"),
     path("operations/", views.operation_list, name="operations"),

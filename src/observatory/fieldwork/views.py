@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,6 +40,7 @@ from observatory.fieldwork.operations import (
     today,
 )
 from observatory.reports.intake import IntakeError
+from observatory.web.forms import SentenceErrorList
 
 DASHBOARD_WEEKS = 12
 
@@ -64,7 +70,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
     if not organisations.exists():
         raise PermissionDenied
     if request.method == "POST":
-        form = RoundForm(request.POST, organisations=organisations)
+        form = RoundForm(request.POST, organisations=organisations, error_class=SentenceErrorList)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -88,8 +94,43 @@ def round_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The round was recorded.") if created else _("Already recorded."))
                 return redirect("fieldwork:rounds")
     else:
-        form = RoundForm(organisations=organisations, initial={"submission_id": uuid.uuid4()})
+        form = RoundForm(
+            organisations=organisations,
+            initial={"submission_id": uuid.uuid4()},
+            error_class=SentenceErrorList,
+        )
     return render(request, "fieldwork/round_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# What the round form needs to open with no connection (fieldwork/static/fieldwork/sw.js).
+OFFLINE_ASSETS = (
+    "web/app.css",
+    "web/site.js",
+    "web/favicon.svg",
+    "leaflet/leaflet.css",
+    "leaflet/leaflet.js",
+    "fieldwork/fieldwork.css",
+    "fieldwork/round_form.js",
+)
+
+
+def round_service_worker(request: HttpRequest) -> HttpResponse:
+    """The round form's service worker, served under /fieldwork/rounds/ so that it may control the
+    form's page. The URLs it keeps are written in front of it: the static files' names change
+    with each version (hashed in production), and so does the worker, which makes phones
+    update it."""
+    source = finders.find("fieldwork/sw.js")
+    if not source:
+        raise Http404
+    body = Path(source).read_text(encoding="utf-8")
+    assets = [static(name) for name in OFFLINE_ASSETS] + [reverse("api-v1:areas") + "?level=quartier"]
+    page = reverse("fieldwork:round-new")
+    version = hashlib.sha256(json.dumps([page, assets, body]).encode()).hexdigest()[:16]
+    config = json.dumps({"version": version, "page": page, "assets": assets})
+    response = HttpResponse(f"var OFFLINE = {config};\n{body}", content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = reverse("fieldwork:rounds")
+    return response
 
 
 @role_required(ORGANISATION)

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from observatory.photos.forms import clean_upload
-from observatory.photos.processing import ACCEPTED
+from observatory.photos.processing import ACCEPTED, MAX_BYTES, MAX_SIDE
 from observatory.reports.models import MAX_DESCRIPTION, Category
+from observatory.web.forms import SentenceErrorList
 
 
 class ReportForm(forms.Form):
@@ -50,8 +52,14 @@ class ReportForm(forms.Form):
     photo = forms.FileField(
         label=_("Photo (optional)"),
         required=False,
-        help_text=_("Faces are blurred and the photo is checked before anyone else sees it."),
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED.values())}),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ",".join(ACCEPTED.values()),
+                # report_form.js checks these before sending and makes larger photos smaller.
+                "data-max-bytes": MAX_BYTES,
+                "data-max-side": MAX_SIDE,
+            }
+        ),
     )
     # One token per displayed form: a double tap or a resent POST stores the report once.
     submission_id = forms.UUIDField(widget=forms.HiddenInput)
@@ -59,6 +67,7 @@ class ReportForm(forms.Form):
     altcha = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", SentenceErrorList)
         super().__init__(*args, **kwargs)
         tz = ZoneInfo(settings.TIME_ZONE)
         now_local = timezone.now().astimezone(tz)
@@ -71,6 +80,10 @@ class ReportForm(forms.Form):
                 ),
             }
         )
+        self.fields["photo"].help_text = gettext(
+            "JPEG, PNG or WebP, up to %(mb)d MB. Faces are blurred and the photo is checked before anyone "
+            "else sees it."
+        ) % {"mb": MAX_BYTES // (1024 * 1024)}
         bbox = settings.CITY.bbox
         self.fields["lat"].widget.attrs.update({"step": "any", "min": bbox[1], "max": bbox[3]})
         self.fields["lon"].widget.attrs.update({"step": "any", "min": bbox[0], "max": bbox[2]})

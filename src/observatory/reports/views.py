@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import MODERATOR, role_required
+from observatory.addresses.models import Address
 from observatory.photos.services import store_photo
 from observatory.reports import moderation, tracking
 from observatory.reports.forms import ReportForm
@@ -86,9 +88,23 @@ def report_new(request: HttpRequest) -> HttpResponse:
         form.data["altcha"] = ""
     pwud_codes = list(Category.objects.filter(active=True, for_pwud=True).values_list("code", flat=True))
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "reports/report_form.html", {"form": form, "pwud_codes": pwud_codes}, status=status
-    )
+    context = {
+        "form": form,
+        "pwud_codes": pwud_codes,
+        "has_addresses": Address.objects.exists(),
+        "named_places": _named_places(),
+    }
+    return render(request, "reports/report_form.html", context, status=status)
+
+
+def _named_places() -> list[dict]:
+    """Places a resident knows by name, drawn as labels on the form's map when there are no base
+    tiles: the care services open today (their addresses are public)."""
+    from observatory.fieldwork.models import CarePlace
+
+    today = timezone.localdate()
+    places = CarePlace.objects.filter(opened_on__lte=today).exclude(closed_on__lt=today)
+    return [{"name": p.name, "lat": round(p.lat, 6), "lon": round(p.lon, 6)} for p in places[:200]]
 
 
 def _private(response: HttpResponse) -> HttpResponse:

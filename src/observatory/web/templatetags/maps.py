@@ -30,7 +30,11 @@ def base_kind() -> str:
 @register.simple_tag
 def basemap_attributes() -> str:
     kind = base_kind()
-    attributes = {"data-base": kind, "data-labels-url": reverse("map-labels")}
+    attributes = {
+        "data-base": kind,
+        "data-labels-url": reverse("map-labels"),
+        "data-outlines-url": reverse("api-v1:areas") + "?level=quartier",
+    }
     if kind == "tiles":
         attributes["data-tile-url"] = settings.OBSERVATORY_TILE_URL
     elif kind == "pmtiles":

@@ -210,6 +210,20 @@
   setInterval(function () { if (navigator.onLine && read(OUTBOX, []).length) { flush(); } }, 15000);
 
   var draft = read(DRAFT, null);
-  if (draft && draft.submission_id) { restore(draft); status.textContent = msg.msgDraft; } else { route.load(); }
+  if (draft && draft.submission_id) { restore(draft); status.textContent = msg.msgDraft; } else {
+    // The page may come from the phone's copy (opened offline): a fresh id for each new round,
+    // never the one written in a page that was kept.
+    idInput.value = uuid();
+    route.load();
+  }
   flush();
+
+  // Offline: a service worker keeps this page and its assets on the phone (fieldwork/sw.js).
+  if ("serviceWorker" in navigator && form.dataset.swUrl) {
+    navigator.serviceWorker.register(form.dataset.swUrl).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function () {
+      form.dataset.offlineReady = "1";
+    }).catch(function () { /* without it the form still keeps rounds while the page is open */ });
+  }
 })();

@@ -16,17 +16,81 @@
     if (!map) { return; }
     if (marker) { marker.setLatLng(latlng); } else { marker = L.circleMarker(latlng, { radius: 9, color: "#b30000" }).addTo(map); }
     if (zoom) { map.setView(latlng, zoom); }
-    status.textContent = lat.value + ", " + lon.value;
+    if (status) status.textContent = lat.value + ", " + lon.value;
   }
 
   if (el && window.L) {
     map = L.map(el).setView([parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)], parseInt(el.dataset.zoom, 10));
-    if (el.dataset.tileUrl) { L.tileLayer(el.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
+    var tiles = !!el.dataset.tileUrl;
+    if (tiles) { L.tileLayer(el.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
+    // Without base tiles the streets are missing: the quartiers' names and the named places
+    // (care services) are drawn as labels so that a person finds where they are.
+    var labels = L.layerGroup();
     fetch(el.dataset.areasUrl + "?level=quartier").then(function (r) { return r.json(); }).then(function (gj) {
-      L.geoJSON(gj, { style: { color: "#555", weight: 1, fillOpacity: 0.03 }, interactive: false }).addTo(map);
-    });
+      L.geoJSON(gj, {
+        style: { color: "#555", weight: 1, fillOpacity: 0.03 }, interactive: false,
+        onEachFeature: function (feature, layer) {
+          if (tiles || !feature.properties || !feature.properties.name) { return; }
+          L.tooltip({ permanent: true, direction: "center", className: "map-label quartier-label", interactive: false })
+            .setLatLng(layer.getBounds().getCenter()).setContent(feature.properties.name).addTo(labels);
+        }
+      }).addTo(map);
+    }).catch(function () { /* the map works without the outlines */ });
+    var named = document.getElementById("named-places");
+    if (named && !tiles) {
+      JSON.parse(named.textContent).forEach(function (p) {
+        L.circleMarker([p.lat, p.lon], { radius: 4, color: "#1d1d1d", weight: 1, fillOpacity: 0.8, interactive: false }).addTo(labels);
+        L.tooltip({ permanent: true, direction: "right", offset: [6, 0], className: "map-label place-label", interactive: false })
+          .setLatLng([p.lat, p.lon]).setContent(p.name).addTo(labels);
+      });
+    }
+    // Labels only from a zoom where they do not cover each other.
+    var showLabels = function () {
+      if (map.getZoom() >= 13) { labels.addTo(map); } else { labels.remove(); }
+    };
+    map.on("zoomend", showLabels);
+    showLabels();
     map.on("click", function (e) { place(e.latlng); });
     if (lat.value && lon.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lon.value))); }
+  }
+
+  // Address search (when an address file was loaded): the map moves to the address chosen.
+  var box = document.getElementById("address-box");
+  if (box) {
+    var q = document.getElementById("address-q");
+    var go = document.getElementById("address-go");
+    var results = document.getElementById("address-results");
+    var said = document.getElementById("address-status");
+    var search = function () {
+      var text = q.value.trim();
+      results.textContent = "";
+      if (text.length < 3) { return; }
+      fetch(box.dataset.searchUrl + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+        .then(function (body) {
+          said.textContent = body.results.length ? "" : box.dataset.msgNone;
+          body.results.forEach(function (a) {
+            var li = document.createElement("li");
+            var b = document.createElement("button");
+            b.type = "button";
+            b.className = "address-choice";
+            b.textContent = a.label;
+            b.addEventListener("click", function () {
+              place(L.latLng(a.lat, a.lon), 18);
+              results.textContent = "";
+              q.value = a.label;
+              said.textContent = box.dataset.msgFound;
+            });
+            li.appendChild(b);
+            results.appendChild(li);
+          });
+        })
+        .catch(function () { said.textContent = box.dataset.msgError; });
+    };
+    go.addEventListener("click", search);
+    q.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); search(); }  // never sends the report
+    });
   }
 
   var locate = document.getElementById("locate");
@@ -95,4 +159,110 @@
     .then(function (payload) { field.value = payload; })
     .catch(function () { /* without it the server applies its stricter no-JavaScript limit */ })
     .then(function () { button.disabled = false; });
+})();
+
+// The photo: the limit is checked on the phone before anything is sent, and a photo larger than
+// the server keeps (in bytes or in pixels) is made smaller here, so that it sends in seconds.
+(function () {
+  "use strict";
+  var input = document.getElementById("id_photo");
+  var said = document.getElementById("photo-status");
+  if (!input || !said || !window.DataTransfer || !window.createImageBitmap) { return; }
+  var maxBytes = parseInt(input.dataset.maxBytes, 10);
+  var maxSide = parseInt(input.dataset.maxSide, 10);
+  var accepted = (input.getAttribute("accept") || "").split(",");
+  var form = input.form;
+
+  function mb(n) { return (n / 1048576).toFixed(1).replace(".", document.documentElement.lang === "fr" ? "," : ".") + " MB"; }
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; }).replace("%%", "%");
+  }
+  function refuse(message) {
+    input.value = "";
+    said.textContent = message;
+    said.classList.add("errors");
+  }
+
+  input.addEventListener("change", function () {
+    said.textContent = "";
+    said.classList.remove("errors");
+    var file = input.files && input.files[0];
+    if (!file) { return; }
+    if (accepted.indexOf(file.type) < 0) { refuse(said.dataset.msgFormat); return; }
+    form.dataset.photoBusy = "1";
+    createImageBitmap(file).then(function (bitmap) {
+      var side = Math.max(bitmap.width, bitmap.height);
+      if (file.size <= maxBytes && side <= maxSide) { return null; }
+      var scale = Math.min(1, maxSide / side);
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.85); });
+    }).then(function (blob) {
+      if (blob === null) { return; }
+      if (!blob || blob.size > maxBytes) { refuse(fill(said.dataset.msgTooLarge, { mb: String(Math.round(maxBytes / 1048576)) })); return; }
+      var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
+      var smaller = new File([blob], name, { type: "image/jpeg", lastModified: Date.now() });
+      var list = new DataTransfer();
+      list.items.add(smaller);
+      input.files = list.files;
+      said.textContent = fill(said.dataset.msgResized, { from: mb(file.size), to: mb(smaller.size) });
+      form.dataset.photoResized = String(smaller.size);
+    }).catch(function () {
+      // The browser cannot read it: the server decides (and says why if it refuses).
+      if (file.size > maxBytes) { refuse(fill(said.dataset.msgTooLarge, { mb: String(Math.round(maxBytes / 1048576)) })); }
+    }).then(function () { delete form.dataset.photoBusy; });
+  });
+})();
+
+// Sending with a progress bar: the same POST as without JavaScript, through XMLHttpRequest so
+// that the upload's progress shows. The answer replaces the page (the thank-you page, or the
+// form with its errors), exactly as a normal send would.
+(function () {
+  "use strict";
+  var form = document.getElementById("report-form");
+  var box = document.getElementById("send-box");
+  var bar = document.getElementById("send-progress");
+  var said = document.getElementById("send-status");
+  var button = document.getElementById("send");
+  if (!form || !box || !window.FormData || !window.XMLHttpRequest) { return; }
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; }).replace("%%", "%");
+  }
+  form.addEventListener("submit", function (event) {
+    if (form.dataset.photoBusy) { event.preventDefault(); return; }  // the photo is being made smaller
+    event.preventDefault();
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("action") || window.location.pathname);
+    box.hidden = false;
+    bar.value = 0;
+    button.disabled = true;
+    said.textContent = fill(said.dataset.msgSending, { percent: "0" });
+    xhr.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable) { return; }
+      var percent = Math.round(100 * e.loaded / e.total);
+      bar.value = percent;
+      said.textContent = fill(said.dataset.msgSending, { percent: String(percent) });
+    });
+    xhr.upload.addEventListener("load", function () {
+      bar.value = 100;
+      said.textContent = said.dataset.msgProcessing;
+    });
+    xhr.addEventListener("load", function () {
+      // The thank-you page is shown once (its tracking link is not shown again): the answer
+      // already fetched is written in, not loaded a second time.
+      var url = xhr.responseURL || "";
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+      if (url && window.history && history.replaceState) { history.replaceState(null, "", url); }
+    });
+    xhr.addEventListener("error", function () {
+      box.hidden = true;
+      button.disabled = false;
+      said.textContent = said.dataset.msgFailed;
+    });
+    xhr.send(new FormData(form));
+  });
 })();
