@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -84,7 +83,6 @@ def consultation_detail(request: HttpRequest, consultation_id: int) -> HttpRespo
             "is_over": consultation.is_over(now),
             "is_member": has_role(request.user, OBSERVATORY),
             "editable": now < consultation.starts_at,
-            "tile_url": settings.OBSERVATORY_TILE_URL,
         },
     )
 

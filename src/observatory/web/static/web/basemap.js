@@ -1,7 +1,8 @@
 /* The base of every map: raster tiles, the city's PMTiles archive, or area and landmark names.
  *
  * The map element carries the server's choice (templatetags/maps.py):
- *   data-base="tiles" | "pmtiles" | "labels", data-tile-url, data-pmtiles-url, data-labels-url.
+ *   data-base="tiles" | "pmtiles" | "labels", data-tile-url, data-pmtiles-url, data-labels-url,
+ *   data-outlines-url (quartier outlines, drawn without a base unless the page draws its own).
  * ObservatoryBasemap.add(map, element) adds it to a Leaflet map and returns the base layer.
  * Labels are text for the eye only (aria-hidden, not focusable): the pages give the same places
  * in words and tables for screen readers.
@@ -42,6 +43,18 @@
     return group;
   }
 
+  function outlinesLayer(url) {
+    var layer = L.geoJSON(null, {
+      interactive: false,
+      style: { color: "#8a8a8a", weight: 1, fill: false },
+    });
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (gj) { if (gj) layer.addData(gj); })
+      .catch(function () { /* outlines are a help, never a failure of the map */ });
+    return layer;
+  }
+
   function add(map, element) {
     var data = element.dataset || {};
     var base = null;
@@ -51,6 +64,9 @@
       base = window.protomapsL.leafletLayer({ url: data.pmtilesUrl, flavor: "light", lang: data.pmtilesLang || "en" });
     }
     if (base) base.addTo(map);
+    if (!base && data.outlinesUrl && !data.areasUrl) {  // pages with data-areas-url draw their own
+      outlinesLayer(data.outlinesUrl).addTo(map);
+    }
     if (!base && data.labelsUrl) {
       element.classList.add("map-without-tiles");
       labelsLayer(map, data.labelsUrl).addTo(map);
