@@ -1,6 +1,6 @@
 from django.urls import path
 
-from observatory.fieldwork import views
+from observatory.fieldwork import plan_views, views
 
 app_name = "fieldwork"
 
@@ -21,5 +21,7 @@ urlpatterns = [
     path("places/<int:place_id>/counts/", views.place_count, name="place-count"),
     path("plan/", views.plan_page, name="plan"),
     path("plan/value/", views.plan_value, name="plan-value"),
+    path("plan/indicators/new/", plan_views.indicator_new, name="plan-indicator-new"),
+    path("plan/indicators/<slug:code>/edit/", plan_views.indicator_edit, name="plan-indicator-edit"),
     path("plan/<slug:code>.svg", views.plan_chart, name="plan-chart"),
 ]
