@@ -43,6 +43,8 @@ ORGS_AND_STAFF = frozenset({ORG, MOD, OBS, ADMIN})
 PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "home": ("GET", PUBLIC),
     "privacy": ("GET", PUBLIC),
+    "open-data": ("GET", PUBLIC),  # the released tables, as files (releases/opendata.py)
+    "open-data-file": ("GET", PUBLIC),
     "report-new": ("GET", PUBLIC),
     "report-thanks": ("GET", PUBLIC),
     "report-track": ("GET", PUBLIC),  # the report's token is the key: 404 without it
