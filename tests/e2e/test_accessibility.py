@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -76,7 +77,7 @@ def _check_pages(context, base_url: str, paths: list[str], label: str) -> tuple[
                 continue
             if response is None or response.status != 200:
                 continue
-            if not response.url.endswith(path):  # sent to the login page: checked as its own path
+            if urlsplit(response.url).path != path:  # sent to the login page: checked as its own path
                 continue
             if "text/html" not in (response.headers.get("content-type") or ""):
                 continue
