@@ -197,6 +197,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# Point-in-area and distance queries (observatory.geo.queries): "auto" takes PostGIS where the
+# PostgreSQL database has the extension, else the Python path; "python" always the Python path.
+OBSERVATORY_GEO_BACKEND = os.environ.get("OBSERVATORY_GEO_BACKEND", "auto")
 
 # After the city and the database, so that a wrong setting is told before a key file is written.
 SECRET_KEY = _secret_key()
@@ -279,6 +282,9 @@ STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "s
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Photos (originals, blurred copies) outside MEDIA_ROOT, served only by permission-checked views;
+# with several machines, a folder they all mount (docs/operating.md).
+OBSERVATORY_PRIVATE_ROOT = Path(os.environ.get("OBSERVATORY_PRIVATE_ROOT") or VAR_DIR / "private").resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
