@@ -1,20 +1,25 @@
-"""End to end at phone size: a round entered with no connection arrives once when it is back.
+"""End to end at phone size: the round form opens with no connection (its service worker kept it
+on the phone), a round entered offline arrives once when the connection is back.
 
 The first send after the connection returns is delivered to the server but its answer is lost (as on
 a flaky mobile network), so the phone sends the round again: the server must store it once.
 """
 
 import json
+import os
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 
 from observatory.accounts.roles import ORGANISATION
 from observatory.fieldwork.models import Membership, Organisation, Round
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+ARTEFACTS = Path(os.environ.get("OBSERVATORY_TEST_ARTEFACTS", "var/test-artifacts")) / "phone"
 
 
 def test_offline_round_is_kept_then_sent_once(live_server, phone, make_user, settings):
@@ -23,14 +28,27 @@ def test_offline_round_is_kept_then_sent_once(live_server, phone, make_user, set
     user = make_user("maraude", ORGANISATION, password="maraude-pass-2026")
     Membership.objects.create(user=user, organisation=organisation)
     page = phone
-    page.goto(f"{live_server.url}/accounts/login/?next=/fieldwork/rounds/new/")
+    page.goto(f"{live_server.url}/accounts/login/?next=/fieldwork/rounds/new/", timeout=60_000)
     page.fill("#id_username", "maraude")
     page.fill("#id_password", "maraude-pass-2026")
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url("**/fieldwork/rounds/new/")
+    # The service worker has kept the form and its assets on the phone.
+    page.locator('#round-form[data-offline-ready="1"]').wait_for(state="attached", timeout=30_000)
 
-    # In the street: the connection drops while the round is entered.
+    # In the street, with no connection: the form opens all the same, map and script included.
     page.context.set_offline(True)
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    page.locator("#route-map.leaflet-container").wait_for(state="attached")
+    page.locator('#round-form[data-pending="0"]').wait_for(state="attached")  # its script runs
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "round-form-offline.png"), full_page=True)
+    # A phone that left the page cannot open anything else offline: only the form is kept.
+    with pytest.raises(PlaywrightError):
+        page.goto(f"{live_server.url}/fieldwork/rounds/")
+    page.go_back()
+    page.locator("#round-form").wait_for(state="attached")
     start = (timezone.now() - timedelta(hours=3)).astimezone(ZoneInfo("Europe/Paris"))
     page.fill("#id_started_at", start.strftime("%Y-%m-%dT%H:%M"))
     page.fill("#id_ended_at", (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))

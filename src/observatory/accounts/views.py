@@ -101,7 +101,19 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if action:
         entries = entries.filter(action=action)
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    actions = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+    rows = [
+        {
+            "entry": e,
+            "action": audit.action_label(e.action),
+            "object": audit.object_label(e.object_type),
+            "changes": audit.changes(e),
+        }
+        for e in page
+    ]
+    codes = set(AuditEntry.objects.order_by().values_list("action", flat=True).distinct())
+    actions = sorted(((code, audit.action_label(code)) for code in codes), key=lambda a: a[1])
     return render(
-        request, "accounts/audit_log.html", {"page": page, "action": action, "actions": sorted(set(actions))}
+        request,
+        "accounts/audit_log.html",
+        {"page": page, "rows": rows, "action": action, "actions": actions},
     )

@@ -173,7 +173,7 @@
   var accepted = (input.getAttribute("accept") || "").split(",");
   var form = input.form;
 
-  function mb(n) { return (n / 1048576).toFixed(1).replace(".", document.documentElement.lang === "fr" ? "," : ".") + " MB"; }
+  function mb(n) { return (n / 1048576).toFixed(1).replace(".", document.documentElement.lang === "fr" ? "," : "."); }
   function fill(text, values) {
     return text.replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; }).replace("%%", "%");
   }
