@@ -31,6 +31,7 @@ from observatory.simulation.model import Simulation, SimulationResult
 from observatory.simulation.scenario import Scenario, load_scenario, scenario_from_dict
 
 WARM_UP_DAYS = 28  # the scan's study period: no run before a full history exists
+PLANT_DAYS = 7.0  # a planted rise lasts a week (a search stops earlier, on the same reports)
 
 
 @dataclass
@@ -201,7 +202,7 @@ def detection_delay(
     area = h3.latlng_to_cell(lat, lon, data.settings.area_resolution)
     near = _near(area)
     start = start_day * 24
-    with_rise = planted(data, lat, lon, start, per_day, days=max_hours / 24, seed=seed)
+    with_rise = planted(data, lat, lon, start, per_day, days=PLANT_DAYS, seed=seed)
     # Episodes already open before the rise (false alarms nearby) are carried in, as in production.
     before, _ = hourly(with_rise, start - data.settings.dedupe_hours, start - 1)
     before = [e for e in before if e.last_hours >= start - data.settings.dedupe_hours]
@@ -226,6 +227,12 @@ PLANT_SITES = {
 }
 
 
+def start_days(data: Data, starts: int) -> list[float]:
+    """The planted rises' start days: spread evenly over the year after the warm-up."""
+    first = WARM_UP_DAYS + data.settings.dedupe_hours / 24 + 1
+    return [float(d) for d in np.linspace(first, data.days - 8, starts)]
+
+
 def delay_table(
     data: Data,
     rates: tuple[float, ...] = (2.0, 4.0, 8.0),
@@ -234,12 +241,11 @@ def delay_table(
 ) -> list[dict[str, Any]]:
     """Median and worst detection delay per site and planted rate, over ``starts`` start days."""
     sites = PLANT_SITES if sites is None else sites
-    first = WARM_UP_DAYS + data.settings.dedupe_hours / 24 + 1
-    days = np.linspace(first, data.days - 8, starts)
+    days = start_days(data, starts)
     rows = []
     for name, (lat, lon) in sites.items():
         for rate in rates:
-            delays = [detection_delay(data, lat, lon, float(d), rate, seed=i) for i, d in enumerate(days)]
+            delays = [detection_delay(data, lat, lon, d, rate, seed=i) for i, d in enumerate(days)]
             got = [d for d in delays if d is not None]
             rows.append(
                 {
