@@ -128,3 +128,23 @@ def monthly_windows(until: datetime, months: int) -> list[tuple[datetime, dateti
         raise ValueError("at least one month is needed")
     ends = [_add_months(until, -k) for k in range(months + 1)]
     return [(ends[k + 1], ends[k]) for k in reversed(range(months))]
+
+
+def estimate_demand(
+    since: datetime, until: datetime, weights: Mapping[str, float], resolution: int = 9
+) -> tuple[CellDemand, dict]:
+    """Demand from the estimated scene (reports and outreach rounds fused, analysis.estimate):
+    square cells of about the hexagons' size, weighted by the estimated people per round pass.
+
+    The category weights only choose which residents' reports feed the estimate (those above 0).
+    Returns the demand and what the page says about it (rounds used, how sure); raises
+    :class:`observatory.siting.scene.EstimateUnavailable` naming what is missing.
+    """
+    from observatory.siting import scene
+
+    if any(not np.isfinite(w) or w < 0 for w in weights.values()):
+        raise ValueError("category weights must be finite and not negative")
+    codes = sorted(code for code, w in weights.items() if w > 0)
+    result = scene.estimate(since, until, codes, scene.CELL_M.get(resolution, 200.0))
+    demand = CellDemand(result.ids, result.lat, result.lon, result.weight, result.reports)
+    return demand, result.summary

@@ -31,7 +31,8 @@ from observatory.reports.areas import finest_level
 from observatory.reports.models import Area, Category
 from observatory.siting import io
 from observatory.siting.costs import sites_near_places
-from observatory.siting.demand import CellDemand, report_demand
+from observatory.siting.demand import CellDemand, estimate_demand, report_demand
+from observatory.siting.scene import EstimateUnavailable, rounds_exist
 
 MAX_SITES = 500
 MAX_DEMAND = 10_000
@@ -173,6 +174,13 @@ class ScenarioForm(forms.Form):
     demand_source = forms.ChoiceField(
         label=gettext_lazy("Demand"),
         choices=[
+            (
+                "estimate",
+                gettext_lazy(
+                    "the estimated scene in a window: residents' reports corrected by the outreach "
+                    "rounds (where people are, not only where residents see them)"
+                ),
+            ),
             ("reports", gettext_lazy("published reports in a window, weighted by category")),
             ("file", gettext_lazy("a file (CSV: id,weight,lat,lon)")),
         ],
@@ -261,6 +269,9 @@ class ScenarioForm(forms.Form):
         today = timezone.localdate()
         self.fields["until"].initial = today
         self.fields["since"].initial = today - dt.timedelta(days=90)
+        # The estimated scene is the default wherever outreach rounds exist (issue 18).
+        self.rounds_exist = rounds_exist()
+        self.fields["demand_source"].initial = "estimate" if self.rounds_exist else "reports"
         self.categories = list(Category.objects.filter(active=True))
         for c in self.categories:
             self.fields[WEIGHT_PREFIX + c.code] = forms.FloatField(
@@ -310,19 +321,27 @@ class ScenarioForm(forms.Form):
             return None
         start, end = day_bounds(since, until)
         resolution = data.get("resolution") or 9
-        demand = report_demand(start, end, weights, resolution)
-        if not len(demand):
-            self.add_error(
-                "since", _("No published report in this window for the categories weighted above 0.")
-            )
-            return None
-        spec = {
+        spec: dict[str, Any] = {
             "source": "reports",
             "since": since.isoformat(),
             "until": until.isoformat(),
             "resolution": resolution,
             "weights": weights,
         }
+        if data.get("demand_source") == "estimate":
+            try:
+                demand, summary = estimate_demand(start, end, weights, resolution)
+            except EstimateUnavailable as exc:
+                # Never a silent switch: the scenario keeps why it reads the reports instead.
+                spec["fallback"] = str(exc)
+            else:
+                return demand, {**spec, "source": "estimate", "estimate": summary}
+        demand = report_demand(start, end, weights, resolution)
+        if not len(demand):
+            self.add_error(
+                "since", _("No published report in this window for the categories weighted above 0.")
+            )
+            return None
         return demand, spec
 
     # Sites -------------------------------------------------------------------------------
@@ -470,7 +489,7 @@ class ScenarioForm(forms.Form):
         cells, spec = demand
         if len(cells) > MAX_DEMAND or len(cells) * len(sites) > MAX_PAIRS:
             self.add_error(
-                "resolution" if spec["source"] == "reports" else "demand_file",
+                "resolution" if spec["source"] != "file" else "demand_file",
                 _("%(d)d demand points x %(s)d sites is too large: use larger hexagons or fewer sites.")
                 % {"d": len(cells), "s": len(sites)},
             )

@@ -20,10 +20,11 @@ from observatory.jobs.services import JobContext, JobFailure
 from observatory.reports.areas import locate_area_ids
 from observatory.reports.models import Area
 from observatory.siting.costs import great_circle_costs
-from observatory.siting.demand import CellDemand, monthly_windows, report_demand
+from observatory.siting.demand import CellDemand, estimate_demand, monthly_windows, report_demand
 from observatory.siting.forms import day_bounds
 from observatory.siting.models import Scenario
 from observatory.siting.robustness import choice_frequency
+from observatory.siting.scene import EstimateUnavailable
 from observatory.siting.solver import InfeasibleError, LocationModel, SolverError, solve_model
 
 # Each solve on a worker stops here and keeps the best solution found (status "time_limit").
@@ -163,6 +164,16 @@ def solve_job(ctx: JobContext) -> dict[str, Any]:
     return {"scenario": scenario.pk, "url": reverse("siting:scenario", args=[scenario.pk])}
 
 
+def month_demand(spec: dict[str, Any], since: dt.datetime, until: dt.datetime) -> CellDemand:
+    """The demand of one month, read as the scenario read it: the estimated scene or the reports.
+
+    A month where the estimate cannot be made raises EstimateUnavailable (the month says why);
+    it is not silently read from the reports, which would mix two measures in one count."""
+    if spec.get("source") == "estimate":
+        return estimate_demand(since, until, spec["weights"], spec["resolution"])[0]
+    return report_demand(since, until, spec["weights"], spec["resolution"])
+
+
 def robustness_job(ctx: JobContext) -> dict[str, Any]:
     """Re-solve on the demand of each of the last N months: how often is each site chosen?"""
     scenario = Scenario.objects.get(pk=ctx.params["scenario"])
@@ -177,12 +188,15 @@ def robustness_job(ctx: JobContext) -> dict[str, Any]:
     per_solve = max(1.0, TIME_LIMIT_S / months)
     for k, (since, until) in enumerate(monthly_windows(end, months)):
         ctx.progress(100 * k / months, _("month %(k)d of %(n)d") % {"k": k + 1, "n": months})
-        demand = report_demand(since, until, spec["weights"], spec["resolution"])
-        period: dict[str, Any] = {
-            "since": since.isoformat(),
-            "until": until.isoformat(),
-            "total_weight": demand.total,
-        }
+        period: dict[str, Any] = {"since": since.isoformat(), "until": until.isoformat()}
+        try:
+            demand = month_demand(spec, since, until)
+        except EstimateUnavailable as exc:
+            periods.append(
+                {**period, "total_weight": 0.0, "status": "no_estimate", "open": [], "error": str(exc)}
+            )
+            continue
+        period["total_weight"] = demand.total
         if not len(demand):
             periods.append({**period, "status": "no_demand", "open": []})
             continue
@@ -214,7 +228,12 @@ def robustness_job(ctx: JobContext) -> dict[str, Any]:
         )
     runs = sum(1 for p in periods if p["open"])
     if runs == 0:
-        raise JobFailure(_("No month in this period has published reports to solve on."), field="months")
+        raise JobFailure(
+            _("No month in this period has published reports to solve on.")
+            if spec.get("source") != "estimate"
+            else _("No month in this period has an estimated scene to solve on (see each month's reason)."),
+            field="months",
+        )
     scenario.robustness = {"months": months, "runs": runs, "counts": counts.tolist(), "periods": periods}
     scenario.save(update_fields=["robustness"])
     return {"url": reverse("siting:scenario", args=[scenario.pk]) + "#robustness"}

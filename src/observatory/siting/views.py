@@ -238,7 +238,7 @@ def scenario_robustness(request: HttpRequest, scenario_id: int) -> HttpResponse:
         return redirect(reverse("siting:scenario", args=[scenario.pk]) + "#robustness")
     form = RobustnessForm(request.POST)
     spec = scenario.inputs["demand"]
-    if form.is_valid() and spec.get("source") != "reports":
+    if form.is_valid() and spec.get("source") not in ("reports", "estimate"):
         form.add_error("months", _("Robustness needs demand from published reports: a file has no months."))
     if not form.is_valid():
         return _detail_page(request, scenario, robustness_form=form, status=400)
