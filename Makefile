@@ -64,6 +64,16 @@ demo: $(STAMP)
 	$(DEMO_ENV) $(BIN)/observatory load-demo
 	@echo
 	@echo "Observatory is running on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "Where to look first (log in with a demo login printed above; they are in var/demo_logins.txt):"
+	@echo "  http://$(HOST):$(PORT)/                        the public map, as residents see it"
+	@echo "  http://$(HOST):$(PORT)/fieldwork/plan/         the plan: commitments, targets and progress"
+	@echo "  http://$(HOST):$(PORT)/analysis/               hot spots, rhythms, trends (observatory)"
+	@echo "  http://$(HOST):$(PORT)/fieldwork/operations/   operations and their displacement panels (observatory)"
+	@echo "  http://$(HOST):$(PORT)/siting/new/             where to open care, on the estimated scene (observatory)"
+	@echo "  http://$(HOST):$(PORT)/consultations/          one vote open (codes above), one closed with results"
+	@echo "  http://$(HOST):$(PORT)/panel/                  a citizens' panel, committed, waiting for its public draw"
+	@echo "  http://$(HOST):$(PORT)/simulation/             what-if runs on the city's last year (observatory)"
+	@echo "  http://$(HOST):$(PORT)/fieldwork/rounds/new/   the outreach form (outreach)"
 	@echo
 	@# The job worker (and the daily jobs' scheduler) beside the server, on the same SQLite file; it
 	@# stops with the server (Ctrl-C or any exit), and jobs left queued run at the next make demo.

@@ -19,6 +19,7 @@ from observatory.simulation.models import Run, SavedScenario
 from observatory.simulation.scenario import ScenarioError, load_scenario, scenario_from_dict
 
 BUILTIN = "builtin:paris"
+CITY_YEAR = "city:last-year"
 MAX_DAYS = 3660
 
 
@@ -41,12 +42,22 @@ class NewScenarioForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         saved = [(f"saved:{s.pk}", s.name) for s in SavedScenario.objects.only("name")[:200]]
-        self.fields["base"].choices = [(BUILTIN, _("Built-in: Paris 2019-2021")), *saved]
+        self.fields["base"].choices = [
+            (CITY_YEAR, _("The city's last year (the scene of the demo data, ending today)")),
+            (BUILTIN, _("Built-in: Paris 2019-2021")),
+            *saved,
+        ]
+        # The default is today's city, not a built-in 2019 scene (issue 19, item 2).
+        self.fields["base"].initial = CITY_YEAR
 
     def scenario_data(self) -> tuple[dict[str, Any], str]:
         """The new scenario's document and a description of where it comes from."""
         base = self.cleaned_data["base"]
-        if base == BUILTIN:
+        if base == CITY_YEAR:
+            from observatory.simulation.runs import city_year_data
+
+            data, origin = city_year_data(), "paris-last-year"
+        elif base == BUILTIN:
             data, origin = builtin_data(), "paris"
         else:
             parent = SavedScenario.objects.get(pk=int(base.removeprefix("saved:")))

@@ -33,6 +33,61 @@ MAX_ACTIVE_RUNS = 3
 STALE_AFTER = timedelta(hours=2)
 
 
+CITY_YEAR_DAYS = 365
+
+
+def shifted(data: dict[str, Any], days: int) -> dict[str, Any]:
+    """The scenario document moved ``days`` days in time: its start and every dated item (places'
+    and rooms' activity, dealing points, operations), so that its story falls on other dates."""
+    import copy
+    import datetime as dt
+
+    out = copy.deepcopy(data)
+
+    def move(value: Any) -> Any:
+        if value in (None, ""):
+            return value
+        text = str(value)
+        if "T" in text or " " in text:
+            return (dt.datetime.fromisoformat(text) + timedelta(days=days)).isoformat()
+        return (dt.date.fromisoformat(text) + timedelta(days=days)).isoformat()
+
+    out["start"] = move(out["start"])
+    for section in ("places", "rooms", "dealing_points"):
+        for item in out.get(section) or []:
+            for key in ("active_from", "active_until"):
+                if item.get(key):
+                    item[key] = move(item[key])
+    for op in out.get("operations") or []:
+        op["start"] = move(op["start"])
+    return out
+
+
+def city_year_data(end=None, *, days: int = CITY_YEAR_DAYS, seed: int | None = None) -> dict[str, Any]:
+    """The city's scene over the last ``days`` days, ending ``end`` (default today, local time).
+
+    The built-in Paris scenario's first ``days`` days (its story: the colline cleared a third of the
+    way through, the scene moving to the Porte d'Aubervilliers and Stalingrad) moved in time so that
+    they end today: the demo data are this run, so a what-if started from here is compared with the
+    year the observatory's own pages show, not with 2019.
+    """
+    from observatory.simulation.scenario import load_scenario
+
+    end = end or timezone.localdate()
+    base = load_scenario("paris").with_overrides(days=days, seed=seed)
+    data = base.model_dump(mode="json")
+    start = end - timedelta(days=days)
+    data = shifted(data, (start - base.start).days)
+    # Operations after the year (the 2021 ones) would only clutter the page: they never happen in it.
+    data["operations"] = [op for op in data["operations"] if op["start"][:10] < end.isoformat()]
+    data["name"] = "paris-last-year"
+    data["description"] = (
+        f"The city's last year ({start.isoformat()} to {end.isoformat()}): the built-in Paris scene "
+        "moved to end today, as the demo data were made"
+    )
+    return scenario_from_dict(data).model_dump(mode="json")
+
+
 def active_runs() -> int:
     return Run.objects.filter(status__in=[Run.Status.QUEUED, Run.Status.RUNNING]).count()
 
