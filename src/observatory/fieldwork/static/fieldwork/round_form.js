@@ -224,6 +224,7 @@
       return navigator.serviceWorker.ready;
     }).then(function () {
       form.dataset.offlineReady = "1";
+      if (!status.textContent) { status.textContent = msg.msgOfflineReady; }
     }).catch(function () { /* without it the form still keeps rounds while the page is open */ });
   }
 })();

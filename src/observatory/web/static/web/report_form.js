@@ -76,7 +76,7 @@
             b.className = "address-choice";
             b.textContent = a.label;
             b.addEventListener("click", function () {
-              place(L.latLng(a.lat, a.lon), 18);
+              place(L.latLng(a.lat, a.lon), 17);
               results.textContent = "";
               q.value = a.label;
               said.textContent = box.dataset.msgFound;
