@@ -65,6 +65,7 @@ OVERVIEW: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("load-sensitive-places",),
     ),
     ("fieldwork", "outreach rounds and the field's own records", ("import-rounds",)),
+    ("bulletins", "the monthly bulletin (page, PDF, CSV; public and members' editions)", ("bulletin",)),
     (
         "jobs",
         "background work (solves, lotteries, what-if runs, photos) and the daily retention and releases",

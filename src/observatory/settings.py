@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     *_JOB_APPS,
     "observatory.subscriptions",
     "observatory.complaints",
+    "observatory.bulletins",
 ]
 
 MIDDLEWARE = [

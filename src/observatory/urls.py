@@ -53,6 +53,7 @@ urlpatterns = [
     path("jobs/", include("observatory.jobs.urls")),
     path("", include("observatory.subscriptions.urls")),
     path("complaints/", include("observatory.complaints.urls")),
+    path("bulletins/", include("observatory.bulletins.urls")),
     path("admin/", admin.site.urls),
 ]
 

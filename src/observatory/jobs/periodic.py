@@ -34,6 +34,8 @@ SCHEDULE: tuple[Periodic, ...] = (
              "observatory.jobs.periodic.apply_retention", {"hour": 3, "minute": 10}, "%Y-%m-%d"),
     Periodic("releases", "Daily release of due weeks and months",
              "observatory.jobs.periodic.release_due", {"hour": 3, "minute": 40}, "%Y-%m-%d"),
+    Periodic("bulletins", "Monthly bulletin of the last released month, sent to subscribers",
+             "observatory.bulletins.services.monthly_job", {"hour": 4, "minute": 20}, "%Y-%m-%d"),
 )  # fmt: skip
 
 

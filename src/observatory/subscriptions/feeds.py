@@ -1,14 +1,15 @@
 """Atom feeds of an area (or the whole city): Django's syndication framework, Atom 1.0.
 
 Entries: one per released period (the released counts summed over the area, the operations
-recorded, by kind), one per consultation opening or closing, one for the plan's progress. Built
+recorded, by kind), one per consultation opening or closing, one for the plan's progress, and one
+per public monthly bulletin (city-wide; its summary and link). Built
 by services.py from public material only; a release entry's time is the day of its release.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -21,6 +22,14 @@ from django.utils.translation import gettext as _
 
 from observatory.reports.models import Area
 from observatory.subscriptions import services
+
+
+def bulletins(limit: int = 12) -> list:
+    """The public editions of the monthly bulletin, newest first (bulletins/: released tables only)."""
+    from observatory.bulletins.models import Bulletin
+
+    public = Bulletin.objects.filter(edition=Bulletin.Edition.PUBLIC).defer("pdf")
+    return list(public.order_by("-month")[:limit])
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,18 @@ class AreaFeed(Feed):
                     html=render_to_string("subscriptions/feed_plan.html", {"plan": plan}),
                     link=reverse("fieldwork:plan"),
                     updated=day,
+                )
+            )
+        for b in bulletins():
+            doc = b.data
+            entries.append(
+                Entry(
+                    key=f"{guid}#bulletin-{doc['month']}",
+                    title=doc["title"],
+                    html=render_to_string("subscriptions/feed_bulletin.html", {"document": doc}),
+                    link=reverse("bulletins:detail", args=[doc["month"], b.edition]),
+                    # The day it was made, at midnight UTC (no time finer than a day, as releases).
+                    updated=datetime.combine(b.generated_at.astimezone(UTC).date(), time.min, tzinfo=UTC),
                 )
             )
         entries.sort(key=lambda e: e.updated, reverse=True)

@@ -487,6 +487,79 @@ def after_release(sender=None, releases=(), **_kwargs) -> None:
         log.info("digests: %d sent, %d failed", run.sent, run.failed)
 
 
+# --- the monthly bulletin (bulletins/) ---------------------------------------------------------
+#
+# The public edition only: it is built from released tables (bulletins/services.py), so a follower
+# receives nothing finer than the public map. One e-mail per address (an address following
+# several areas gets one), with the summary, the page and the PDF's links and the unsubscription
+# link of one of its subscriptions. A delivery is recorded per subscription, so a retry after a
+# failure skips those that had it; the bulletin is marked mailed once every address had it.
+
+
+def _bulletin_message(bulletin, sub: Subscription, connection) -> EmailMessage:
+    url = unsubscribe_url(sub)
+    doc = bulletin.data
+    with translation.override(doc["language"]):
+        body = render_to_string(
+            "subscriptions/mail/bulletin.txt",
+            {
+                "document": doc,
+                "page_url": doc["url"],
+                "pdf_url": f"{doc['url']}bulletin.pdf",
+                "unsubscribe_url": url,
+                "site_url": settings.OBSERVATORY_SITE_URL,
+            },
+        )
+    return EmailMessage(
+        subject=doc["title"].replace("\n", " "),
+        body=body,
+        to=[sub.email],
+        connection=connection,
+        headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+
+
+def send_bulletin(bulletin, *, now: datetime | None = None) -> DigestRun:
+    """Send a public bulletin to every confirmed subscriber who has not had it yet."""
+    from observatory.bulletins.models import Delivery
+
+    run = DigestRun()
+    if not bulletin.is_public:
+        raise ValueError("only the public edition goes to subscribers")
+    done = set(Delivery.objects.filter(bulletin=bulletin).values_list("subscription_id", flat=True))
+    by_address: dict[str, list[Subscription]] = defaultdict(list)
+    for sub in Subscription.objects.filter(confirmed_at__isnull=False).order_by("created_at", "pk"):
+        by_address[sub.email].append(sub)
+    todo = {email: subs for email, subs in by_address.items() if not any(s.pk in done for s in subs)}
+    if todo:
+        connection = get_connection()
+        try:
+            connection.open()
+        except (smtplib.SMTPException, OSError) as exc:
+            log.error("bulletin %s not sent, the mail server refused the connection: %s", bulletin, exc)
+            run.failed = len(todo)
+            return run
+        try:
+            for subs in todo.values():
+                try:
+                    _bulletin_message(bulletin, subs[0], connection).send()
+                except (smtplib.SMTPException, OSError) as exc:
+                    log.error(
+                        "bulletin %s to subscription %s not sent (retried): %s", bulletin, subs[0].pk, exc
+                    )
+                    run.failed += 1
+                    continue
+                Delivery.objects.bulk_create(
+                    [Delivery(bulletin=bulletin, subscription=s) for s in subs], ignore_conflicts=True
+                )
+                run.sent += 1
+        finally:
+            connection.close()
+    if not run.failed:
+        type(bulletin).objects.filter(pk=bulletin.pk).update(mailed_at=now or timezone.now())
+    return run
+
+
 # --- registered reporters told of changes -----------------------------------------------------
 
 
