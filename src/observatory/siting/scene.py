@@ -269,6 +269,7 @@ def estimate(since: datetime, until: datetime, codes: list[str], cell_m: float) 
         "kept_share": kept / total if total > 0 else None,
         "seen_share": seen_share,
         "interval_factor": typical if np.isfinite(typical) else None,
+        "interval_percent": round(100 * (typical - 1)) if np.isfinite(typical) else None,
         "certainty": "high" if seen_share >= 0.8 else "medium" if seen_share >= 0.5 else "low",
         "coefficients": {k: round(v, 4) for k, v in est.coefficients.items()},
         "warnings": list(est.warnings),
