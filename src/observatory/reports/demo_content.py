@@ -549,7 +549,7 @@ def load_whatif(data: dict[str, Any], result: Any, admin: User) -> int:
     if SavedScenario.objects.filter(name=WHATIF_NAME).exists():
         return 0
     saved = SavedScenario.objects.create(
-        name=WHATIF_NAME, base="paris-last-year", data=data, created_by=admin
+        name=WHATIF_NAME, base="the city's last year", data=data, created_by=admin
     )
     now = timezone.now()
     Run.objects.create(

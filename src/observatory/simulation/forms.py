@@ -56,7 +56,7 @@ class NewScenarioForm(forms.Form):
         if base == CITY_YEAR:
             from observatory.simulation.runs import city_year_data
 
-            data, origin = city_year_data(), "paris-last-year"
+            data, origin = city_year_data(), str(_("the city's last year"))
         elif base == BUILTIN:
             data, origin = builtin_data(), "paris"
         else:
