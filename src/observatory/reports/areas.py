@@ -1,5 +1,5 @@
-"""Placing points in areas: the finest loaded area level, through ``observatory.geo.queries``
-(PostGIS where the database has it; else an STR-tree of the polygons, cached per process)."""
+"""Placing points in areas: the finest loaded area level, through ``observatory.geo.queries`` with
+an STR-tree of the polygons cached per process."""
 
 from __future__ import annotations
 
@@ -64,13 +64,15 @@ def forget() -> None:
 
 def locate_area_ids(lat: np.ndarray, lon: np.ndarray) -> list[int | None]:
     """The finest area containing each point (None outside every area; on a border shared by two
-    areas, the one loaded first)."""
+    areas, the one loaded first).
+
+    The points are in memory (a form, an import), so the Python path answers on every database:
+    the cached STR-tree places them 5 to 7 times faster than sending them to PostGIS
+    (benchmarks/geo_queries.py, 100,000 and 1,000,000 points), with the same answers."""
     cache = _index()
     if not cache.areas:
         return [None] * len(lat)
     level_areas = Area.objects.filter(level=cache.level)
-    if queries.backend(level_areas.db) == queries.POSTGIS:
-        return queries.point_in_areas(lat, lon, level_areas)
     with _lock:
         if cache.prepared is None:
             cache.prepared = queries.prepare_areas(level_areas)
