@@ -128,11 +128,13 @@ def _cases(f: dict[str, str]) -> dict[tuple[str, ...], list[list[str]]]:
         ("panel", "verify"): [[f["audit"], f["pool"], f["quotas"]]],
         ("panel", "replace"): [[f["audit"], f["pool"], f["quotas"], "--withdrawn", "@first"]],
         ("simulate",): [["paris", "--days", "1", "--out", str(Path(f["dir"]) / "sim")]],
+        ("bulletin",): [["--month", "2026-03"], ["--month", "2026-03", "--edition", "members"]],
+        ("alerts",): [["--events", f["events"]]],
     }
 
 
-def _run(argv: list[str], cwd: str) -> dict:
-    proc = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=ENV, timeout=300)
+def _run(argv: list[str], cwd: str, env: dict[str, str] = ENV) -> dict:
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
     assert proc.returncode == 0, f"{argv}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
     try:
         return json.loads(proc.stdout)
@@ -145,13 +147,30 @@ def test_every_json_command_has_a_case(inputs):
 
 
 @pytest.mark.slow
-def test_every_json_command_prints_exactly_one_document(inputs, tmp_path):
+@pytest.fixture(scope="module")
+def database_env(tmp_path_factory) -> dict[str, str]:
+    """For commands that read the database (bulletin): a migrated SQLite file outside the working
+    folder, with March 2026 released (empty: a release needs no report)."""
+    var = tmp_path_factory.mktemp("cli-json-var")
+    env = {**ENV, "OBSERVATORY_VAR": str(var), "DEBUG": "1"}
+    for argv in (["migrate", "--verbosity", "0"], ["release", "--period", "2026-03"]):
+        argv = [str(OBSERVATORY), *argv]
+        proc = subprocess.run(argv, capture_output=True, text=True, cwd=var, env=env, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    return env
+
+
+DATABASE_COMMANDS = {("bulletin",)}
+
+
+def test_every_json_command_prints_exactly_one_document(inputs, tmp_path, request):
     first_member = None
     for command, runs in _cases(inputs).items():
         for args in runs:
             if "@first" in args:
                 args = [first_member if a == "@first" else a for a in args]
-            doc = _run([str(OBSERVATORY), *command, *args, "--json"], cwd=str(tmp_path))
+            env = request.getfixturevalue("database_env") if command in DATABASE_COMMANDS else ENV
+            doc = _run([str(OBSERVATORY), *command, *args, "--json"], cwd=str(tmp_path), env=env)
             assert isinstance(doc, dict) and doc, command
             if command == ("panel", "draw"):
                 first_member = doc["panel"][0]

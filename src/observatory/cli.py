@@ -24,6 +24,7 @@ GROUPS = {
     "site": "observatory.siting.cli",
     "panel": "observatory.panel.cli",
     "simulate": "observatory.simulation.cli",
+    "alerts": "observatory.alerts.cli",
 }
 
 # The overview: every capability with one line, then its commands. tests/test_cli_help.py checks
@@ -32,7 +33,7 @@ OVERVIEW: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "reports",
         "bring reports in, and keep them no longer than allowed",
-        ("import-reports", "load-areas", "apikey", "apply-retention"),
+        ("import-reports", "load-areas", "load-addresses", "apikey", "apply-retention"),
     ),
     (
         "releases",
@@ -42,7 +43,7 @@ OVERVIEW: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "analysis",
         "hot spots, density, weekly rhythm, trends, displacement and near repeat (table or --json)",
-        ("analyse hotspots|kde|rhythm|trends|displacement|near-repeat",),
+        ("analyse hotspots|kde|rhythm|trends|displacement|near-repeat", "rebuild-analysis-counts"),
     ),
     (
         "siting",
@@ -66,6 +67,7 @@ OVERVIEW: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     ("fieldwork", "outreach rounds and the field's own records", ("import-rounds",)),
     ("bulletins", "the monthly bulletin (page, PDF, CSV; public and members' editions)", ("bulletin",)),
+    ("alerts", "emerging clusters and sudden rises, every hour, e-mailed to the field's members", ("alerts",)),
     (
         "jobs",
         "background work (solves, lotteries, what-if runs, photos) and the daily retention and releases",

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "observatory.web",
     "observatory.accounts",
     "observatory.reports",
+    "observatory.addresses",
     "observatory.releases",
     "observatory.open311",
     "observatory.analysis",
@@ -124,6 +125,7 @@ INSTALLED_APPS = [
     "observatory.subscriptions",
     "observatory.complaints",
     "observatory.bulletins",
+    "observatory.alerts",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from observatory.accounts import otp as otp_views
 from observatory.accounts import views as account_views
+from observatory.addresses import views as address_views
 from observatory.api import api
 from observatory.releases import views as release_views
 from observatory.reports import views as report_views
@@ -19,6 +20,7 @@ urlpatterns = [
     path("report/", report_views.report_new, name="report-new"),
     path("report/thanks/", report_views.report_thanks, name="report-thanks"),
     path("report/track/<str:token>/", report_views.report_track, name="report-track"),
+    path("addresses/search", address_views.search, name="address-search"),
     path("challenge/", abuse.challenge_view, name="challenge"),
     path("meeting/", meetings.manage, name="meeting"),
     path("meeting/join/", meetings.join, name="meeting-join"),
@@ -54,6 +56,7 @@ urlpatterns = [
     path("", include("observatory.subscriptions.urls")),
     path("complaints/", include("observatory.complaints.urls")),
     path("bulletins/", include("observatory.bulletins.urls")),
+    path("alerts/", include("observatory.alerts.urls")),
     path("admin/", admin.site.urls),
 ]
 

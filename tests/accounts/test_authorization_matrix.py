@@ -96,6 +96,8 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "fieldwork:plan": ("GET", PUBLIC),
     "fieldwork:plan-chart": ("GET", PUBLIC),
     "fieldwork:plan-value": ("GET", OBSERVERS),
+    "fieldwork:plan-indicator-new": ("GET", OBSERVERS),
+    "fieldwork:plan-indicator-edit": ("GET", OBSERVERS),
     # Analysis dashboards: observatory members.
     "analysis:hotspots": ("GET", OBSERVERS),
     "analysis:density": ("GET", OBSERVERS),
@@ -174,6 +176,10 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "complaints:queue": ("GET", frozenset({ADMIN})),
     "complaints:case": ("GET", frozenset({ADMIN})),
     "complaints:photo": ("GET", frozenset({ADMIN})),
+    # Alerts for the field: organisation and observatory members, never the public.
+    "alerts:list": ("GET", frozenset({ORG, OBS, ADMIN})),
+    "alerts:detail": ("GET", frozenset({ORG, OBS, ADMIN})),
+    "alerts:recipients": ("GET", OBSERVERS),
 }
 
 # Open311 is public by the standard: reads show anyone only moderated, delayed, cell-centred

@@ -36,6 +36,8 @@ SCHEDULE: tuple[Periodic, ...] = (
              "observatory.jobs.periodic.release_due", {"hour": 3, "minute": 40}, "%Y-%m-%d"),
     Periodic("bulletins", "Monthly bulletin of the last released month, sent to subscribers",
              "observatory.bulletins.services.monthly_job", {"hour": 4, "minute": 20}, "%Y-%m-%d"),
+    Periodic("alerts", "Hourly alerts for the field (clusters and rises)",
+             "observatory.jobs.periodic.run_alerts", {"minute": 5}, "%Y-%m-%dT%H"),
 )  # fmt: skip
 
 
@@ -98,6 +100,14 @@ def release_due(ctx: services.JobContext) -> dict[str, Any]:
         "released": [f"{r.grain} {r.period_start}" for r in made],
         "complaints": [f"{c.period_start:%Y-%m}" for c in complaints],
     }
+
+
+def run_alerts(ctx: services.JobContext) -> dict[str, Any]:
+    """`observatory alerts`, as a job: detect, store new alerts, e-mail the members."""
+    from observatory.alerts import services as alerts
+
+    ctx.progress(5, "alerts")
+    return alerts.run().as_dict()
 
 
 def selftest(ctx: services.JobContext) -> dict[str, Any]:
