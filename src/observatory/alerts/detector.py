@@ -104,7 +104,8 @@ def detect(
 
     ``report_cells``: each report's H3 cell at ``settings.resolution``; ``round_areas``: each
     outreach visit's cell at ``settings.area_resolution`` with the people met. Events after now
-    are ignored (the run sees only what had happened). Signals come strongest first.
+    are ignored (the run sees only what had happened). Signals come clusters first (where a cluster and its
+    area's rise are one episode the alert keeps the finer cells), each kind strongest first.
     """
     s = settings or AlertSettings()
     s.check()
@@ -152,7 +153,9 @@ def detect(
             for r in rises_in_visits(a_idx, r_ages[keep], r_people[keep], len(names), s.rise):
                 if r.recurrence_days >= s.threshold_days:
                     signals.append(_area_signal("rounds", str(names[r.area]), r))
-    signals.sort(key=lambda g: g.p_value)
+    # Clusters first: where a cluster and its area's rise are one episode, the alert keeps the
+    # cluster's cells (finer than the area's hexagon).
+    signals.sort(key=lambda g: (g.kind != "cluster", g.p_value))
     return signals
 
 

@@ -322,8 +322,8 @@ def recipients(kind: str) -> list[str]:
 
 
 def recurrence_text(days: float) -> str:
-    if days >= MAX_RECURRENCE_DAYS or not math.isfinite(days):
-        return _("never expected by chance alone")
+    if days >= 365_000 or not math.isfinite(days):
+        return _("less than once in a thousand years by chance alone")
     if days >= 730:
         years = int(days // 365)
         return ngettext(
@@ -346,7 +346,7 @@ def sentence(a: Alert) -> str:
     where = a.place or _("an area without a quartier")
     values = {
         "observed": f"{a.observed:g}",
-        "expected": f"{a.expected:.1f}",
+        "expected": f"{a.expected:.1f}" if a.expected >= 1 else f"{a.expected:.2g}",
         "window": _window_text(hours),
         "where": where,
         "rarity": recurrence_text(a.recurrence_days),
