@@ -203,3 +203,22 @@ def test_period_index_includes_empty_periods():
     assert labels == ["2024-01-01", "2024-01-08"] and idx.tolist() == [0, 1]  # ISO weeks start on Monday
     with pytest.raises(ValueError):
         trends.period_index(d, "year")
+
+
+def test_classify_all_equals_classify_series_column_by_column():
+    """The array form of the 17 rules gives every column the class the one-column rules give."""
+    from observatory.analysis.trends import classify_all, classify_series
+
+    rng = np.random.default_rng(11)
+    for t in (3, 5, 12):
+        gs = rng.normal(0, 2.5, (t, 4000))
+        gs[:, :300] = np.abs(gs[:, :300]) + 2  # persistent-like hot columns
+        gs[:, 300:600] = -np.abs(gs[:, 300:600]) - 2
+        sig = rng.random((t, 4000)) < 0.45
+        sig[:, :600] = rng.random((t, 600)) < 0.95
+        tau = rng.uniform(-1, 1, 4000)
+        tau_p = rng.uniform(0, 0.2, 4000)
+        got = classify_all(gs, sig, tau, tau_p, 0.05)
+        want = [classify_series(gs[:, i], sig[:, i], tau[i], tau_p[i], 0.05) for i in range(4000)]
+        assert got.tolist() == want
+        assert len(set(want)) > 8  # the draw reaches many of the rules

@@ -23,6 +23,7 @@ matplotlib.use("Agg")  # no display on a server; must precede any pyplot import 
 
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from numpy.typing import NDArray
@@ -109,21 +110,28 @@ def _scale_bar(ax, extent: tuple[float, float, float, float], label_m: str) -> N
     )
 
 
-def _cell_polygons(grid: SquareGrid, flat: NDArray[np.int64]) -> NDArray[np.float64]:
-    """The square of each flat cell index, as an (n, 4, 2) array of corners."""
-    iy, ix = np.divmod(flat, grid.nx)
-    size = grid.cell_size
-    x = (ix + grid.ix0) * size
-    y = (iy + grid.iy0) * size
-    return np.stack(
-        [
-            np.column_stack([x, y]),
-            np.column_stack([x + size, y]),
-            np.column_stack([x + size, y + size]),
-            np.column_stack([x, y + size]),
-        ],
-        axis=1,
+def _paint_cells(
+    ax, grid: SquareGrid, masks_colours: Sequence[tuple[NDArray[np.bool_], str]], alpha: float
+) -> None:
+    """Colour the grid's cells as one raster image (one pixel a cell, drawn without smoothing):
+    a city of 100 m cells is a few kilobytes where one vector square per cell made megabytes."""
+    rgba = np.zeros((grid.n_cells, 4))
+    for mask, colour in masks_colours:
+        rgba[np.asarray(mask).ravel()] = to_rgba(colour, alpha)
+    if not rgba[:, 3].any():
+        return
+    x0, x1, y0, y1 = grid_extent(grid)
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    ax.imshow(
+        rgba.reshape(grid.ny, grid.nx, 4),
+        extent=(x0, x1, y0, y1),
+        origin="lower",
+        interpolation="none",
+        zorder=2,
     )
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
 
 
 def grid_extent(grid: SquareGrid) -> tuple[float, float, float, float]:
@@ -155,20 +163,11 @@ def hotspot_map(
         ((p < alpha) & (p >= alpha / 10) & (zz < 0), COLD, labels["cold"]),
         ((p < alpha / 10) & (zz < 0), COLD_STRONG, labels["cold_strong"]),
     )
-    handles = []
-    for mask, colour, label in groups:
-        flat = np.flatnonzero(mask)
-        if flat.size:
-            ax.add_collection(
-                PolyCollection(
-                    list(_cell_polygons(grid, flat)),
-                    facecolors=colour,
-                    edgecolors="none",
-                    alpha=0.85,
-                    zorder=2,
-                )
-            )
-        handles.append(Patch(facecolor=colour, label=f"{label} ({flat.size})"))
+    _paint_cells(ax, grid, [(mask, colour) for mask, colour, _label in groups], 0.85)
+    handles = [
+        Patch(facecolor=colour, label=f"{label} ({int(np.count_nonzero(mask))})")
+        for mask, colour, label in groups
+    ]
     ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
     _scale_bar(ax, extent, labels["scale"])
     return to_svg(fig)
@@ -215,19 +214,17 @@ def trend_map(
     extent = grid_extent(grid)
     ax = _map_axes(fig, extent, outlines)
     handles = []
+    painted = []
     for name in np.unique(classes):
         colour = trend_colour(str(name))
         if colour is None:
             continue
-        flat = np.flatnonzero(classes == name)
-        ax.add_collection(
-            PolyCollection(
-                list(_cell_polygons(grid, flat)), facecolors=colour, edgecolors="none", alpha=0.9, zorder=2
-            )
-        )
+        mask = classes == name
+        painted.append((mask, colour))
         handles.append(
-            Patch(facecolor=colour, label=f"{class_labels.get(str(name), str(name))} ({flat.size})")
+            Patch(facecolor=colour, label=f"{class_labels.get(str(name), str(name))} ({int(mask.sum())})")
         )
+    _paint_cells(ax, grid, painted, 0.9)
     if handles:
         ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
     _scale_bar(ax, extent, labels["scale"])

@@ -116,6 +116,30 @@ class FilterForm(forms.Form):
         return Window(since, until)
 
 
+SOURCE_FIELD_HELP = _(
+    "Empty: the estimated scene where outreach rounds exist in the window, else the reports."
+)
+
+
+def _source_field() -> forms.ChoiceField:
+    from observatory.analysis.scene import SOURCE_CHOICES
+
+    return forms.ChoiceField(
+        label=_("Source"),
+        required=False,
+        choices=[("", _("default")), *SOURCE_CHOICES],
+        help_text=SOURCE_FIELD_HELP,
+    )
+
+
+class SceneFilterForm(FilterForm):
+    """The filter of the pages that can read the estimated scene (hot spots, trends)."""
+
+    def __init__(self, data, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.fields["source"] = _source_field()
+
+
 class OperationForm(forms.Form):
     """A police operation's parameters, as ``observatory analyse displacement`` takes them."""
 
@@ -157,6 +181,7 @@ class OperationForm(forms.Form):
                     data[key] = value
         super().__init__(data, *args, **kwargs)
         self.fields["categories"].choices = _category_choices()
+        self.fields["source"] = _source_field()
         for key, value in OPERATION_DEFAULTS.items():
             self.fields[key].initial = value
         bbox = settings.CITY.bbox

@@ -51,6 +51,38 @@ class SquareGrid:
             raise ValueError(f"{nx} x {ny} cells of {cell_size:g} m is too many: choose a larger cell size")
         return cls(crs, float(cell_size), ix0, iy0, nx, ny)
 
+    @classmethod
+    def spanning(cls, ix: NDArray[np.int64], iy: NDArray[np.int64], cell_size: float, crs: str) -> SquareGrid:
+        """The grid over every cell between the given cells' extremes (counts kept per cell give the
+        same grid as :meth:`covering` on the points they count)."""
+        if not cell_size > 0:
+            raise ValueError(f"the cell size must be positive, not {cell_size}")
+        if len(ix) == 0:
+            raise ValueError("no events to grid")
+        ix0, iy0 = int(np.min(ix)), int(np.min(iy))
+        nx, ny = int(np.max(ix)) - ix0 + 1, int(np.max(iy)) - iy0 + 1
+        if nx * ny > 50_000_000:
+            raise ValueError(f"{nx} x {ny} cells of {cell_size:g} m is too many: choose a larger cell size")
+        return cls(crs, float(cell_size), ix0, iy0, nx, ny)
+
+    def count_cells(
+        self, ix: NDArray[np.int64], iy: NDArray[np.int64], n: NDArray[np.int64] | None = None
+    ) -> NDArray[np.int64]:
+        """Counts per cell as a ``(ny, nx)`` array from absolute cell indices, each counting ``n``
+        events (1 when None); cells outside the grid are ignored."""
+        flat = self.cell_flat_index(ix, iy)
+        inside = flat >= 0
+        flat = flat[inside]
+        weights = None if n is None else np.asarray(n, dtype=np.int64)[inside]
+        counts = np.bincount(flat, weights=weights, minlength=self.n_cells)
+        return np.rint(counts).astype(np.int64).reshape(self.ny, self.nx)
+
+    def cell_flat_index(self, ix: NDArray[np.int64], iy: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Row-major index of absolute cells ``(ix, iy)``; -1 outside the grid."""
+        jx, jy = np.asarray(ix, dtype=np.int64) - self.ix0, np.asarray(iy, dtype=np.int64) - self.iy0
+        inside = (jx >= 0) & (jx < self.nx) & (jy >= 0) & (jy < self.ny)
+        return np.where(inside, jy * self.nx + jx, -1)
+
     def flat_index(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.int64]:
         """Row-major index ``(iy - iy0) * nx + (ix - ix0)`` of each point; -1 outside the grid."""
         ix = np.floor(x / self.cell_size).astype(np.int64) - self.ix0

@@ -308,18 +308,33 @@ def local_moran(
 # --- Kernel density -------------------------------------------------------------------------------
 
 
-def arcgis_search_radius(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+def arcgis_search_radius(
+    x: NDArray[np.float64], y: NDArray[np.float64], weights: NDArray[np.float64] | None = None
+) -> float:
     """ArcGIS Kernel Density's default search radius (bandwidth), in the units of x and y.
 
     ``0.9 * min(SD, sqrt(1 / ln 2) * Dm) * n ** -0.2`` with SD the standard distance and Dm the
     median distance to the mean centre (Esri, "How Kernel Density works"; Silverman 1986).
+    ``weights``: how many events each point stands for (binned counts; Esri's population field).
     """
-    n = len(x)
+    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=np.float64)
+    n = float(w.sum())
     if n < 2:
         raise ValueError("the default search radius needs at least 2 events")
-    dx, dy = x - x.mean(), y - y.mean()
-    sd = float(np.sqrt((dx * dx).mean() + (dy * dy).mean()))
-    dm = float(np.median(np.hypot(dx, dy)))
+    dx, dy = x - np.average(x, weights=w), y - np.average(y, weights=w)
+    sd = float(np.sqrt(np.average(dx * dx + dy * dy, weights=w)))
+    dist = np.hypot(dx, dy)
+    if weights is None:
+        dm = float(np.median(dist))
+    else:  # the median of the distances, each counted as often as its (whole) weight
+        order = np.argsort(dist, kind="stable")
+        cum = np.cumsum(w[order])
+
+        def ranked(k: float) -> float:  # the k-th smallest distance, 1-based, weights expanded
+            return float(dist[order[min(int(np.searchsorted(cum, k, side="left")), len(order) - 1)]])
+
+        total = round(n)
+        dm = ranked((total + 1) / 2) if total % 2 else (ranked(total / 2) + ranked(total / 2 + 1)) / 2
     radius = 0.9 * min(sd, np.sqrt(1.0 / np.log(2.0)) * dm) * n**-0.2
     if radius <= 0:
         raise ValueError("all events are at the same place: give a search radius")
@@ -341,6 +356,7 @@ def quartic_kde(
     grid: SquareGrid,
     *,
     radius: float | None = None,
+    weights: NDArray[np.float64] | None = None,
 ) -> KdeResult:
     """Quartic (biweight) kernel density at the centres of ``grid``'s cells, in events per km².
 
@@ -349,7 +365,7 @@ def quartic_kde(
     cell offset within reach.
     """
     start = time.perf_counter()
-    r = arcgis_search_radius(x, y) if radius is None else float(radius)
+    r = arcgis_search_radius(x, y, weights) if radius is None else float(radius)
     if not r > 0:
         raise ValueError(f"the search radius must be positive, not {r}")
     size = grid.cell_size
@@ -369,6 +385,9 @@ def quartic_kde(
             if not ok.any():
                 continue
             k = (1.0 - u[ok]) ** 2
+            if weights is not None:
+                k = k * weights[ok]
             out += np.bincount(cy[ok] * grid.nx + cx[ok], weights=k, minlength=grid.n_cells)
     density = out * (3.0 / np.pi) / (r * r) * 1e6
-    return KdeResult(grid, density.reshape(grid.ny, grid.nx), r, len(x), time.perf_counter() - start)
+    n = len(x) if weights is None else round(float(np.sum(weights)))
+    return KdeResult(grid, density.reshape(grid.ny, grid.nx), r, n, time.perf_counter() - start)

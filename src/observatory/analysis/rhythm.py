@@ -43,7 +43,14 @@ def rayleigh_test(angles: NDArray[np.float64]) -> tuple[float, float, float, flo
     n = a.size
     if n == 0:
         raise ValueError("no events")
-    c, s = np.cos(a).sum(), np.sin(a).sum()
+    return rayleigh_from_sums(n, float(np.cos(a).sum()), float(np.sin(a).sum()))
+
+
+def rayleigh_from_sums(n: int, c: float, s: float) -> tuple[float, float, float, float]:
+    """:func:`rayleigh_test` from the number of angles and the sums of their cosines and sines
+    (what counts kept per hour hold: the test needs nothing else)."""
+    if n <= 0:
+        raise ValueError("no events")
     big_r = float(np.hypot(c, s))
     r_bar = big_r / n
     mean = float(np.arctan2(s, c) % (2 * np.pi))
@@ -69,6 +76,17 @@ def rhythm(events: EventTable) -> RhythmResult:
     table = np.bincount(weekday * 24 + np.floor(hours).astype(np.int64), minlength=168).reshape(7, 24)
     mean, r_bar, z, p = rayleigh_test(hours * (2 * np.pi / 24))
     return RhythmResult(len(hours), table, mean * 24 / (2 * np.pi), r_bar, z, p, events.timezone)
+
+
+def rhythm_from_sums(
+    hour_of_week: NDArray[np.int64], sum_cos: float, sum_sin: float, timezone: str
+) -> RhythmResult:
+    """:func:`rhythm` from counts kept per hour of the week and the sums of the cosines and sines
+    of each event's hour of day as an angle (24 h = 2π)."""
+    table = np.asarray(hour_of_week, dtype=np.int64).reshape(7, 24)
+    n = int(table.sum())
+    mean, r_bar, z, p = rayleigh_from_sums(n, sum_cos, sum_sin)
+    return RhythmResult(n, table, mean * 24 / (2 * np.pi), r_bar, z, p, timezone)
 
 
 def rhythm_by_area(

@@ -14,7 +14,6 @@ share the city's trends, far enough not to receive the displaced activity).
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from observatory.analysis.displacement import Counts, displacement_measures
+from observatory.analysis.views import displacement_csv_response, displacement_panel_context
 from observatory.fieldwork import geometry
 from observatory.fieldwork.models import Operation
 from observatory.geo import queries
@@ -91,28 +91,30 @@ def panel(operation: Operation, today: date | None = None) -> dict:
     return {"status": "ready", "measures": _measures(operation, target, buffer, control), **out}
 
 
-def analysis_context(operation: Operation) -> dict | None:
-    """The analysis dashboard's panel context for the page, or None when that module is absent."""
-    try:
-        module = importlib.import_module("observatory.analysis.views")
-    except ImportError:
-        return None
-    build = getattr(module, "displacement_panel_context", None)
-    if build is None:
-        return None
+def analysis_context(operation: Operation, source: str | None = None) -> dict | None:
+    """The analysis dashboard's panel context for the page (``source``: 'reports', 'estimate' or None,
+    the estimated scene where rounds exist in the windows), or None when the analysis refuses the
+    operation's areas."""
     target, buffer, control = areas(operation)
     try:
-        return build(operation.date, target, buffer, control, operation.before_days, operation.after_days)
+        return displacement_panel_context(
+            operation.date,
+            target,
+            buffer,
+            control,
+            operation.before_days,
+            operation.after_days,
+            source=source,
+        )
     except ValueError:
         # The analysis refused these areas (it says why on its own page): show our numbers instead.
         log.warning("displacement panel refused for operation %s", operation.pk, exc_info=True)
         return None
 
 
-def csv_response(operation: Operation):
-    """The panel's numbers as CSV, through the analysis module (None when it is absent)."""
-    context = analysis_context(operation)
+def csv_response(operation: Operation, source: str | None = None):
+    """The panel's numbers as CSV (None when the analysis refuses the operation's areas)."""
+    context = analysis_context(operation, source)
     if context is None:
         return None
-    module = importlib.import_module("observatory.analysis.views")
-    return module.displacement_csv_response(context, f"operation-{operation.pk}-displacement.csv")
+    return displacement_csv_response(context, f"operation-{operation.pk}-displacement.csv")

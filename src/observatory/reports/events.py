@@ -19,11 +19,14 @@ def published_events(
     until: datetime | None = None,
     categories: Iterable[str] | None = None,
     time_of_day_only: bool = False,
+    bbox: tuple[float, float, float, float] | None = None,
 ) -> EventTable:
     """Published reports in the window as arrays (staff analysis: exact points, never public).
 
     Reports imported with a date only have no time of day: when any is selected the table has no
     times (rhythm then refuses it, as it should), unless ``time_of_day_only`` leaves them out.
+    ``bbox`` (min lon, min lat, max lon, max lat): only the reports inside it (a drawn area's
+    exact points; the dashboard's whole-city pages read the counts of ``analysis.aggregates``).
     """
     qs = Report.objects.filter(status=Report.Status.PUBLISHED)
     if since:
@@ -34,6 +37,9 @@ def published_events(
         qs = qs.filter(category__code__in=list(categories))
     if time_of_day_only:
         qs = qs.filter(time_precision=Report.TimePrecision.MINUTE)
+    if bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
     rows = list(
         qs.order_by("observed_at").values_list(
             "lat", "lon", "observed_at", "time_precision", "category__code"

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from observatory.analysis import aggregates as analysis_counts
 from observatory.reports.models import CellDayCount, Report
 
 PUBLISHED = Report.Status.PUBLISHED
@@ -25,6 +26,7 @@ def _utc_day(report: Report):
 
 
 def _bump(report: Report, delta: int) -> None:
+    analysis_counts.bump([report], delta)  # the dashboard's counts, in the same transaction
     key = {"day": _utc_day(report), "category_id": report.category_id, "cell": report.h3_9}
     if delta > 0:
         row, created = CellDayCount.objects.select_for_update().get_or_create(
@@ -79,6 +81,7 @@ def rebuild_cell_counts() -> int:
 
 def count_published(reports: Iterable[Report]) -> None:
     """Add freshly inserted published reports to the public counts (bulk loads)."""
+    reports = list(reports)
     delta: dict[tuple, int] = {}
     for r in reports:
         if r.status == PUBLISHED:
@@ -101,3 +104,4 @@ def count_published(reports: Iterable[Report]) -> None:
             to_update.append(row)
     CellDayCount.objects.bulk_update(to_update, ["count"], batch_size=2000)
     CellDayCount.objects.bulk_create(to_create, batch_size=2000)
+    analysis_counts.bump([r for r in reports if r.status == PUBLISHED], +1)

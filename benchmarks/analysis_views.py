@@ -1,0 +1,200 @@
+"""Benchmark: every analysis page's server time at 10,000, 100,000 and 1,000,000 reports.
+
+Builds a throw-away database (SQLite in a temp dir, or ``--database-url``, an EMPTY PostgreSQL
+database of your own) and grows it in stages to each ``--sizes`` total with the reports of
+``benchmarks/public_map.py`` (raw SQL bulk inserts: the scene places of ../shared/data/README.md
+and a city background, a year of times with a daily rhythm, about 90 % published). After each stage
+the dashboard's counts are rebuilt (``analysis.aggregates.rebuild``, timed), then each page is
+requested ``--requests`` times through Django's test client, logged in as an observatory member
+(the whole request: middleware, the view, its SQL, matplotlib, the template), after two warm-up
+requests. Prints p50 / p95 server time per page and size, the HTML size, and the ratio of the
+largest size's p50 to the smallest's.
+
+    .venv/bin/python benchmarks/analysis_views.py [--sizes 10000,100000,1000000] [--requests 15]
+    .venv/bin/python benchmarks/analysis_views.py --database-url postgres://postgres@127.0.0.1:5432/obs_bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _server import bench_environment, machine, observatory, percentile, table
+
+TARGET_P95_MS = 300.0
+TARGET_RATIO = 2.0
+
+
+def pages(now: datetime) -> list[tuple[str, str, dict[str, str]]]:
+    """(label, URL, query) of every analysis page, as a member opens them (default filters)."""
+    operation = (now - timedelta(days=120)).date().isoformat()
+    return [
+        ("hot spots (/analysis/)", "/analysis/", {}),
+        ("hot spots, one category", "/analysis/", {"categories": "drug_use"}),
+        ("hot spots, 250 m", "/analysis/", {"cell_size": "250"}),
+        ("density", "/analysis/density/", {}),
+        ("rhythm", "/analysis/rhythm/", {}),
+        ("trends, months", "/analysis/trends/", {}),
+        ("trends, weeks", "/analysis/trends/", {"period": "week"}),
+        (
+            "displacement",
+            "/analysis/displacement/",
+            {
+                "date": operation,
+                "target_lat": "48.8843",
+                "target_lon": "2.3678",
+                "target_radius": "250",
+                "control_lat": "48.8566",
+                "control_lon": "2.3522",
+                "control_radius": "400",
+            },
+        ),
+    ]
+
+
+def measure(client, url: str, query: dict[str, str], requests: int) -> tuple[float, float, int, float]:
+    """(p50 ms, p95 ms, bytes, CPU p50 ms of this process) of ``requests`` GETs after two warm-up
+    ones. The CPU time is the page's own work (on SQLite, all of it), whatever the neighbours do."""
+    for _ in range(2):
+        response = client.get(url, query)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} {query} answered {response.status_code}: {response.content[:500]!r}")
+    times, cpu = [], []
+    size = 0
+    for _ in range(requests):
+        t, c = time.perf_counter(), time.process_time()
+        response = client.get(url, query)
+        size = len(response.content)
+        times.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    times.sort()
+    cpu.sort()
+    return percentile(times, 50), percentile(times, 95), size, percentile(cpu, 50)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="report totals, comma-separated")
+    parser.add_argument("--requests", type=int, default=15, help="timed requests per page and size")
+    parser.add_argument("--database-url", default=None, help="use this (empty) PostgreSQL database")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (the SQLite database)")
+    args = parser.parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+
+    with bench_environment(args.database_url, keep=args.keep) as env:
+        observatory(env, "migrate", "--noinput", "-v0")
+        observatory(env, "load-areas")
+        os.environ.update(env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "observatory.settings")
+        if not args.database_url:
+            os.environ.pop("DATABASE_URL", None)
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.contrib.auth.models import Group, User
+        from django.test import Client
+
+        import public_map
+        from observatory.accounts.roles import OBSERVATORY
+        from observatory.analysis import aggregates
+        from observatory.analysis.models import CellCount, HourCount
+        from observatory.reports.models import Report
+
+        # The test client's host, and static URLs without collectstatic's manifest (the pages'
+        # own work is measured; no template instrumentation, unlike setup_test_environment).
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+        if Report.objects.exists():
+            raise SystemExit("the database already holds reports; give an empty one")
+        user = User.objects.create_user("bench-member", password="a-long-bench-password")
+        user.groups.add(Group.objects.get(name=OBSERVATORY))
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+
+        now = datetime.now(UTC)
+        vendor = "PostgreSQL" if args.database_url else "SQLite"
+        print(f"{machine()}; {vendor}; {args.requests} timed requests per page (after 2 warm-up ones)")
+        loaded = 0
+        stages = []
+        results: dict[tuple[str, int], tuple[float, float, int, float]] = {}
+        for size in sizes:
+            # Each stage draws new reports (public_map's generator with another seed), same places.
+            generate, seed = public_map.generate, 7 + len(stages)
+            public_map.generate = lambda n, *, city_bbox, g=generate, s=seed: g(
+                n, city_bbox=city_bbox, seed=s
+            )
+            try:
+                insert_s = public_map.insert_reports(size - loaded, now)
+            finally:
+                public_map.generate = generate
+            loaded = size
+            t0 = time.perf_counter()
+            aggregates.rebuild()
+            rebuild_s = time.perf_counter() - t0
+            published = Report.objects.filter(status="published").count()
+            stages.append(
+                [
+                    os.getloadavg()[0],
+                    size,
+                    published,
+                    insert_s,
+                    rebuild_s,
+                    CellCount.objects.count(),
+                    HourCount.objects.count(),
+                ]
+            )
+            for label, url, query in pages(now):
+                results[(label, size)] = measure(client, url, query, args.requests)
+                p50, p95, nbytes, cpu = results[(label, size)]
+                print(
+                    f"  {size:>9,} {label:<26} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  CPU {cpu:8.1f} ms"
+                    f"  {nbytes / 1000:7.1f} kB",
+                    flush=True,
+                )
+
+    print()
+    print(
+        table(
+            ["load avg", "reports", "published", "insert s", "rebuild counts s", "cell rows", "hour rows"],
+            stages,
+        )
+    )
+    print()
+    headers = ["page"]
+    for size in sizes:
+        headers += [f"{size:,} p50 ms", "p95 ms", "CPU ms"]
+    headers += ["kB", f"ratio p50 {sizes[-1]:,}/{sizes[0]:,}", "ratio CPU"]
+    rows = []
+    missed = []
+    for label, _url, _query in pages(now):
+        row: list[object] = [label]
+        for size in sizes:
+            p50, p95, _, cpu = results[(label, size)]
+            row += [p50, p95, cpu]
+        first, last = results[(label, sizes[0])], results[(label, sizes[-1])]
+        ratio, ratio_cpu = last[0] / first[0], last[3] / first[3]
+        row += [last[2] / 1000, f"{ratio:.2f}", f"{ratio_cpu:.2f}"]
+        rows.append(row)
+        if min(ratio, ratio_cpu) >= TARGET_RATIO or last[1] >= TARGET_P95_MS:
+            missed.append(label)
+    print(table(headers, rows))
+    print(
+        f"\ntargets (ratio < {TARGET_RATIO:g}, p95 < {TARGET_P95_MS:g} ms at {sizes[-1]:,}): "
+        + ("met by every page" if not missed else "missed by " + ", ".join(missed))
+        + f"; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
