@@ -111,26 +111,25 @@ def released_rows(grain: str) -> list[dict]:
     """One row per released count of ``grain``: the released tables, as they are."""
     categories = {c.pk: c for c in Category.objects.all()}
     where = cell_areas()
+    releases = {r.pk: _labels(r) for r in Release.objects.filter(grain=grain)}
     rows = []
-    qs = (
-        ReleasedCount.objects.filter(release__grain=grain)
-        .select_related("release")
-        .order_by("release__period_start", "category_id", "cell")
+    qs = ReleasedCount.objects.filter(release__grain=grain).values_list(
+        "release_id", "category_id", "cell", "count"
     )
-    for rc in qs.iterator(chunk_size=5000):
-        lat, lon = cell_centre(rc.cell)
-        category = categories.get(rc.category_id) if rc.category_id else None
-        place = where.get(rc.cell)
+    for release_id, category_id, cell, count in qs.iterator(chunk_size=5000):
+        lat, lon = cell_centre(cell)
+        category = categories.get(category_id) if category_id else None
+        place = where.get(cell)
         rows.append(
-            _labels(rc.release)
+            releases[release_id]
             | {
                 "category": category.code if category else "all",
                 "category_label": category.name if category else _("all categories"),
-                "cell": rc.cell,
+                "cell": cell,
                 "centre_lat": round(lat, 6),
                 "centre_lon": round(lon, 6),
                 "quartier": place.name if place else "",
-                "count": rc.count,
+                "count": count,
             }
         )
     # "all" before the categories in each period, as people read it.
