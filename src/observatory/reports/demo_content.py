@@ -418,48 +418,64 @@ def load_consultations(admin: User, codes_file: Callable[[list[str]], None]) -> 
     rng = np.random.default_rng(11)
     added = 0
     if not Consultation.objects.filter(question=OPEN_QUESTION).exists():
-        sites = [
-            {"name": "Rue d'Aubervilliers, near the Porte", "lat": 48.8968, "lon": 2.3712,
-             "description": "A former garage on the boulevard side, 300 m from the Porte d'Aubervilliers."},
-            {"name": "Boulevard de la Villette, by Stalingrad", "lat": 48.8852, "lon": 2.3665,
-             "description": "Ground floor of a city building, 150 m from the square."},
-            {"name": "Rue Riquet, near the Éole gardens", "lat": 48.8887, "lon": 2.3655,
-             "description": "A modular building on a city plot along the railway."},
-        ]  # fmt: skip
-        c = _consultation(services, OPEN_QUESTION, sites, Consultation.Method.RANKED, admin)
-        Consultation.objects.filter(pk=c.pk).update(
-            starts_at=now - dt.timedelta(days=3), ends_at=now + dt.timedelta(days=25)
-        )
-        c.refresh_from_db()
-        codes = services.generate_codes(c, 60, by=admin)
-        n_options = c.options.count()
-        for code in codes[:34]:
-            ranking = [int(x) for x in rng.permutation(n_options)[: int(rng.integers(1, n_options + 1))]]
-            services.cast_ballot(c, ranking, code=code, now=now)
-        codes_file(codes[34:40])
+        _open_consultation(services, admin, now, rng, codes_file)
         added += 1
     if not Consultation.objects.filter(question=CLOSED_QUESTION).exists():
-        sites = [
-            {"name": "Square Forceval", "lat": 48.8975, "lon": 2.3895,
-             "description": "Beside the square, by the Porte de la Villette."},
-            {"name": "Rue de l'Évangile", "lat": 48.8945, "lon": 2.3640,
-             "description": "A warehouse by the railway, far from homes."},
-            {"name": "Avenue de Flandre", "lat": 48.8890, "lon": 2.3760,
-             "description": "The ground floor of a social housing block."},
-        ]  # fmt: skip
-        c = _consultation(services, CLOSED_QUESTION, sites, Consultation.Method.APPROVAL, admin)
-        codes = services.generate_codes(c, 80, by=admin)
-        Consultation.objects.filter(pk=c.pk).update(
-            starts_at=now - dt.timedelta(days=70), ends_at=now - dt.timedelta(days=40)
-        )
-        c.refresh_from_db()
-        approval = np.array([0.55, 0.7, 0.2])  # sites at positions 1 to 3; "none of these" is 0
-        voted_at = now - dt.timedelta(days=55)
-        for code in codes[:57]:
-            chosen = [int(k) + 1 for k in np.flatnonzero(rng.random(3) < approval)] or [0]
-            services.cast_ballot(c, chosen, code=code, now=voted_at)
+        _closed_consultation(services, admin, now, rng)
         added += 1
     return added
+
+
+@transaction.atomic
+def _open_consultation(
+    services: Any, admin: User, now: dt.datetime, rng: np.random.Generator, codes_file: Callable
+) -> None:
+    from observatory.consultation.models import Consultation
+
+    sites = [
+        {"name": "Rue d'Aubervilliers, near the Porte", "lat": 48.8968, "lon": 2.3712,
+         "description": "A former garage on the boulevard side, 300 m from the Porte d'Aubervilliers."},
+        {"name": "Boulevard de la Villette, by Stalingrad", "lat": 48.8852, "lon": 2.3665,
+         "description": "Ground floor of a city building, 150 m from the square."},
+        {"name": "Rue Riquet, near the Éole gardens", "lat": 48.8887, "lon": 2.3655,
+         "description": "A modular building on a city plot along the railway."},
+    ]  # fmt: skip
+    c = _consultation(services, OPEN_QUESTION, sites, Consultation.Method.RANKED, admin)
+    Consultation.objects.filter(pk=c.pk).update(
+        starts_at=now - dt.timedelta(days=3), ends_at=now + dt.timedelta(days=25)
+    )
+    c.refresh_from_db()
+    codes = services.generate_codes(c, 60, by=admin)
+    n_options = c.options.count()
+    for code in codes[:34]:
+        ranking = [int(x) for x in rng.permutation(n_options)[: int(rng.integers(1, n_options + 1))]]
+        services.cast_ballot(c, ranking, code=code, now=now)
+    codes_file(codes[34:40])
+
+
+@transaction.atomic
+def _closed_consultation(services: Any, admin: User, now: dt.datetime, rng: np.random.Generator) -> None:
+    from observatory.consultation.models import Consultation
+
+    sites = [
+        {"name": "Square Forceval", "lat": 48.8975, "lon": 2.3895,
+         "description": "Beside the square, by the Porte de la Villette."},
+        {"name": "Rue de l'Évangile", "lat": 48.8945, "lon": 2.3640,
+         "description": "A warehouse by the railway, far from homes."},
+        {"name": "Avenue de Flandre", "lat": 48.8890, "lon": 2.3760,
+         "description": "The ground floor of a social housing block."},
+    ]  # fmt: skip
+    c = _consultation(services, CLOSED_QUESTION, sites, Consultation.Method.APPROVAL, admin)
+    codes = services.generate_codes(c, 80, by=admin)
+    Consultation.objects.filter(pk=c.pk).update(
+        starts_at=now - dt.timedelta(days=70), ends_at=now - dt.timedelta(days=40)
+    )
+    c.refresh_from_db()
+    approval = np.array([0.55, 0.7, 0.2])  # sites at positions 1 to 3; "none of these" is 0
+    voted_at = now - dt.timedelta(days=55)
+    for code in codes[:57]:
+        chosen = [int(k) + 1 for k in np.flatnonzero(rng.random(3) < approval)] or [0]
+        services.cast_ballot(c, chosen, code=code, now=voted_at)
 
 
 def _consultation(services: Any, question: str, sites: list[dict], method: str, admin: User) -> Any:
@@ -485,11 +501,20 @@ PANEL_NAME = "Citizens' panel of the north-east quartiers"
 def load_panel(admin: User) -> int:
     """A panel of 12 seats with 60 volunteers and quotas on gender, age and quartier, committed
     (pool, quotas and lottery published): the public draw is the next step, on its page."""
-    from observatory.panel import services
-    from observatory.panel.models import Feature, FeatureValue, Panel, Volunteer
+    from observatory.panel.models import Panel
 
     if Panel.objects.filter(name=PANEL_NAME).exists():
         return 0
+    # One transaction: a lottery that fails leaves no half-made panel that a rerun would skip.
+    with transaction.atomic():
+        _make_panel(admin)
+    return 1
+
+
+def _make_panel(admin: User) -> None:
+    from observatory.panel import services
+    from observatory.panel.models import Feature, FeatureValue, Panel, Volunteer
+
     today = _local_today()
     rng = np.random.default_rng(12)
     features = [
@@ -531,7 +556,6 @@ def load_panel(admin: User) -> int:
         panel.status = Panel.Status.CLOSED
         panel.save(update_fields=["status"])
     services.commit(panel, admin)
-    return 1
 
 
 # The what-if -------------------------------------------------------------------------------------
