@@ -347,21 +347,77 @@ def _scene(month: date, release: Release, edition: str) -> dict[str, Any]:
         value_column="count",
         label_column="area",
     )
+    figures = [scene_map, timeline, categories, hotspots]
+    note = ""
     if edition == MEMBERS:
-        note = _(
-            "The estimated scene (reports corrected for who reports, fused with the rounds: "
-            "analysis/estimate.py) is not shown: it needs a layer of residents per cell, which this "
-            "city's pack does not have. The figures above are the released counts, as the public sees them."
-        )
-    else:
-        note = ""
+        estimated, note = _estimated_scene(month, where)
+        if estimated is not None:
+            figures.append(estimated)
     return core.section(
         "scene",
         _("The scene"),
         _("Where and when residents and people who use drugs reported, as the public map shows it."),
-        [scene_map, timeline, categories, hotspots],
+        figures,
         note,
     )
+
+
+def _estimated_scene(month: date, where: dict[str, str]) -> tuple[dict[str, Any] | None, str]:
+    """Members: the scene estimate of the month (siting/scene.py: residents' reports fused with the
+    rounds over the residents layer), by quartier; or the reason it cannot be made."""
+    from observatory.siting import scene
+
+    since, until = _bounds(month)
+    codes = list(Category.objects.filter(active=True).values_list("code", flat=True))
+    try:
+        est = scene.estimate(since, until, codes, scene.CELL_M[9])
+    except scene.EstimateUnavailable as exc:
+        return None, _("The estimated scene cannot be made for this month: %(why)s") % {"why": str(exc)}
+    outside = _("outside the quartiers")
+    res = int(settings.OBSERVATORY_PUBLIC_RESOLUTION)
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for lat, lon, w, r in zip(est.lat, est.lon, est.weight, est.reports, strict=True):
+        s = sums[where.get(h3.latlng_to_cell(float(lat), float(lon), res), outside)]
+        s[0] += float(w)
+        s[1] += int(r)
+    total = sum(v[0] for v in sums.values()) or 1.0
+    rows = [
+        [area, round(v[0], 1), round(100 * v[0] / total, 1), int(v[1])]
+        for area, v in sorted(sums.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    ]
+    summary = est.summary
+    certainty = {"high": _("high"), "medium": _("medium"), "low": _("low")}[summary["certainty"]]
+    sentence = _(
+        "Fusing residents' reports with the rounds, the estimate puts %(share)s %% of the scene around "
+        "%(place)s; %(seen)s %% of it lies in cells the data see directly (certainty: %(certainty)s)."
+    ) % {
+        "share": _n(rows[0][2]),
+        "place": rows[0][0],
+        "seen": _n(round(100 * summary["seen_share"], 1)),
+        "certainty": certainty,
+    }
+    fig = core.figure(
+        "scene-estimate",
+        _("The estimated scene"),
+        sentence,
+        _(
+            "Intensity of the scene (people a round would meet per pass) estimated per cell of %(m)s m from "
+            "%(reports)s residents' reports and %(rounds)s rounds of the month, corrected for who reports "
+            "(residents layer), summed by quartier; members only, as it reads exact reports and rounds."
+        )
+        % {"m": _n(summary["cell_m"]), "reports": _n(summary["reports"]), "rounds": _n(summary["rounds"])},
+        [
+            ("area", _("Quartier")),
+            ("estimate", _("Estimated people per pass")),
+            ("share", _("Share of the scene (%)")),
+            ("reports", _("Residents' reports")),
+        ],
+        rows,
+        chart="hbars",
+        value_column="estimate",
+        label_column="area",
+    )
+    return fig, ""
 
 
 # --- operations and displacement ----------------------------------------------------------------
