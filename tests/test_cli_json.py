@@ -129,6 +129,7 @@ def _cases(f: dict[str, str]) -> dict[tuple[str, ...], list[list[str]]]:
         ("panel", "replace"): [[f["audit"], f["pool"], f["quotas"], "--withdrawn", "@first"]],
         ("simulate",): [["paris", "--days", "1", "--out", str(Path(f["dir"]) / "sim")]],
         ("bulletin",): [["--month", "2026-03"], ["--month", "2026-03", "--edition", "members"]],
+        ("alerts",): [["--events", f["events"]]],
     }
 
 
