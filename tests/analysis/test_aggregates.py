@@ -60,7 +60,7 @@ def test_every_change_keeps_the_counts_equal_to_a_recount(make_user):
         moderation.publish(r, moderator)
     _assert_recount()
     assert CellCount.objects.filter(kind="d", level=25, category=0).count() > 0
-    assert sum(CellCount.objects.filter(kind="m", level=500, category=0).values_list("n", flat=True)) == 9
+    assert sum(CellCount.objects.filter(kind="m", level=250, category=0).values_list("n", flat=True)) == 9
 
     moderation.publish(reports[0], moderator)  # publishing twice counts once
     _assert_recount()

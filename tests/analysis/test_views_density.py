@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from observatory.accounts.roles import MODERATOR
+from observatory.analysis import aggregates
 from observatory.analysis.grids import SquareGrid
 from observatory.analysis.hotspots import arcgis_search_radius, quartic_kde
 from observatory.analysis.views import city_projection, widened
@@ -31,9 +32,10 @@ def test_surface_caption_and_csv_equal_to_quartic_kde(client, make_user, paris_a
     assert r.status_code == 200 and 'id="density-map"' in html and "<svg" in html
     assert "Quartic kernel density" in html and "50 m cells" in html and "search radius" in html
 
-    assert "Reports counted on the 50 m cells" in html
+    level = aggregates.level_for(50)  # the kept cells that tile 50 m cells
+    assert f"Reports counted on the {level} m cells" in html
 
-    # The CSV is the quartic KDE of the window's reports counted per 50 m cell (the counts kept at
+    # The CSV is the quartic KDE of the window's reports counted per kept cell (the counts kept at
     # publication), each cell's count at its centre, on the page's grid.
     rows = read_csv(c.get(URL, {**WINDOW, "cell_size": 50, "format": "csv"}))
     window = r.context["window"]
@@ -41,9 +43,9 @@ def test_surface_caption_and_csv_equal_to_quartic_kde(client, make_user, paris_a
     projection = city_projection()
     x, y = projection.forward(events.lat, events.lon)
     cells, counts = np.unique(
-        np.column_stack([np.floor(x / 50), np.floor(y / 50)]), axis=0, return_counts=True
+        np.column_stack([np.floor(x / level), np.floor(y / level)]), axis=0, return_counts=True
     )
-    cx, cy, w = (cells[:, 0] + 0.5) * 50, (cells[:, 1] + 0.5) * 50, counts.astype(float)
+    cx, cy, w = (cells[:, 0] + 0.5) * level, (cells[:, 1] + 0.5) * level, counts.astype(float)
     radius = arcgis_search_radius(cx, cy, w)
     grid = SquareGrid.covering(*widened(cx, cy, radius), 50, projection.crs)
     expected = quartic_kde(cx, cy, grid, radius=radius, weights=w).density_per_km2.ravel()

@@ -4,45 +4,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CellCount',
+            name="CellCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(max_length=1)),
-                ('start', models.DateField()),
-                ('category', models.PositiveIntegerField()),
-                ('timed', models.BooleanField()),
-                ('ix', models.IntegerField()),
-                ('iy', models.IntegerField()),
-                ('n', models.IntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField()),
+                ("kind", models.CharField(max_length=1)),
+                ("start", models.DateField()),
+                ("category", models.PositiveIntegerField()),
+                ("timed", models.BooleanField()),
+                ("ix", models.IntegerField()),
+                ("iy", models.IntegerField()),
+                ("n", models.IntegerField()),
             ],
             options={
-                'indexes': [models.Index(fields=['level', 'kind', 'category', 'start', 'timed', 'ix', 'iy', 'n'], name='cellcount_read')],
-                'constraints': [models.UniqueConstraint(fields=('level', 'kind', 'category', 'start', 'timed', 'ix', 'iy'), name='cellcount_key')],
+                "indexes": [
+                    models.Index(
+                        fields=["level", "kind", "category", "start", "timed", "ix", "iy", "n"],
+                        name="cellcount_read",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("level", "kind", "category", "start", "timed", "ix", "iy"),
+                        name="cellcount_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HourCount',
+            name="HourCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('hour', models.SmallIntegerField()),
-                ('weekday', models.SmallIntegerField()),
-                ('category', models.PositiveIntegerField()),
-                ('n', models.IntegerField()),
-                ('sum_cos', models.FloatField()),
-                ('sum_sin', models.FloatField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("hour", models.SmallIntegerField()),
+                ("weekday", models.SmallIntegerField()),
+                ("category", models.PositiveIntegerField()),
+                ("n", models.IntegerField()),
+                ("sum_cos", models.FloatField()),
+                ("sum_sin", models.FloatField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('category', 'day', 'hour'), name='hourcount_key')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("category", "day", "hour"), name="hourcount_key")
+                ],
             },
         ),
     ]
