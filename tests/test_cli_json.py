@@ -146,7 +146,6 @@ def test_every_json_command_has_a_case(inputs):
     assert json_commands() == set(_cases(inputs))
 
 
-@pytest.mark.slow
 @pytest.fixture(scope="module")
 def database_env(tmp_path_factory) -> dict[str, str]:
     """For commands that read the database (bulletin): a migrated SQLite file outside the working
@@ -163,6 +162,7 @@ def database_env(tmp_path_factory) -> dict[str, str]:
 DATABASE_COMMANDS = {("bulletin",)}
 
 
+@pytest.mark.slow
 def test_every_json_command_prints_exactly_one_document(inputs, tmp_path, request):
     first_member = None
     for command, runs in _cases(inputs).items():
