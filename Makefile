@@ -39,6 +39,7 @@ VENDOR := src/observatory/web/static/web/vendor
 ## make assets: copy the served front-end files from node_modules (after make lock)
 assets: $(NODE_STAMP)
 	cp node_modules/protomaps-leaflet/dist/protomaps-leaflet.js $(VENDOR)/protomaps-leaflet.js
+	cp node_modules/protomaps-leaflet/dist/protomaps-leaflet.js.map $(VENDOR)/protomaps-leaflet.js.map
 	cp node_modules/protomaps-leaflet/LICENSE $(VENDOR)/protomaps-leaflet.LICENSE.txt
 
 ## make lock: re-resolve every dependency to its newest allowed release (a deliberate upgrade)

@@ -49,6 +49,8 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "report-thanks": ("GET", PUBLIC),
     "report-track": ("GET", PUBLIC),  # the report's token is the key: 404 without it
     "address-search": ("GET", PUBLIC),  # street addresses: public data, for the report form's map
+    "map-labels": ("GET", PUBLIC),  # area and landmark names: the city pack's public data
+    "map-pmtiles": ("GET", PUBLIC),  # the city's base map tiles (404 when none is configured)
     "moderate-follow-up": ("POST", MODS),
     # Following an area: e-mail (double opt-in, signed links) and Atom feeds, no account needed.
     "subscribe": ("GET", PUBLIC),
