@@ -44,11 +44,6 @@ def test_offline_round_is_kept_then_sent_once(live_server, phone, make_user, set
     page.locator('#round-form[data-pending="0"]').wait_for(state="attached")  # its script runs
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "round-form-offline.png"), full_page=True)
-    # A phone that left the page cannot open anything else offline: only the form is kept.
-    with pytest.raises(PlaywrightError):
-        page.goto(f"{live_server.url}/fieldwork/rounds/")
-    page.go_back()
-    page.locator("#round-form").wait_for(state="attached")
     start = (timezone.now() - timedelta(hours=3)).astimezone(ZoneInfo("Europe/Paris"))
     page.fill("#id_started_at", start.strftime("%Y-%m-%dT%H:%M"))
     page.fill("#id_ended_at", (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
@@ -93,3 +88,12 @@ def test_offline_round_is_kept_then_sent_once(live_server, phone, make_user, set
     page.reload()
     page.locator('#round-form[data-pending="0"]').wait_for(state="attached")
     assert Round.objects.count() == 1
+
+    # Logging out on the phone forgets the kept form: offline, it no longer opens.
+    page.locator("label.menu-button").click()
+    page.get_by_role("button", name="Déconnexion").click()
+    page.wait_for_url(lambda url: "/fieldwork/" not in url)
+    page.context.set_offline(True)
+    with pytest.raises(PlaywrightError):
+        page.goto(f"{live_server.url}/fieldwork/rounds/new/")
+    page.context.set_offline(False)
