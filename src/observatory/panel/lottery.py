@@ -52,7 +52,7 @@ from numpy.typing import NDArray
 
 from observatory.highs import new_highs
 
-ALGORITHM_VERSION = "observatory.panel.lottery/3"
+ALGORITHM_VERSION = "observatory.panel.lottery/4"
 METHODS = ("leximin", "maximin", "nash", "goldilocks", "legacy")
 
 _INF = highspy.kHighsInf
@@ -399,6 +399,35 @@ def find_conflict(prob: Problem) -> list[QuotaBound]:
     return [bounds[b] for b in range(len(bounds)) if keep[b]]
 
 
+def cover_types(prob: Problem, pricer: _Pricer) -> tuple[list[NDArray[np.int64]], NDArray[np.bool_]]:
+    """Panels that seat every type some panel can seat, and which types those are.
+
+    Each panel is the quick pricer's (:class:`_QuickPricer`) for weight 1 on the types not yet
+    seated; the exact MIP is asked only when it seats none of them, and stops at the first panel
+    that does (``objective_target``), so only the last call proves that the rest fit no panel.
+    The exact MIP for every panel, as before, took 20 s of the 1,500-for-110 pools' time.
+    Raises :class:`InfeasibleQuotasError` when no panel meets the quotas.
+    """
+    first = pricer.best(np.zeros(prob.m))  # any panel: zero weights stop at the first found
+    if first is None:
+        raise InfeasibleQuotasError(find_conflict(prob), prob.k)
+    comps = [first[1]]
+    covered = first[1] > 0
+    quick = _QuickPricer(prob)
+    while not covered.all():
+        uncovered = (~covered).astype(np.float64)
+        comp = quick.good(uncovered, pricer)
+        if float(uncovered @ comp) < 0.5:
+            found = pricer.best(uncovered, target=0.5)
+            assert found is not None
+            if found[0] < 0.5:
+                break
+            comp = found[1]
+        comps.append(comp)
+        covered |= comp > 0
+    return comps, covered
+
+
 @dataclass
 class LotteryResult:
     """A distribution over panels and every volunteer's selection probability.
@@ -522,19 +551,7 @@ class _Method:
     def _start(self) -> tuple[Problem, _Pricer, list[NDArray[np.int64]], NDArray[np.bool_]]:
         prob = Problem(self.pool, self.quotas, self.k)
         pricer = _Pricer(prob)
-        comps: list[NDArray[np.int64]] = []
-        covered = np.zeros(prob.m, dtype=bool)
-        while True:
-            found = pricer.best((~covered).astype(np.float64))
-            if found is None:
-                raise InfeasibleQuotasError(find_conflict(prob), prob.k)
-            value, comp = found
-            if comps and value < 0.5:
-                break
-            comps.append(comp)
-            covered |= comp > 0
-            if covered.all():
-                break
+        comps, covered = cover_types(prob, pricer)
         return prob, pricer, comps, covered
 
     def _result(
