@@ -133,7 +133,7 @@ def test_rounds_make_the_estimate_the_default_and_the_page_says_how_sure(
     assert (
         "This page shows the estimated scene: 410 published reports corrected by 80 outreach rounds" in html
     )
-    assert "How sure:" in html and "times smaller or larger" in html
+    assert "How sure:" in html and ("times smaller or larger" in html or "known to within about" in html)
     assert "Getis-Ord Gi* of the estimated scene" in html
     # The estimate sees the hidden place the reports barely show: its cells weigh about as much.
     rows = read_csv(c.get(HOTSPOTS, {**WINDOW, "format": "csv"}))

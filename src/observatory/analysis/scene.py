@@ -63,10 +63,15 @@ class Estimated:
             "how": words.get(s.get("certainty", "low"), words["low"]),
             "seen": round(100 * s.get("seen_share", 0)),
         }
-        if s.get("interval_factor"):
+        factor = s.get("interval_factor")
+        if factor and factor < 2:  # "1.0 times smaller or larger" reads as nonsense: a percentage
+            sentence += " " + _(
+                "A typical cell's number is known to within about %(pct)s %% (95 %% interval)."
+            ) % {"pct": max(1, round((factor - 1) * 100))}
+        elif factor:
             sentence += " " + _(
                 "A typical cell's number could be %(f)s times smaller or larger (95 %% interval)."
-            ) % {"f": f"{s['interval_factor']:.1f}"}
+            ) % {"f": f"{factor:.1f}"}
         return sentence
 
 
