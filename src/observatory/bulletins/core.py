@@ -123,9 +123,21 @@ def column(fig: dict[str, Any], name: str) -> list[Any]:
     return [r[i] for r in fig["rows"]]
 
 
+def visible(fig: dict[str, Any]) -> list[int]:
+    """Indices of the columns printed on the page and in the PDF: every column but the codes a
+    reader cannot use (``extra["hidden"]``: the H3 cell), which stay in the CSV."""
+    hidden = set(fig["extra"].get("hidden", []))
+    return [i for i, (key, _label) in enumerate(fig["columns"]) if key not in hidden]
+
+
+def shown_labels(fig: dict[str, Any]) -> list[str]:
+    return [fig["columns"][i][1] for i in visible(fig)]
+
+
 def shown_rows(fig: dict[str, Any]) -> list[list[str]]:
     """The rows printed on the page and in the PDF (the first ROWS_SHOWN), as printed."""
-    return [[display(v) for v in r] for r in fig["rows"][:ROWS_SHOWN]]
+    cols = visible(fig)
+    return [[display(r[i]) for i in cols] for r in fig["rows"][:ROWS_SHOWN]]
 
 
 def csv_text(fig: dict[str, Any]) -> str:

@@ -54,7 +54,7 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 
 def _table(fig: dict[str, Any], st: dict[str, ParagraphStyle], width: float) -> Table:
-    header = [_p(label, st["cell"]) for _key, label in fig["columns"]]
+    header = [_p(label, st["cell"]) for label in core.shown_labels(fig)]
     body = [[_p(v, st["cell"]) for v in row] for row in core.shown_rows(fig)]
     t = Table([header, *body], colWidths=[width / len(header)] * len(header), repeatRows=1)
     t.setStyle(

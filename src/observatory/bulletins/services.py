@@ -228,7 +228,7 @@ def _scene(month: date, release: Release, edition: str) -> dict[str, Any]:
         [[c, where.get(c, outside), n] for c, n in ranked],
         chart="map" if cells else "none",
         value_column="count",
-        extra={"outlines": rings, "names": names},
+        extra={"outlines": rings, "names": names, "hidden": ["cell"]},
     )
 
     first, end = core.weeks_overlapping(month)
@@ -335,7 +335,7 @@ def _scene(month: date, release: Release, edition: str) -> dict[str, Any]:
         hot_sentence,
         _(
             "Getis-Ord Gi* on the released counts of the month, each hexagon with its six neighbours, "
-            "significant at 5 %% after the Benjamini-Hochberg correction; grouped by quartier."
+            "significant at the 0.05 level after the Benjamini-Hochberg correction; grouped by quartier."
         ),
         [
             ("area", _("Quartier")),

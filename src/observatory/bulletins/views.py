@@ -59,10 +59,9 @@ def archive(request: HttpRequest) -> HttpResponse:
 
 def _numeric(fig: dict) -> list[bool]:
     """Columns of numbers (aligned right on the page)."""
-    cols = len(fig["columns"])
     return [
         bool(fig["rows"]) and all(isinstance(r[i], int | float) or r[i] is None for r in fig["rows"])
-        for i in range(cols)
+        for i in core.visible(fig)
     ]
 
 
@@ -77,7 +76,7 @@ def detail(request: HttpRequest, month: str, edition: str) -> HttpResponse:
             "figures": [
                 {
                     **f,
-                    "labels": list(zip([label for _key, label in f["columns"]], _numeric(f), strict=True)),
+                    "labels": list(zip(core.shown_labels(f), _numeric(f), strict=True)),
                     "shown": [list(zip(row, _numeric(f), strict=True)) for row in core.shown_rows(f)],
                     "more": len(f["rows"]) > core.ROWS_SHOWN,
                     "total": len(f["rows"]),
