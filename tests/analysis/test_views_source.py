@@ -131,7 +131,8 @@ def test_rounds_make_the_estimate_the_default_and_the_page_says_how_sure(
     assert _note(r) == ("estimate", "")
     assert 'data-source="estimate"' in html
     assert (
-        "This page shows the estimated scene: 410 published reports corrected by 80 outreach rounds" in html
+        "This page shows the estimated scene: 410 residents&#x27; published reports corrected by "
+        "80 outreach rounds" in html
     )
     assert "How sure:" in html and ("times smaller or larger" in html or "known to within about" in html)
     assert "Getis-Ord Gi* of the estimated scene" in html

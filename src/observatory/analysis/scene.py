@@ -124,7 +124,8 @@ def estimate_sentence(est: Estimated) -> str:
     s = est.summary
     return (
         _(
-            "This page shows the estimated scene: %(reports)s published reports corrected by %(rounds)s "
+            "This page shows the estimated scene: %(reports)s residents' published reports corrected by "
+            "%(rounds)s "
             "outreach rounds (which count people where they are), on %(m)s m cells."
         )
         % {"reports": s.get("reports", 0), "rounds": s.get("rounds", 0), "m": round(est.cell_m)}
