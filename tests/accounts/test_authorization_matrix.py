@@ -49,6 +49,13 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "report-thanks": ("GET", PUBLIC),
     "report-track": ("GET", PUBLIC),  # the report's token is the key: 404 without it
     "address-search": ("GET", PUBLIC),  # street addresses: public data, for the report form's map
+    # Bulletins: the archive and the public edition are public; a members' edition asks for a
+    # dashboard role, checked per edition in tests/bulletins (the sample edition here is unknown: 404).
+    "bulletins:archive": ("GET", PUBLIC),
+    "bulletins:detail": ("GET", PUBLIC),
+    "bulletins:pdf": ("GET", PUBLIC),
+    "bulletins:csv": ("GET", PUBLIC),
+    "bulletins:svg": ("GET", PUBLIC),
     "map-labels": ("GET", PUBLIC),  # area and landmark names: the city pack's public data
     "map-pmtiles": ("GET", PUBLIC),  # the city's base map tiles (404 when none is configured)
     "moderate-follow-up": ("POST", MODS),
