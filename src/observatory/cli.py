@@ -67,7 +67,7 @@ OVERVIEW: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     ("fieldwork", "outreach rounds and the field's own records", ("import-rounds",)),
     ("bulletins", "the monthly bulletin (page, PDF, CSV; public and members' editions)", ("bulletin",)),
-    ("alerts", "emerging clusters and sudden rises, every hour, e-mailed to the field's members", ("alerts",)),
+    ("alerts", "emerging clusters and sudden rises, hourly, e-mailed to the field's members", ("alerts",)),
     (
         "jobs",
         "background work (solves, lotteries, what-if runs, photos) and the daily retention and releases",

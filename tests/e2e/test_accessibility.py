@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
-
 from playwright.sync_api import Error as PlaywrightError
 
 from observatory.accounts.roles import ALL_GROUPS
@@ -84,7 +83,8 @@ def _check_pages(context, base_url: str, paths: list[str], label: str) -> tuple[
             checked += 1
             for violation in _axe(page):
                 nodes = ", ".join(n["target"][0] if n["target"] else "?" for n in violation["nodes"][:3])
-                line = f"{label} {path}: [{violation['impact']}] {violation['id']}: {violation['help']} ({nodes})"
+                rule = f"[{violation['impact']}] {violation['id']}: {violation['help']}"
+                line = f"{label} {path}: {rule} ({nodes})"
                 if violation["impact"] in BLOCKING:
                     problems.append(line)
                     slug = path.strip("/").replace("/", "_") or "home"
