@@ -3,6 +3,7 @@ refused with the message on the field to change, and nothing is saved."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -99,6 +100,13 @@ def test_grid_over_chosen_quartiers(client, member, scene, paris_areas):
     assert len(scenario.sites) >= 4 and all(s["id"].startswith("G") for s in scenario.sites)
     assert len(scenario.result["open"]) == 2
     assert scenario.result["mean_cost"] > 0
+    # The page names a grid point by its number and quartier, never by its internal id.
+    page = client.get(reverse("siting:scenario", args=[scenario.pk])).content.decode()
+    rows = re.findall(r'<tr data-site="(G\d+)"><td>([^<]*)', page)
+    assert len(rows) == 2
+    for site_id, label in rows:
+        assert label.startswith(f"Grid point {site_id[1:]}, ")
+        assert label.split(", ")[1] in ("La Chapelle", "Villette")
 
 
 def test_sites_and_demand_from_files(client, member):

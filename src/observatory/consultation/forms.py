@@ -97,14 +97,14 @@ class BallotForm(forms.Form):
             name = f"option_{option.position}"
             if self.ranked:
                 self.fields[name] = forms.TypedChoiceField(
-                    label=option.name,
+                    label=option.label,
                     choices=[("", _("not ranked")), *[(str(r), str(r)) for r in range(1, n + 1)]],
                     coerce=int,
                     empty_value=None,
                     required=False,
                 )
             else:
-                self.fields[name] = forms.BooleanField(label=option.name, required=False)
+                self.fields[name] = forms.BooleanField(label=option.label, required=False)
 
     def option_fields(self):
         return [self[f"option_{o.position}"] for o in self.options]
@@ -121,7 +121,7 @@ class BallotForm(forms.Form):
                     self.add_error(
                         f"option_{option.position}",
                         _("Rank %(rank)d is already given to “%(other)s”: give each option its own rank.")
-                        % {"rank": rank, "other": by_rank[rank].name},
+                        % {"rank": rank, "other": by_rank[rank].label},
                     )
                 by_rank[rank] = option
             data["choices"] = [by_rank[r].position for r in sorted(by_rank)]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from observatory.reports.models import Area
@@ -80,11 +81,17 @@ class Option(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
     @property
     def is_none(self) -> bool:
         return self.source == self.Source.NONE
+
+    @property
+    def label(self) -> str:
+        """The name to show: "None of these" in the reader's language (the stored name is in the
+        language of whoever created the consultation), any other option as it was written."""
+        return gettext("None of these") if self.is_none else self.name
 
 
 class VoteCode(models.Model):

@@ -237,7 +237,7 @@ def _check_choices(consultation: Consultation, choices: list[int]) -> list[int]:
             raise ConsultationError(
                 "choices",
                 _("“%(name)s” appears twice on the ballot: give each option one rank.")
-                % {"name": positions[c].name},
+                % {"name": positions[c].label},
             )
         seen.add(c)
     try:

@@ -285,7 +285,7 @@ def _initial(consultation: Consultation, ballot) -> dict:
 def _names(options, ballot) -> list[str]:
     if ballot is None:
         return []
-    by_position = {o.position: o.name for o in options}
+    by_position = {o.position: o.label for o in options}
     return [by_position.get(p, "?") for p in ballot.choices]
 
 

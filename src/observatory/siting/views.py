@@ -11,6 +11,7 @@ pages: demand points are cell centres anyway.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from observatory.accounts.roles import OBSERVATORY, role_required
 from observatory.geo.cells import cell_polygon, is_cell
 from observatory.jobs.models import Job
 from observatory.jobs.services import submit
+from observatory.reports.areas import locate_area
 from observatory.siting.forms import CompareForm, RobustnessForm, ScenarioForm, SendForm
 from observatory.siting.models import Scenario
 from observatory.siting.services import TIME_LIMIT_S, summarise  # noqa: F401  (kept importable here)
@@ -74,13 +76,33 @@ def _follow(job: Job) -> HttpResponse:
     return redirect("jobs:detail", job.pk)
 
 
+GRID_ID = re.compile(r"^G(\d+)$")
+
+
+def _site_label(site: dict[str, Any]) -> str:
+    """A site as a reader names it: a grid point by its number and quartier ("Grid point 4, La
+    Chapelle"), not its internal id "G4"; a site typed or imported keeps the id it was given."""
+    match = GRID_ID.match(str(site["id"]))
+    if not match:
+        return str(site["id"])
+    area = locate_area(float(site["lat"]), float(site["lon"])) if "lat" in site else None
+    if area is None:
+        return _("Grid point %(n)s") % {"n": match.group(1)}
+    return _("Grid point %(n)s, %(quartier)s") % {"n": match.group(1), "quartier": area.name}
+
+
 def _site_rows(scenario: Scenario) -> list[dict[str, Any]]:
     total = scenario.result["total_weight"] or 0.0
     rows = []
     fixed = set(scenario.inputs["fixed"])
     for row in scenario.open_sites:
         rows.append(
-            {**row, "forced": row["id"] in fixed, "share": row["covered_weight"] / total if total else None}
+            {
+                **row,
+                "label": _site_label(row),
+                "forced": row["id"] in fixed,
+                "share": row["covered_weight"] / total if total else None,
+            }
         )
     return rows
 
@@ -93,6 +115,7 @@ def _robustness_rows(scenario: Scenario) -> list[dict[str, Any]]:
     rows = [
         {
             "id": s["id"],
+            "label": _site_label(s),
             "chosen": rob["counts"][j],
             "share": rob["counts"][j] / rob["runs"],
             "open": j in opened,
