@@ -94,3 +94,34 @@ def test_the_public_plan_page_and_its_charts(client, make_user, organisation):
     future = {"date": str(timezone.localdate() + timedelta(days=3)), "value": 99}
     assert client.post(url, future, content_type="application/json").status_code == 422
     assert indicators.view(indicator).progress.latest == 55
+
+
+def test_counts_of_people_are_for_members_the_public_sees_target_and_status(client, make_user, organisation):
+    """Room visits per week are an exact count of people: not on the public plan page, chart, API or
+    bulletin, where only the release engine's noisy numbers go; members see them."""
+    from observatory.accounts.roles import ORGANISATION
+
+    this_week = monday(timezone.localdate())
+    last_week = this_week - timedelta(days=7)
+    room = CarePlace.objects.create(
+        name="SCMR", kind="consumption_room", organisation=organisation, lat=48.88, lon=2.35,
+        capacity=12, opened_on=date(2016, 10, 17),
+    )  # fmt: skip
+    PlaceCount.objects.create(place=room, date=last_week, visits=1373)
+    Indicator.objects.create(
+        code="visits", name="Room visits per week", source="room_visits_week", target=2000,
+        start=last_week - timedelta(days=14), deadline=this_week + timedelta(days=300),
+    )  # fmt: skip
+
+    page = client.get("/fieldwork/plan/").content.decode()
+    assert "Room visits per week" in page and "1373" not in page and "1,373" not in page
+    assert "values-private" in page and "/fieldwork/plan/visits.svg" not in page
+    assert client.get("/fieldwork/plan/visits.svg").status_code == 404
+    public = client.get("/api/v1/fieldwork/plan").json()[0]
+    assert public["latest"] is None and public["series"] == [] and public["on_track"] is not None
+
+    client.force_login(make_user("maraude", ORGANISATION))
+    page = client.get("/fieldwork/plan/").content.decode()
+    assert "1373" in page.replace("\u202f", "").replace(",", "").replace("\xa0", "")
+    assert client.get("/fieldwork/plan/visits.svg").status_code == 200
+    assert client.get("/api/v1/fieldwork/plan").json()[0]["latest"] == 1373

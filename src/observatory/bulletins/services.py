@@ -761,7 +761,7 @@ def _care(month: date, edition: str) -> dict[str, Any]:
 # --- the plan -----------------------------------------------------------------------------------
 
 
-def _plan(month: date, now: datetime) -> dict[str, Any]:
+def _plan(month: date, now: datetime, edition: str) -> dict[str, Any]:
     from observatory.fieldwork import indicators
     from observatory.fieldwork.models import Indicator
 
@@ -772,7 +772,10 @@ def _plan(month: date, now: datetime) -> dict[str, Any]:
     for ind in Indicator.objects.all():
         v = indicators.view(ind, today)
         p = v.progress
-        share = round(100 * p.share, 1) if p.share is not None else None
+        # A count of people (room visits, contacts) is exact: the public edition gives its target
+        # and whether it is on track, as the public plan page does (indicators.value_is_public).
+        shown = edition == MEMBERS or indicators.value_is_public(ind)
+        share = round(100 * p.share, 1) if shown and p.share is not None else None
         if p.on_track is True:
             on_track += 1
             status = _("on track")
@@ -781,7 +784,8 @@ def _plan(month: date, now: datetime) -> dict[str, Any]:
             status = _("behind")
         else:
             status = _("no value yet")
-        rows.append([ind.name, p.latest, ind.target, ind.unit, ind.deadline.isoformat(), share, status])
+        latest = p.latest if shown else None
+        rows.append([ind.name, latest, ind.target, ind.unit, ind.deadline.isoformat(), share, status])
     if rows:
         sentence = _(
             "At the end of %(when)s, %(on)s of the plan's %(n)s commitments were on track "
@@ -960,7 +964,7 @@ def build(
             _operations(month, edition, now),
             _field(month, edition),
             _care(month, edition),
-            _plan(month, now),
+            _plan(month, now, edition),
             _consultations(month),
             _panel(month),
         ]

@@ -338,8 +338,16 @@ def add_count(request: HttpRequest, place_id: int, payload: CountInput):
     return Status(201 if created else 200, body)
 
 
-def indicator_out(view: indicators.IndicatorView) -> dict:
+def indicator_out(view: indicators.IndicatorView, *, values: bool = True) -> dict:
+    """One indicator; without ``values`` (a count of people, asked by a visitor who does not see
+    the field's aggregates) its target and whether it is on track, not the counts."""
     i, p = view.indicator, view.progress
+    if not values:
+        return {
+            "code": i.code, "name": i.name, "source": i.source, "target": i.target, "start": i.start,
+            "deadline": i.deadline, "unit": i.unit, "latest": None, "latest_on": None,
+            "share_of_target": None, "on_track": p.on_track, "series": [], "values_public": False,
+        }  # fmt: skip
     return {
         "code": i.code,
         "name": i.name,
@@ -353,12 +361,17 @@ def indicator_out(view: indicators.IndicatorView) -> dict:
         "share_of_target": p.share,
         "on_track": p.on_track,
         "series": [{"date": d, "value": v} for d, v in view.series],
+        "values_public": indicators.value_is_public(i),
     }
 
 
 @router.get("/plan", response=list[dict], summary="The plan: every indicator with its series (public)")
 def plan_indicators(request: HttpRequest):
-    return [indicator_out(indicators.view(i)) for i in Indicator.objects.all()]
+    members = access.can_see_aggregates(request.user)
+    return [
+        indicator_out(indicators.view(i), values=members or indicators.value_is_public(i))
+        for i in Indicator.objects.all()
+    ]
 
 
 @router.post(

@@ -69,6 +69,25 @@ def series(indicator: Indicator, today: date | None = None) -> plan.Series:
     return [(w, v) for w, v in values if w < current]
 
 
+# Indicators whose values are public by nature: the places a city opens (their capacities are
+# announced) and the values the observatory enters by hand to publish them. The weekly counts of
+# people (room visits, outreach contacts) are exact counts of people, outside the release engine:
+# the public sees their target and whether they are on track, not the count (docs/privacy.md,
+# "The plan's progress"). One rule for the plan page, its charts, the API, the home page and the
+# bulletin's public edition.
+PUBLIC_VALUE_SOURCES = frozenset(
+    {
+        Indicator.Source.HOUSING_PLACES_OPEN,
+        Indicator.Source.SHELTER_PLACES_OPEN,
+        Indicator.Source.MANUAL,
+    }
+)
+
+
+def value_is_public(indicator: Indicator) -> bool:
+    return indicator.source in PUBLIC_VALUE_SOURCES
+
+
 @dataclass
 class IndicatorView:
     indicator: Indicator

@@ -293,8 +293,14 @@ def place_count(request: HttpRequest, place_id: int) -> HttpResponse:
 
 
 def plan_page(request: HttpRequest) -> HttpResponse:
-    """Public: the commitments and how far they are (aggregate counts only)."""
-    views = [indicators.view(i) for i in Indicator.objects.all()]
+    """Public: the commitments and how far they are. A count of people (room visits, contacts) is
+    shown to the members who see the field's aggregates; others see its target and whether it is
+    on track (indicators.value_is_public)."""
+    members = access.can_see_aggregates(request.user)
+    views = [
+        (v, members or indicators.value_is_public(v.indicator))
+        for v in (indicators.view(i) for i in Indicator.objects.all())
+    ]
     return render(
         request,
         "fieldwork/plan.html",
@@ -304,6 +310,8 @@ def plan_page(request: HttpRequest) -> HttpResponse:
 
 def plan_chart(request: HttpRequest, code: str) -> HttpResponse:
     indicator = get_object_or_404(Indicator, code=code)
+    if not (indicators.value_is_public(indicator) or access.can_see_aggregates(request.user)):
+        raise Http404(_("This indicator's values are for the observatory's members."))
     svg = charts.indicator_chart(indicators.view(indicator))
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "max-age=300"

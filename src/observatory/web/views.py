@@ -17,19 +17,6 @@ from observatory.releases import figures, public
 from observatory.releases.services import policy
 from observatory.reports.models import Category
 
-# Indicators whose values are public by nature: the places a city opens (their capacities are
-# announced) and the values the observatory enters by hand to publish them. The weekly counts of
-# people met (room visits, outreach contacts) are exact counts of people, outside the release
-# engine: the home page shows their target and whether it is on track, not the count
-# (docs/privacy.md, "The plan's progress").
-PUBLIC_VALUE_SOURCES = frozenset(
-    {
-        Indicator.Source.HOUSING_PLACES_OPEN,
-        Indicator.Source.SHELTER_PLACES_OPEN,
-        Indicator.Source.MANUAL,
-    }
-)
-
 
 @dataclass(frozen=True)
 class PlanLine:
@@ -48,7 +35,7 @@ def plan_progress() -> list[PlanLine]:
     lines = []
     for indicator in Indicator.objects.all():
         view = indicators.view(indicator)
-        shown = indicator.source in PUBLIC_VALUE_SOURCES
+        shown = indicators.value_is_public(indicator)
         p = view.progress
         lines.append(
             PlanLine(
