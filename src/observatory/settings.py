@@ -382,6 +382,12 @@ OBSERVATORY_TILE_URL = os.environ.get("OBSERVATORY_TILE_URL", "")
 # Protomaps basemap), served by the app itself at /map/city.pmtiles (web/maps.py).
 OBSERVATORY_PMTILES = os.environ.get("OBSERVATORY_PMTILES", "")
 
+# Alerts for the field (docs/alerts.md): threshold_days (100), dedupe_hours (72), replicates
+# (999), resolution (9), study_days (28); unset keys take those defaults (alerts/services.py).
+OBSERVATORY_ALERTS: dict = {}
+# The licence line of /open-data/ and its files: ODbL-1.0, CC-BY-4.0 or etalab-2.0.
+OBSERVATORY_OPEN_DATA_LICENCE = os.environ.get("OBSERVATORY_OPEN_DATA_LICENCE", "ODbL-1.0")
+
 # Retention: reports' free text is kept raw this long, then reduced to category and place
 # (`observatory apply-retention`, run daily); photo originals (moderators only) much shorter.
 OBSERVATORY_TEXT_RETENTION_MONTHS = int(os.environ.get("OBSERVATORY_TEXT_RETENTION_MONTHS", "12"))
