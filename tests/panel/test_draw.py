@@ -97,6 +97,21 @@ def test_verify_accepts_the_draw_and_detects_tampering(sf):
     )
 
 
+def test_a_draw_made_with_the_previous_version_still_verifies_by_recomputing(sf):
+    pool, quotas, _k, _ = sf
+    older = audit_for(sf)
+    older["algorithm_version"] = "observatory.panel.lottery/3"
+    checks = {c["check"]: c for c in verify(older, pool, quotas.quotas)}
+    assert all(c["ok"] for c in checks.values()), [c for c in checks.values() if not c["ok"]]
+    assert "recomputed and compared" in checks["algorithm version"]["detail"]
+    # Without the recomputation nothing vouches for an older version's probabilities.
+    quick = {c["check"]: c["ok"] for c in verify(older, pool, quotas.quotas, recompute=False)}
+    assert quick["algorithm version"] is False
+    unknown = audit_for(sf)
+    unknown["algorithm_version"] = "observatory.panel.lottery/2"
+    assert not {c["check"]: c["ok"] for c in verify(unknown, pool, quotas.quotas)}["algorithm version"]
+
+
 def test_replacement_keeps_quotas_and_is_verifiable(sf):
     pool, quotas, k, _ = sf
     prob = Problem(pool, quotas.quotas, k)
