@@ -136,3 +136,9 @@ def quiet_scene(db):
 @pytest.fixture
 def cluster_scene(db):
     make_reports(scene(np.random.default_rng(1), cluster=10))
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Alerts are written in the site's language (LANGUAGE_CODE); these tests assert English."""
+    settings.LANGUAGE_CODE = "en"

@@ -143,7 +143,7 @@ def test_the_photo_is_checked_and_shrunk_before_sending_with_progress(
     page = phone
     page.goto(f"{live_server.url}/report/", timeout=FIRST_PAGE_MS)
     # The limit is said before anything is chosen.
-    expect(page.locator("#report-form")).to_contain_text("10 MB")
+    expect(page.locator("#report-form")).to_contain_text("10 Mo")  # the phone reads French
 
     # Not a photo format: refused on the phone, the field is emptied.
     gif = tmp_path / "animation.gif"
@@ -156,7 +156,7 @@ def test_the_photo_is_checked_and_shrunk_before_sending_with_progress(
     junk = tmp_path / "huge.jpg"
     junk.write_bytes(b"\xff\xd8\xff" + os.urandom(11 * 1024 * 1024))
     page.set_input_files("#id_photo", str(junk))
-    expect(page.locator("#photo-status")).to_contain_text("10 MB")
+    expect(page.locator("#photo-status")).to_contain_text("10 Mo")
     expect(page.locator("#id_photo")).to_have_value("")
 
     # A large photo (4,800 x 3,600 pixels, about 11 MB) is made smaller here, then sent.
