@@ -214,5 +214,5 @@ def test_the_address_search_moves_the_map(live_server, phone, paris_areas):
     expect(page.locator("#address-status")).not_to_be_empty()
     assert Report.objects.count() == 0
     # Without base tiles the map names the quartiers.
-    expect(page.locator("#pick-map .quartier-label").first).to_be_attached()
+    expect(page.locator("#pick-map .map-label-quartier").first).to_be_attached()
     shot(page, "report-address-search")

@@ -29,6 +29,9 @@ def test_labels_name_every_quartier_inside_it_and_the_landmarks(client, paris_ar
         label = by_name[(area.name, "quartier")]
         assert shape(area.geometry).contains(Point(label["lon"], label["lat"])), area.name
         assert label["min_zoom"] > by_name[(arrondissement.name, "arrondissement")]["min_zoom"]
+    # An arrondissement's name gives way to its quartiers' closer in; a quartier's stays.
+    assert by_name[(arrondissement.name, "arrondissement")]["max_zoom"] < label["min_zoom"] + 1
+    assert label["max_zoom"] is None
 
 
 def test_no_archive_configured_is_a_404(client, settings):

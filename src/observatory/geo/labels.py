@@ -2,8 +2,8 @@
 
 A label is placed at the area's *representative point* (shapely's ``point_on_surface``), which
 always lies inside the polygon, unlike the centroid of a crescent-shaped quartier. Each label says
-from which zoom it is drawn, so a city map shows arrondissements first and quartiers closer in;
-landmarks are drawn from the quartier zoom on, a step finer.
+from which zoom (and, for coarse areas, up to which) it is drawn, so a city map shows
+arrondissements first and quartiers closer in; landmarks a step finer still.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from shapely.geometry import shape
 # The zoom from which each kind of label is drawn (Leaflet zoom levels; a city fits at 12-13).
 MIN_ZOOM = {"arrondissement": 11, "district": 11, "quartier": 13, "neighbourhood": 13, "place": 14}
 DEFAULT_MIN_ZOOM = 13
+# ...and up to which zoom: a coarse area's name gives way to its quartiers' names closer in.
+MAX_ZOOM = {"arrondissement": 13, "district": 13}
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Label:
     lat: float
     lon: float
     min_zoom: int
+    max_zoom: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -37,7 +40,7 @@ def area_labels(areas: Iterable[tuple[str, str, dict[str, Any]]]) -> list[Label]
     for name, level, geometry in areas:
         point = shape(geometry).representative_point()
         zoom = MIN_ZOOM.get(level, DEFAULT_MIN_ZOOM)
-        labels.append(Label(name, level, round(point.y, 6), round(point.x, 6), zoom))
+        labels.append(Label(name, level, round(point.y, 6), round(point.x, 6), zoom, MAX_ZOOM.get(level)))
     return labels
 
 

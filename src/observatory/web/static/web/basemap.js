@@ -16,7 +16,7 @@
     function refresh() {
       var zoom = map.getZoom();
       entries.forEach(function (e) {
-        var show = zoom >= e.minZoom;
+        var show = zoom >= e.minZoom && (e.maxZoom === null || zoom <= e.maxZoom);
         if (show && !group.hasLayer(e.marker)) group.addLayer(e.marker);
         if (!show && group.hasLayer(e.marker)) group.removeLayer(e.marker);
       });
@@ -34,7 +34,7 @@
             iconSize: null,
           });
           var marker = L.marker([l.lat, l.lon], { icon: icon, interactive: false, keyboard: false });
-          entries.push({ marker: marker, minZoom: l.min_zoom });
+          entries.push({ marker: marker, minZoom: l.min_zoom, maxZoom: l.max_zoom === undefined ? null : l.max_zoom });
         });
         refresh();
       })

@@ -21,20 +21,13 @@
 
   if (el && window.L) {
     map = L.map(el).setView([parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)], parseInt(el.dataset.zoom, 10));
-    var tiles = !!el.dataset.tileUrl;
-    if (tiles) { L.tileLayer(el.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
-    // Without base tiles the streets are missing: the quartiers' names and the named places
-    // (care services) are drawn as labels so that a person finds where they are.
+    // The base (tiles, the city's PMTiles, or quartier and landmark names) is the site's one rule
+    // (templatetags/maps.py, basemap.js); this page adds its outlines and the care places.
+    var base = window.ObservatoryBasemap ? window.ObservatoryBasemap.add(map, el) : null;
+    var tiles = !!base;
     var labels = L.layerGroup();
     fetch(el.dataset.areasUrl + "?level=quartier").then(function (r) { return r.json(); }).then(function (gj) {
-      L.geoJSON(gj, {
-        style: { color: "#555", weight: 1, fillOpacity: 0.03 }, interactive: false,
-        onEachFeature: function (feature, layer) {
-          if (tiles || !feature.properties || !feature.properties.name) { return; }
-          L.tooltip({ permanent: true, direction: "center", className: "map-label quartier-label", interactive: false })
-            .setLatLng(layer.getBounds().getCenter()).setContent(feature.properties.name).addTo(labels);
-        }
-      }).addTo(map);
+      L.geoJSON(gj, { style: { color: "#555", weight: 1, fillOpacity: 0.03 }, interactive: false }).addTo(map);
     }).catch(function () { /* the map works without the outlines */ });
     var named = document.getElementById("named-places");
     if (named && !tiles) {
