@@ -16,9 +16,8 @@
 
   var map = L.map(el, { zoomControl: true }).setView(
     [parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)], parseInt(el.dataset.zoom, 10));
-  if (el.dataset.tileUrl) {
-    L.tileLayer(el.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
-  }
+  // The base: tiles, the city's PMTiles archive, or quartier and landmark names (basemap.js).
+  if (window.ObservatoryBasemap) { window.ObservatoryBasemap.add(map, el); }
   fetch(el.dataset.areasUrl + "?level=quartier").then(function (r) { return r.json(); }).then(function (gj) {
     L.geoJSON(gj, {
       style: { color: "#555", weight: 1, fill: false },
