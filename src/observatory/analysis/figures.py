@@ -261,11 +261,14 @@ def displacement_map(
     minx, miny, maxx, maxy = union.bounds
     extent = (minx, maxx, miny, maxy)
     ax = _map_axes(fig, extent, outlines)
-    handles = []
+    handles = {}
+    # Outermost first: each area's hole is painted white, and the area inside it (the buffer in the
+    # control ring, the target in the buffer) is drawn over that hole afterwards. Drawn the other
+    # way round, the control ring's hole covered the target and the buffer.
     for geom, colour, key in (
+        (control, "#4393c3", "control"),
         (buffer, "#fdb863", "buffer"),
         (target, "#b2182b", "target"),
-        (control, "#4393c3", "control"),
     ):
         polys = [p for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon" and not p.is_empty]
         for poly in polys:
@@ -277,10 +280,16 @@ def displacement_map(
             )
             for hole in rings[1:]:
                 ax.add_collection(PolyCollection([hole], facecolors="white", edgecolors="none", zorder=2))
-        handles.append(Patch(facecolor=colour, alpha=0.55, label=labels[key]))
-    ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
+        handles[key] = Patch(facecolor=colour, alpha=0.55, label=labels[key])
+    legend = [handles[k] for k in ("target", "buffer", "control")]
+    ax.legend(handles=legend, loc="upper right", fontsize=8, framealpha=0.9)
     _scale_bar(ax, extent, labels["scale"])
     return to_svg(fig)
+
+
+def _bar_number(value: float) -> str:
+    """A count as written (12), an estimate to one decimal (239.4), never 239.4479036456808."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
 def before_after_bars(
@@ -293,8 +302,8 @@ def before_after_bars(
     ax.bar(pos - 0.2, before, width=0.4, color="#999999", label=labels["before"])
     ax.bar(pos + 0.2, after, width=0.4, color="#b2182b", label=labels["after"])
     for x, b, a in zip(pos, before, after, strict=True):
-        ax.text(x - 0.2, b, str(b), ha="center", va="bottom", fontsize=8)
-        ax.text(x + 0.2, a, str(a), ha="center", va="bottom", fontsize=8)
+        ax.text(x - 0.2, b, _bar_number(b), ha="center", va="bottom", fontsize=8)
+        ax.text(x + 0.2, a, _bar_number(a), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(pos, list(names))
     ax.set_ylabel(labels["count"])
     ax.legend(fontsize=8)
