@@ -118,3 +118,12 @@ def _no_remembered_refusals():
     abuse._refused.clear()
     yield
     abuse._refused.clear()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) that Django sends to; the test reads what it received."""
+    from mailserver import running
+
+    with running(settings) as box:
+        yield box

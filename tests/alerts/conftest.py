@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
-import socket
-import time
-from email.message import EmailMessage
 
 import numpy as np
 import pytest
@@ -20,51 +15,7 @@ AUBERVILLIERS = (48.8985, 2.3705)
 NOW = dt.datetime(2026, 5, 4, 15, 0, tzinfo=dt.UTC)
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(msg)  # type: ignore[arg-type]
-        return "250 OK"
-
-    def wait(self, n: int, timeout: float = 5.0) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < n and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.messages
-
-    @staticmethod
-    def body(msg: EmailMessage) -> str:
-        part = msg.get_body(preferencelist=("plain",))
-        assert part is not None
-        return part.get_content()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    from aiosmtpd.controller import Controller
-
-    box = Mailbox()
-    port = _free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.OBSERVATORY_SITE_URL = "http://testserver"
-    try:
-        yield box
-    finally:
-        controller.stop()
+from mailserver import Mailbox  # noqa: E402,F401  (re-exported for the tests of this folder)
 
 
 @pytest.fixture
