@@ -119,6 +119,11 @@ def test_counts_of_people_are_for_members_the_public_sees_target_and_status(clie
     assert client.get("/fieldwork/plan/visits.svg").status_code == 404
     public = client.get("/api/v1/fieldwork/plan").json()[0]
     assert public["latest"] is None and public["series"] == [] and public["on_track"] is not None
+    # Subscribers' digests and feeds: the same rule.
+    from observatory.subscriptions.services import plan_lines
+
+    (line,) = plan_lines()
+    assert line.latest is None and line.target == 2000 and line.on_track is not None
 
     client.force_login(make_user("maraude", ORGANISATION))
     page = client.get("/fieldwork/plan/").content.decode()

@@ -242,14 +242,16 @@ class PlanLine:
 
 
 def plan_lines() -> list[PlanLine]:
-    """The public plan page's figures: each commitment's latest value against its target."""
+    """The public plan page's figures: each commitment's target and whether it is on track, and its
+    latest value where that is public (a count of people is not: indicators.value_is_public)."""
     from observatory.fieldwork import indicators
     from observatory.fieldwork.models import Indicator
 
     lines = []
     for i in Indicator.objects.all():
         v = indicators.view(i)
-        lines.append(PlanLine(i.name, v.progress.latest, i.target, i.unit, i.deadline, v.progress.on_track))
+        latest = v.progress.latest if indicators.value_is_public(i) else None
+        lines.append(PlanLine(i.name, latest, i.target, i.unit, i.deadline, v.progress.on_track))
     return lines
 
 
