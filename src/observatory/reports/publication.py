@@ -79,6 +79,7 @@ def rebuild_cell_counts() -> int:
     return CellDayCount.objects.count()
 
 
+@transaction.atomic  # the rows are locked while they are updated: on PostgreSQL only in a transaction
 def count_published(reports: Iterable[Report]) -> None:
     """Add freshly inserted published reports to the public counts (bulk loads)."""
     reports = list(reports)
