@@ -80,7 +80,7 @@ demo: $(STAMP)
 	@# stops with the server (Ctrl-C or any exit), and jobs left queued run at the next make demo.
 	@$(DEMO_ENV) $(BIN)/observatory worker --scheduler -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(DEMO_ENV) $(BIN)/gunicorn observatory.wsgi --bind $(HOST):$(PORT) --workers 3 --threads 4 --logger-class observatory.web.accesslog.AccessLogger --access-logfile - --log-level warning
+	$(DEMO_ENV) $(BIN)/gunicorn observatory.wsgi --bind $(HOST):$(PORT) --workers 3 --threads 4 --logger-class observatory.web.core.accesslog.AccessLogger --access-logfile - --log-level warning
 
 ## make demo-reset: forget the demo (its database, uploads, logins and key in var/); the next make demo starts afresh
 demo-reset:

@@ -1,4 +1,4 @@
-"""Benchmark of the hourly alerts run (``observatory.alerts.detector.detect``) on a year of data.
+"""Benchmark of the hourly alerts run (``observatory.alerts.core.detector.detect``) on a year of data.
 
 Cases: the simulated Paris year (about 2,300 reports and 1,000 round visits), and the same year
 with city-wide background reports added (10 and 50 times as many, spread over Paris) for a city
@@ -15,11 +15,11 @@ import time
 import h3
 import numpy as np
 
-from observatory.alerts.detector import AlertSettings, detect
-from observatory.alerts.validation import data_of
-from observatory.clikit import format_table
-from observatory.simulation.model import Simulation
-from observatory.simulation.scenario import load_scenario
+from observatory.alerts.core.detector import AlertSettings, detect
+from observatory.alerts.core.validation import data_of
+from observatory.core.clikit import format_table
+from observatory.simulation.core.model import Simulation
+from observatory.simulation.core.scenario import load_scenario
 
 
 def main() -> None:

@@ -21,11 +21,11 @@ import warnings
 
 import numpy as np
 
-from observatory.analysis import hotspots as hs
-from observatory.analysis.events import EventTable
-from observatory.analysis.grids import project_events
-from observatory.analysis.rhythm import rhythm
-from observatory.clikit import format_table
+from observatory.analysis.core import hotspots as hs
+from observatory.analysis.core.events import EventTable
+from observatory.analysis.core.grids import project_events
+from observatory.analysis.core.rhythm import rhythm
+from observatory.core.clikit import format_table
 
 SOUTH, NORTH, WEST, EAST = 48.815, 48.902, 2.224, 2.470
 SCENE = [(48.8843, 2.3678), (48.8878, 2.3642), (48.8990, 2.3625), (48.8985, 2.3705), (48.8975, 2.3900)]
@@ -63,10 +63,10 @@ def measure(fn):
 
 def scene_estimate_rows(days: float, cell_size: float, city: bool) -> tuple[list[tuple[str, ...]], list]:
     """The scene estimate on a simulated Paris year: rows of the table and checks."""
-    from observatory.analysis.estimate import SceneEstimate
-    from observatory.analysis.grids import SquareGrid
-    from observatory.simulation import validation as v
-    from observatory.simulation.scenario import load_scenario
+    from observatory.analysis.core.estimate import SceneEstimate
+    from observatory.analysis.core.grids import SquareGrid
+    from observatory.simulation.core import validation as v
+    from observatory.simulation.core.scenario import load_scenario
 
     t0 = time.perf_counter()
     paris = v.run(load_scenario("paris").with_overrides(days=days))

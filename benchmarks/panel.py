@@ -28,10 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from observatory.clikit import format_table
-from observatory.panel.io import read_pool, read_quotas
-from observatory.panel.lottery import Leximin, Maximin, Pool, Quota
-from observatory.panel.synthetic import planted_pool, self_selected_pool
+from observatory.core.clikit import format_table
+from observatory.panel.core.io import read_pool, read_quotas
+from observatory.panel.core.lottery import Leximin, Maximin, Pool, Quota
+from observatory.panel.core.synthetic import planted_pool, self_selected_pool
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sortition"
 SHARED_POOLS = {

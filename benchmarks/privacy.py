@@ -24,13 +24,13 @@ from collections import defaultdict
 import h3
 import numpy as np
 
-from observatory.analysis.grids import H3Grid
-from observatory.analysis.hotspots import HOT, gi_star_weights
-from observatory.clikit import format_table
-from observatory.geo.cities import load_city
+from observatory.analysis.core.grids import H3Grid
+from observatory.analysis.core.hotspots import HOT, gi_star_weights
+from observatory.core.clikit import format_table
+from observatory.geo.core.cities import load_city
 from observatory.releases import core
-from observatory.simulation.model import Simulation
-from observatory.simulation.scenario import load_scenario
+from observatory.simulation.core.model import Simulation
+from observatory.simulation.core.scenario import load_scenario
 
 EPSILONS = (0.25, 0.5, 1.0, 2.0, 3.0, 4.0)
 CATEGORIES = 12  # the per-category histogram's domain, as in the app's default categories

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from observatory.clikit import format_table
+from observatory.core.clikit import format_table
 
 
 def synthetic_city(people: int, places: int, days: float, seed: int = 1) -> dict[str, Any]:
@@ -86,9 +86,9 @@ def synthetic_city(people: int, places: int, days: float, seed: int = 1) -> dict
 
 
 def child(case: str, people: int, places: int, days: float, write: bool) -> dict[str, Any]:
-    from observatory.simulation.model import Simulation
-    from observatory.simulation.outputs import write_outputs
-    from observatory.simulation.scenario import load_scenario, scenario_from_dict
+    from observatory.simulation.core.model import Simulation
+    from observatory.simulation.core.outputs import write_outputs
+    from observatory.simulation.core.scenario import load_scenario, scenario_from_dict
 
     if case == "paris":
         scenario = load_scenario("paris") if days <= 0 else load_scenario("paris").with_overrides(days=days)

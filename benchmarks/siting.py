@@ -34,9 +34,9 @@ from spopt.locate import PMedian as SPMedian  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
-from observatory.clikit import format_table  # noqa: E402
+from observatory.core.clikit import format_table  # noqa: E402
 from observatory.geo import pairwise_haversine_m  # noqa: E402
-from observatory.siting.solver import InfeasibleError, solve_model  # noqa: E402
+from observatory.siting.core.solver import InfeasibleError, solve_model  # noqa: E402
 from siting._instance import load_sf  # noqa: E402
 
 CBC_LIMIT = 10.0  # seconds per CBC solve

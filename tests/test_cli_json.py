@@ -179,7 +179,8 @@ def test_every_json_command_prints_exactly_one_document(inputs, tmp_path, reques
 
 @pytest.mark.slow
 def test_validation_figures_are_one_document(tmp_path):
-    argv = [sys.executable, "-m", "observatory.simulation.validation", "--paris-days", "3", "--seeds", "2"]
+    module = "observatory.simulation.core.validation"
+    argv = [sys.executable, "-m", module, "--paris-days", "3", "--seeds", "2"]
     doc = _run(argv, cwd=str(tmp_path))
     assert {"paris", "displacement"} <= set(doc)
     assert {"hotspots", "siting"} <= set(doc["paris"])
@@ -187,7 +188,7 @@ def test_validation_figures_are_one_document(tmp_path):
 
 NOISY = """
 import os, sys
-from observatory.clikit import emit, run_command
+from observatory.core.clikit import emit, run_command
 
 def body():
     print("a library's print")
@@ -206,7 +207,7 @@ def test_json_mode_sends_whatever_else_is_printed_to_stderr():
 
 
 def test_a_new_highs_solver_writes_nothing_on_stdout():
-    code = "from observatory.highs import new_highs\nh = new_highs()\nh.run()\nnew_highs().run()\n"
+    code = "from observatory.core.highs import new_highs\nh = new_highs()\nh.run()\nnew_highs().run()\n"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""

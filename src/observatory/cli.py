@@ -16,7 +16,7 @@ import importlib
 import os
 import sys
 
-from observatory.clikit import EXIT_BAD_INPUT, InputError
+from observatory.core.clikit import EXIT_BAD_INPUT, InputError
 
 # Capability command groups: name -> module exposing ``main(argv: list[str]) -> int``.
 GROUPS = {

@@ -21,7 +21,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from observatory.geo.cities import load_city
+from observatory.geo.core.cities import load_city
 
 
 def env_bool(name: str, default: bool = False) -> bool:

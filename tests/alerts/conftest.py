@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from observatory.accounts.roles import MODERATOR, OBSERVATORY, ORGANISATION
-from observatory.geo.cells import cells_of
+from observatory.geo.core.cells import cells_of
 
 STALINGRAD = (48.8843, 2.3678)
 AUBERVILLIERS = (48.8985, 2.3705)

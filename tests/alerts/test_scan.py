@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from observatory.alerts.scan import (
+from observatory.alerts.core.scan import (
     RiseSettings,
     ScanError,
     ScanSettings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from observatory.alerts.validation import (
+from observatory.alerts.core.validation import (
     PLANT_SITES,
     WARM_UP_DAYS,
     data_of,
@@ -14,7 +14,7 @@ from observatory.alerts.validation import (
     quiet_paris,
     start_days,
 )
-from observatory.simulation.model import Simulation
+from observatory.simulation.core.model import Simulation
 
 # The documented figures (docs/validation.md): what the test holds the detector to.
 MAX_FALSE_ALARMS_PER_MONTH = 0.5

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from observatory.analysis import aggregates
+from observatory.analysis.core.rhythm import rhythm
 from observatory.analysis.models import CellCount, HourCount
-from observatory.analysis.rhythm import rhythm
 from observatory.reports import moderation, publication
 from observatory.reports.events import published_events
 from observatory.reports.intake import ReportInput, build_report

@@ -75,8 +75,8 @@ def test_local_moran_json_csv_and_table_equal_esda_on_boston(capsys, boston, tmp
     import libpysal
     from esda.moran import Moran_Local
 
-    from observatory.analysis.events import read_events_csv
-    from observatory.analysis.grids import SquareGrid, project_events
+    from observatory.analysis.core.events import read_events_csv
+    from observatory.analysis.core.grids import SquareGrid, project_events
 
     csv_path = tmp_path / "moran.csv"
     argv = ["hotspots", boston, *BOSTON, "--method", "local_moran", "--cell-size", "300"]

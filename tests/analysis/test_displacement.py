@@ -7,7 +7,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from observatory.analysis.displacement import Counts, displacement_measures, ring_buffer, window_counts
+from observatory.analysis.core.displacement import Counts, displacement_measures, ring_buffer, window_counts
 
 
 def test_wdq_minus_one_example():

@@ -6,7 +6,7 @@ import re
 
 from shapely.geometry import Point
 
-from observatory.analysis.figures import before_after_bars, displacement_map
+from observatory.analysis.core.figures import before_after_bars, displacement_map
 
 LABELS = {"target": "target", "buffer": "buffer", "control": "control", "scale": "1000 m"}
 TARGET, BUFFER, CONTROL = "#b2182b", "#fdb863", "#4393c3"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from observatory.analysis.estimate import SceneEstimate, rook_neighbours
+from observatory.analysis.core.estimate import SceneEstimate, rook_neighbours
 
 NX = NY = 24
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from observatory.analysis.events import read_events_csv
-from observatory.clikit import InputError
+from observatory.analysis.core.events import read_events_csv
+from observatory.core.clikit import InputError
 
 
 def test_local_times_become_utc_and_local_dates(tmp_path):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from observatory.analysis import hotspots as hs
-from observatory.analysis.events import read_events_csv
-from observatory.analysis.grids import SquareGrid, project_events
+from observatory.analysis.core import hotspots as hs
+from observatory.analysis.core.events import read_events_csv
+from observatory.analysis.core.grids import SquareGrid, project_events
 
 libpysal = pytest.importorskip("libpysal")
 esda = pytest.importorskip("esda")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from observatory.analysis.nearrepeat import knox_statistics, knox_test, spatial_rows
+from observatory.analysis.core.nearrepeat import knox_statistics, knox_test, spatial_rows
 
 # name: (spatial band, temporal band, n_temporal, metric, NRC iterations), 3 spatial bands each
 NRC_RUNS = {

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from observatory.analysis.events import DateOnlyError, EventTable
-from observatory.analysis.rhythm import rayleigh_test, rhythm, rhythm_by_area
+from observatory.analysis.core.events import DateOnlyError, EventTable
+from observatory.analysis.core.rhythm import rayleigh_test, rhythm, rhythm_by_area
 
 
 def _events(times_utc, tz="Europe/Paris"):

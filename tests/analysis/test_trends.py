@@ -9,8 +9,8 @@ import scipy.sparse as sp
 import shapely
 from scipy import stats
 
-from observatory.analysis import trends
-from observatory.geo.areas import areas_from_geojson, read_geojson
+from observatory.analysis.core import trends
+from observatory.geo.core.areas import areas_from_geojson, read_geojson
 
 N = 10
 THR = 0.05
@@ -207,7 +207,7 @@ def test_period_index_includes_empty_periods():
 
 def test_classify_all_equals_classify_series_column_by_column():
     """The array form of the 17 rules gives every column the class the one-column rules give."""
-    from observatory.analysis.trends import classify_all, classify_series
+    from observatory.analysis.core.trends import classify_all, classify_series
 
     rng = np.random.default_rng(11)
     for t in (3, 5, 12):

@@ -7,8 +7,8 @@ import pytest
 
 from observatory.accounts.roles import MODERATOR
 from observatory.analysis import aggregates
-from observatory.analysis.grids import SquareGrid
-from observatory.analysis.hotspots import arcgis_search_radius, quartic_kde
+from observatory.analysis.core.grids import SquareGrid
+from observatory.analysis.core.hotspots import arcgis_search_radius, quartic_kde
 from observatory.analysis.views import city_projection, widened
 from observatory.reports.events import published_events
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from observatory.analysis import displacement as disp
+from observatory.analysis.core import displacement as disp
 from observatory.analysis.views import circle, city_projection, displacement_panel_context
 from observatory.reports.events import published_events
 

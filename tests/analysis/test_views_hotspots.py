@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from observatory.accounts.roles import MODERATOR, ORGANISATION
+from observatory.analysis.core.grids import SquareGrid
+from observatory.analysis.core.hotspots import gi_star_grid
 from observatory.analysis.forms import FilterForm
-from observatory.analysis.grids import SquareGrid
-from observatory.analysis.hotspots import gi_star_grid
 from observatory.analysis.views import city_projection
 from observatory.reports.events import published_events
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from observatory.analysis import aggregates
-from observatory.analysis.rhythm import WEEKDAYS, rhythm
+from observatory.analysis.core.rhythm import WEEKDAYS, rhythm
 from observatory.reports.events import published_events
 from observatory.reports.models import Report
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from observatory.analysis import trends
-from observatory.analysis.grids import SquareGrid
+from observatory.analysis.core import trends
+from observatory.analysis.core.grids import SquareGrid
 from observatory.analysis.views import city_projection
 from observatory.reports.events import published_events
 

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from observatory.consultation import services, voting
+from observatory.consultation import services
+from observatory.consultation.core import voting
 from observatory.consultation.models import Ballot
 
 from .conftest import set_state

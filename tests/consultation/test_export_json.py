@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from observatory.consultation import services, voting
+from observatory.consultation import services
+from observatory.consultation.core import voting
 
 from .conftest import set_state
 

@@ -6,7 +6,7 @@ import random
 import numpy as np
 import pytest
 
-from observatory.consultation.voting import (
+from observatory.consultation.core.voting import (
     BallotError,
     condorcet_winner,
     pairwise_matrix,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from observatory.accounts.roles import OBSERVATORY
-from observatory.geo.cells import cells_of
+from observatory.geo.core.cells import cells_of
 from observatory.reports.models import Category, Report
 from observatory.siting.models import Scenario
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from observatory.accounts.roles import OBSERVATORY
 from observatory.fieldwork import indicators
+from observatory.fieldwork.core.plan import monday
 from observatory.fieldwork.models import CarePlace, Indicator, IndicatorValue, PlaceCount
-from observatory.fieldwork.plan import monday
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

@@ -7,9 +7,9 @@ import pytest
 from pyproj import Geod
 
 from observatory.geo import MetricProjection, haversine_m, pairwise_haversine_m, utm_epsg_for
-from observatory.geo.areas import AreaIndex, areas_from_geojson, read_geojson
-from observatory.geo.cells import cell_centre, cell_polygon, cells_of
-from observatory.geo.cities import load_city
+from observatory.geo.core.areas import AreaIndex, areas_from_geojson, read_geojson
+from observatory.geo.core.cells import cell_centre, cell_polygon, cells_of
+from observatory.geo.core.cities import load_city
 
 
 def test_haversine_agrees_with_the_geodesic_within_half_a_percent():

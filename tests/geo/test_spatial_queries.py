@@ -20,7 +20,7 @@ from pyproj import Geod
 from shapely.geometry import Point, box, mapping
 
 from observatory.geo import queries
-from observatory.geo.distance import EARTH_RADIUS_M
+from observatory.geo.core.distance import EARTH_RADIUS_M
 from observatory.reports.models import Area, Category, Report
 
 SPHERE = Geod(a=EARTH_RADIUS_M, b=EARTH_RADIUS_M)

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from open311_helpers import BASE, STALINGRAD, as_text, xml_items
 
-from observatory.geo.cells import cell_centre
+from observatory.geo.core.cells import cell_centre
 
 
 def ids(response) -> list[str]:

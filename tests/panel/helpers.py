@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observatory.panel.io import QuotaFile, read_pool, read_quotas
-from observatory.panel.lottery import Pool
+from observatory.panel.core.io import QuotaFile, read_pool, read_quotas
+from observatory.panel.core.lottery import Pool
 
 INSTANCES = {
     # name: (pool file, quotas file, id column, k)

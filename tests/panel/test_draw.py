@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from observatory.panel.draw import (
+from observatory.panel.core.draw import (
     CounterStream,
     DrawError,
     make_audit,
@@ -16,7 +16,7 @@ from observatory.panel.draw import (
     seed_from_text,
     verify,
 )
-from observatory.panel.lottery import Maximin, Problem
+from observatory.panel.core.lottery import Maximin, Problem
 
 from .helpers import load
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from observatory.clikit import InputError
-from observatory.panel.io import read_pool, read_quotas
+from observatory.core.clikit import InputError
+from observatory.panel.core.io import read_pool, read_quotas
 
 from .helpers import load
 

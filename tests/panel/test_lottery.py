@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from observatory.panel.lottery import (
+from observatory.panel.core.lottery import (
     Goldilocks,
     InfeasibleQuotasError,
     Legacy,
@@ -28,7 +28,7 @@ from observatory.panel.lottery import (
     relaxed_leximin,
     solve,
 )
-from observatory.panel.synthetic import self_selected_pool
+from observatory.panel.core.synthetic import self_selected_pool
 
 from .helpers import load
 

@@ -13,8 +13,8 @@ import time
 import numpy as np
 import pytest
 
-from observatory.panel.lottery import METHODS, LotteryResult, Pool, Problem, Quota, solve
-from observatory.panel.synthetic import planted_pool
+from observatory.panel.core.lottery import METHODS, LotteryResult, Pool, Problem, Quota, solve
+from observatory.panel.core.synthetic import planted_pool
 
 
 def assert_lottery(result: LotteryResult, pool: Pool, quotas: list[Quota], k: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import Client
 from django.urls import reverse
 
-from observatory.panel.lottery import METHODS
+from observatory.panel.core.lottery import METHODS
 
 from .test_views_new import QUOTAS, member, pool_panel, set_quotas  # noqa: F401 (fixtures)
 

@@ -10,7 +10,7 @@ import math
 from django.urls import reverse
 
 from observatory.accounts.roles import MODERATOR
-from observatory.panel.lottery import METHODS
+from observatory.panel.core.lottery import METHODS
 from observatory.panel.models import Computation
 
 from .test_views_new import QUOTAS, member, pool_panel, set_quotas  # noqa: F401 (fixtures)

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from observatory.accounts.models import AuditEntry
 from observatory.panel import cli
-from observatory.panel.draw import sample_panel, seed_from_text
+from observatory.panel.core.draw import sample_panel, seed_from_text
 from observatory.panel.models import Panel
 from observatory.panel.services import distribution_sha256
 

@@ -98,7 +98,7 @@ def make_report(db):
 @pytest.fixture
 def make_photo(make_report):
     """A report (in the given status) with a stored photo, through the real storing path."""
-    from observatory.photos.processing import clean_photo
+    from observatory.photos.core.processing import clean_photo
     from observatory.photos.services import store_photo
 
     def make(status: str = "pending", data: bytes | None = None):

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from observatory.photos import processing
-from observatory.photos.processing import PhotoError, blur_photo, clean_photo, decode_jpeg, detect_faces
+from observatory.photos.core import processing
+from observatory.photos.core.processing import PhotoError, blur_photo, clean_photo, decode_jpeg, detect_faces
 
 from .conftest import astronaut, encode, jpeg_with_gps
 

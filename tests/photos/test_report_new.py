@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from observatory.accounts.roles import MODERATOR
-from observatory.photos.processing import decode_jpeg, detect_faces
+from observatory.photos.core.processing import decode_jpeg, detect_faces
 from observatory.reports import publication
 from observatory.reports.models import Report
 

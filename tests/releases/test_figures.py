@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from observatory.releases import figures
+from observatory.releases.core import figures
 
 
 def test_labels_name_released_months_and_iso_weeks():

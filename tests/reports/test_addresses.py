@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from observatory.addresses.ban import normalise, read_ban
+from observatory.addresses.core.ban import normalise, read_ban
 from observatory.addresses.models import Address
 
 DATA = Path(__file__).parent / "data"

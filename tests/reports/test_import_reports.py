@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import translation
 
-from observatory.geo.cities import load_city
+from observatory.geo.core.cities import load_city
 from observatory.reports.models import Report
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from observatory.reports.loading import load_records
 from observatory.reports.models import CellDayCount, Report
-from observatory.simulation.model import Simulation
-from observatory.simulation.scenario import load_scenario
+from observatory.simulation.core.model import Simulation
+from observatory.simulation.core.scenario import load_scenario
 
 pytestmark = pytest.mark.django_db
 

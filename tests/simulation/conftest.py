@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from observatory.simulation.scenario import Scenario, scenario_from_dict
+from observatory.simulation.core.scenario import Scenario, scenario_from_dict
 
 # Three places around Stalingrad: a square, a small street 300 m east, a park 1.5 km north-east
 # that closes at dusk; a consumption room 500 m west of the square.

@@ -12,7 +12,7 @@ import pytest
 from pyproj import Geod
 from scipy.stats import binomtest
 
-from observatory.simulation.model import DEALING, GATHERING, USE, Simulation, SimulationResult
+from observatory.simulation.core.model import DEALING, GATHERING, USE, Simulation, SimulationResult
 
 from .conftest import make_scenario
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from observatory.simulation.model import Simulation, SimulationResult
-from observatory.simulation.outputs import write_outputs
+from observatory.simulation.core.model import Simulation, SimulationResult
+from observatory.simulation.core.outputs import write_outputs
 
 from .conftest import make_scenario
 
@@ -74,7 +74,7 @@ def test_outputs_are_not_half_written(result: SimulationResult, tmp_path: Path, 
     out = tmp_path / "run"
     out.mkdir()
     (out / "keep.txt").write_text("mine", encoding="utf-8")
-    import observatory.simulation.outputs as outputs
+    import observatory.simulation.core.outputs as outputs
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from observatory.geo.distance import haversine_m
-from observatory.simulation.model import DEALING, USE, Simulation, SimulationResult
-from observatory.simulation.scenario import PWUD_CATEGORIES, RESIDENT_CATEGORIES
+from observatory.geo.core.distance import haversine_m
+from observatory.simulation.core.model import DEALING, USE, Simulation, SimulationResult
+from observatory.simulation.core.scenario import PWUD_CATEGORIES, RESIDENT_CATEGORIES
 
 from .conftest import make_scenario
 

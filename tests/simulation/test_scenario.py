@@ -11,14 +11,9 @@ import numpy as np
 import pytest
 import yaml
 
-from observatory.geo.distance import haversine_m
-from observatory.simulation.model import Simulation
-from observatory.simulation.scenario import (
-    ScenarioError,
-    load_scenario,
-    parse_hours,
-    scenario_from_dict,
-)
+from observatory.geo.core.distance import haversine_m
+from observatory.simulation.core.model import Simulation
+from observatory.simulation.core.scenario import ScenarioError, load_scenario, parse_hours, scenario_from_dict
 
 from .conftest import make_scenario
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from observatory.simulation import validation as v
-from observatory.simulation.model import SimulationResult
+from observatory.simulation.core import validation as v
+from observatory.simulation.core.model import SimulationResult
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +161,7 @@ def test_estimate_wdq_sees_displacement_into_a_less_visible_buffer():
 
 
 def test_estimate_on_the_paris_year_sees_the_scene_the_reports_miss():
-    from observatory.simulation.scenario import load_scenario
+    from observatory.simulation.core.scenario import load_scenario
 
     paris = v.run(load_scenario("paris").with_overrides(days=365))
     on_reports = v.hotspot_recovery(paris, source="reports")

@@ -4,9 +4,9 @@ import pytest
 
 from observatory.accounts.roles import OBSERVATORY
 from observatory.simulation import runs
+from observatory.simulation.core.scenario import scenario_from_dict
 from observatory.simulation.forms import builtin_data
 from observatory.simulation.models import Run, SavedScenario
-from observatory.simulation.scenario import scenario_from_dict
 
 pytestmark = pytest.mark.django_db
 

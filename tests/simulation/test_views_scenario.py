@@ -3,9 +3,9 @@
 import pytest
 
 from observatory.accounts.roles import OBSERVATORY
+from observatory.simulation.core.scenario import scenario_from_dict
 from observatory.simulation.forms import builtin_data
 from observatory.simulation.models import SavedScenario
-from observatory.simulation.scenario import scenario_from_dict
 
 pytestmark = pytest.mark.django_db
 

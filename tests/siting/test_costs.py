@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from observatory.siting.costs import (
+from observatory.siting.core.costs import (
     aggregate_demand,
     great_circle_costs,
     places_from_geojson,

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from observatory.geo.cells import cell_centre, cells_of
+from observatory.geo.core.cells import cell_centre, cells_of
 from observatory.reports.models import Category, Report
-from observatory.siting.costs import aggregate_demand
+from observatory.siting.core.costs import aggregate_demand
 from observatory.siting.demand import monthly_windows, report_demand
 
 NOW = datetime(2026, 3, 15, 12, tzinfo=UTC)

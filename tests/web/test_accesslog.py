@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from observatory.web.accesslog import redact
+from observatory.web.core.accesslog import redact
 
 BIN = Path(sys.executable).parent
 
@@ -39,7 +39,7 @@ def test_gunicorn_logs_neither_the_address_nor_the_token(tmp_path):
     env = {"PATH": str(BIN), "OBSERVATORY_VAR": str(tmp_path), "DEBUG": "1", "LOG_LEVEL": "ERROR"}
     server = subprocess.Popen(
         [BIN / "gunicorn", "observatory.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--logger-class", "observatory.web.accesslog.AccessLogger", "--access-logfile", str(log)],
+         "--logger-class", "observatory.web.core.accesslog.AccessLogger", "--access-logfile", str(log)],
         env=env, cwd=tmp_path, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from observatory.addresses.ban import BanAddress, normalise, read_ban, search_key
+from observatory.addresses.core.ban import BanAddress, normalise, read_ban, search_key
 from observatory.addresses.models import Address
 
 BATCH = 2000

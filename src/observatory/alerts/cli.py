@@ -16,7 +16,7 @@ from typing import Any
 import h3
 import numpy as np
 
-from observatory.clikit import InputError, emit, format_table, run_command
+from observatory.core.clikit import InputError, emit, format_table, run_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,8 +62,8 @@ def _signal_rows(signals: list[dict[str, Any]]) -> str:
 
 
 def _from_file(path: str, now: dt.datetime | None) -> dict[str, Any]:
-    from observatory.alerts.detector import AlertSettings, detect
-    from observatory.analysis.events import read_events_csv
+    from observatory.alerts.core.detector import AlertSettings, detect
+    from observatory.analysis.core.events import read_events_csv
 
     table = read_events_csv(path)
     if table.times is None:
@@ -104,7 +104,7 @@ def _from_database(now: dt.datetime | None, send: bool) -> dict[str, Any]:
 
     setup_django()
     from observatory.alerts import services
-    from observatory.alerts.scan import ScanError
+    from observatory.alerts.core.scan import ScanError
 
     try:
         return services.run(now, send=send).as_dict()

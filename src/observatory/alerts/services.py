@@ -45,9 +45,9 @@ from django.utils.translation import ngettext, override
 from shapely.geometry import shape
 
 from observatory.accounts.roles import OBSERVATORY, ORGANISATION
-from observatory.alerts.detector import AlertSettings, Signal, detect, same_episode
+from observatory.alerts.core.detector import AlertSettings, Signal, detect, same_episode
+from observatory.alerts.core.scan import ScanError
 from observatory.alerts.models import DEFAULT_AUDIENCES, Alert, RecipientRule
-from observatory.alerts.scan import ScanError
 from observatory.fieldwork.models import Organisation, Round
 from observatory.reports.models import Area, Report
 

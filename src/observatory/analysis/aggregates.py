@@ -37,7 +37,7 @@ from django.db.models import Q, Sum
 from numpy.typing import NDArray
 
 from observatory.analysis.models import ALL_CATEGORIES, CellCount, HourCount
-from observatory.geo.projection import MetricProjection
+from observatory.geo.core.projection import MetricProjection
 from observatory.reports.models import Category, Report
 
 # Cell sides kept, and the periods kept at each: the 25 m cells (one row per report or nearly) keep

@@ -20,14 +20,14 @@ import shapely
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from observatory.analysis import displacement as disp
-from observatory.analysis import hotspots as hs
-from observatory.analysis import nearrepeat, rhythm, trends
-from observatory.analysis.events import DEFAULT_TIMEZONE, DateOnlyError, EventTable, read_events_csv
-from observatory.analysis.grids import H3Grid, SquareGrid, project_events
-from observatory.clikit import InputError, emit, format_table, read_csv, run_command
-from observatory.geo.areas import AreaIndex, areas_from_geojson, read_geojson
-from observatory.geo.projection import MetricProjection
+from observatory.analysis.core import displacement as disp
+from observatory.analysis.core import hotspots as hs
+from observatory.analysis.core import nearrepeat, rhythm, trends
+from observatory.analysis.core.events import DEFAULT_TIMEZONE, DateOnlyError, EventTable, read_events_csv
+from observatory.analysis.core.grids import H3Grid, SquareGrid, project_events
+from observatory.core.clikit import InputError, emit, format_table, read_csv, run_command
+from observatory.geo.core.areas import AreaIndex, areas_from_geojson, read_geojson
+from observatory.geo.core.projection import MetricProjection
 
 
 def _add_event_args(p: argparse.ArgumentParser, *, time_column: str | None = "time") -> None:

@@ -34,13 +34,14 @@ from shapely.geometry import Point, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from observatory.accounts.roles import OBSERVATORY, role_required
-from observatory.analysis import aggregates, figures, rhythm, scene, trends
-from observatory.analysis import displacement as disp
+from observatory.analysis import aggregates, scene
 from observatory.analysis.aggregates import city_projection
+from observatory.analysis.core import displacement as disp
+from observatory.analysis.core import figures, rhythm, trends
+from observatory.analysis.core.grids import SquareGrid
+from observatory.analysis.core.hotspots import arcgis_search_radius, gi_star_grid, quartic_kde
 from observatory.analysis.forms import FilterForm, OperationForm, SceneFilterForm, Window, local_midnight
-from observatory.analysis.grids import SquareGrid
-from observatory.analysis.hotspots import arcgis_search_radius, gi_star_grid, quartic_kde
-from observatory.geo.projection import MetricProjection
+from observatory.geo.core.projection import MetricProjection
 from observatory.reports.areas import finest_level
 from observatory.reports.events import published_events
 from observatory.reports.models import Area

@@ -40,8 +40,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from shapely.geometry import shape
 
-from observatory.analysis.hotspots import HOT, gi_star_weights
-from observatory.bulletins import core, pdf
+from observatory.analysis.core.hotspots import HOT, gi_star_weights
+from observatory.bulletins import core
+from observatory.bulletins.core import pdf
 from observatory.bulletins.models import Bulletin
 from observatory.releases.models import ComplaintRelease, Release, ReleasedComplaintCount, ReleasedCount
 from observatory.releases.services import domain

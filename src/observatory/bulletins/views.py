@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from observatory.accounts.roles import role_required
-from observatory.bulletins import charts, core, services
+from observatory.bulletins import core, services
+from observatory.bulletins.core import charts
 from observatory.bulletins.models import Bulletin
 from observatory.fieldwork.access import DASHBOARD_ROLES
 

@@ -21,7 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import OBSERVATORY, ORGANISATION, REFERENT, role_required
-from observatory.complaints import core, pdf, services
+from observatory.complaints import core, services
+from observatory.complaints.core import pdf
 from observatory.complaints.forms import AnswerForm, CloseForm, CodeForm, FileForm, MessageForm, ReferForm
 from observatory.complaints.models import Complaint, Step
 from observatory.releases.services import public_complaint_counts

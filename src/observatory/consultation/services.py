@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from observatory.accounts import audit
-from observatory.consultation import voting
+from observatory.consultation.core import voting
 from observatory.consultation.models import (
     Argument,
     Ballot,

@@ -17,7 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import MODERATOR, OBSERVATORY, has_role, role_required
-from observatory.consultation import pdf, services
+from observatory.consultation import services
+from observatory.consultation.core import pdf
 from observatory.consultation.forms import ArgumentForm, BallotForm, CodesForm, ConsultationForm, OptionForm
 from observatory.consultation.models import Argument, Consultation, Option
 from observatory.consultation.services import ConsultationError

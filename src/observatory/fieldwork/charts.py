@@ -6,7 +6,7 @@ import io
 
 from django.utils.translation import gettext as _
 
-from observatory.fieldwork import plan
+from observatory.fieldwork.core import plan
 from observatory.fieldwork.indicators import IndicatorView
 
 

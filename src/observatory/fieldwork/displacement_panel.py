@@ -4,7 +4,7 @@ The analysis dashboard owns the panel's page fragment
 (``observatory.analysis.views.displacement_panel_context`` and its template); the operation page
 uses it when it is there. The numbers themselves (for the API, and as a fallback for the page) are
 the published reports counted in each area by ``observatory.geo.queries`` (PostGIS where the
-database has it), measured with the same pure module, ``observatory.analysis.displacement``.
+database has it), measured with the same pure module, ``observatory.analysis.core.displacement``.
 Geometries are WGS84 (x = longitude, y = latitude).
 
 Areas: the target (the operation's polygon, or its point and radius), a 400 m ring around it (the
@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from observatory.analysis.displacement import Counts, displacement_measures
+from observatory.analysis.core.displacement import Counts, displacement_measures
 from observatory.analysis.views import displacement_csv_response, displacement_panel_context
-from observatory.fieldwork import geometry
+from observatory.fieldwork.core import geometry
 from observatory.fieldwork.models import Operation
 from observatory.geo import queries
 from observatory.reports.models import Report

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from observatory.fieldwork import plan
+from observatory.fieldwork.core import plan
 from observatory.fieldwork.models import CarePlace, Indicator, PlaceCount, Round
 
 S = Indicator.Source

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, Field
 
-from observatory.fieldwork import geometry
+from observatory.fieldwork.core import geometry
 from observatory.fieldwork.models import CarePlace, Operation, Organisation, PlaceCount
 from observatory.reports.areas import locate_area_id
 from observatory.reports.intake import FieldProblem, IntakeError

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
+from observatory.fieldwork.core.plan import monday
 from observatory.fieldwork.models import COUNTS, CarePlace, Operation, PlaceCount, Round, RoundKit
-from observatory.fieldwork.plan import monday
 from observatory.reports.models import Report
 
 

@@ -41,8 +41,8 @@ from numpy.typing import ArrayLike
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from observatory.geo.areas import AreaIndex
-from observatory.geo.distance import EARTH_RADIUS_M, haversine_m
+from observatory.geo.core.areas import AreaIndex
+from observatory.geo.core.distance import EARTH_RADIUS_M, haversine_m
 
 POSTGIS = "postgis"
 PYTHON = "python"

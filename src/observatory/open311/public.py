@@ -12,7 +12,7 @@ from django.db.models.functions import TruncDay
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from observatory.geo.cells import cell_centre
+from observatory.geo.core.cells import cell_centre
 from observatory.reports.models import Report
 
 # Our moderation states in Open311's two: a report is "open" until a moderator closes it.

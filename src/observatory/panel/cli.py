@@ -16,10 +16,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from observatory.clikit import InputError, emit, format_table, run_command
-from observatory.panel import draw as drawing
-from observatory.panel.io import QuotaFile, file_sha256, read_pool, read_quotas
-from observatory.panel.lottery import METHODS, InfeasibleQuotasError, LotteryError, LotteryResult, Pool, solve
+from observatory.core.clikit import InputError, emit, format_table, run_command
+from observatory.panel.core import draw as drawing
+from observatory.panel.core.io import QuotaFile, file_sha256, read_pool, read_quotas
+from observatory.panel.core.lottery import (
+    METHODS,
+    InfeasibleQuotasError,
+    LotteryError,
+    LotteryResult,
+    Pool,
+    solve,
+)
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
@@ -184,7 +191,7 @@ def _replace(args: argparse.Namespace) -> int:
     for name, path in (("pool", args.pool), ("quotas", args.quotas)):
         if audit["inputs"].get(name, {}).get("sha256") != file_sha256(path):
             raise InputError(f"is not the {name} file recorded in the audit (SHA-256 differs)", file=path)
-    from observatory.panel.lottery import Problem
+    from observatory.panel.core.lottery import Problem
 
     try:
         prob = Problem(pool, quotas.quotas, int(audit["inputs"]["size"]))

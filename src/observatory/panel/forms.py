@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from observatory.panel.lottery import METHODS, QuotaBound
+from observatory.panel.core.lottery import METHODS, QuotaBound
 from observatory.panel.models import Feature, FeatureValue, Panel
 from observatory.panel.services import ID_COLUMN
 

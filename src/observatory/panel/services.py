@@ -1,7 +1,7 @@
 """What the panel views and commands call: the public files, lotteries, commitment, draw, purge.
 
-The lottery itself is the pure :mod:`observatory.panel.lottery`; the draw and its audit file are
-:mod:`observatory.panel.draw`. This module turns a panel's rows into the exact CSV texts that
+The lottery itself is the pure :mod:`observatory.panel.core.lottery`; the draw and its audit file are
+:mod:`observatory.panel.core.draw`. This module turns a panel's rows into the exact CSV texts that
 are published (``public_id`` and one column per feature; ``feature,value,min,max``), so that the
 published files, the hashes announced before the draw and the audit file all agree and
 ``observatory panel verify AUDIT.json POOL.csv QUOTAS.csv`` passes on the downloads.
@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from observatory.accounts import audit as audit_log
-from observatory.panel import draw as drawing
-from observatory.panel.lottery import METHODS, LotteryResult, Pool, Quota, solve
+from observatory.panel.core import draw as drawing
+from observatory.panel.core.lottery import METHODS, LotteryResult, Pool, Quota, solve
 from observatory.panel.models import Computation, Contact, FeatureValue, Panel
 
 ID_COLUMN = "public_id"
@@ -136,7 +136,7 @@ def _check_size(panel: Panel, inputs: Inputs) -> None:
 def compute(panel: Panel, methods: list[str] | tuple[str, ...] = METHODS) -> list[Computation]:
     """Run each method on the current pool and quotas and store its result (replacing the last).
 
-    Raises :class:`~observatory.panel.lottery.InfeasibleQuotasError` (with the conflicting bounds)
+    Raises :class:`~observatory.panel.core.lottery.InfeasibleQuotasError` (with the conflicting bounds)
     before anything is stored when no panel meets the quotas.
     """
     inputs = current_inputs(panel)
@@ -311,7 +311,7 @@ def probability_chart(
     """
     from matplotlib.figure import Figure
 
-    from observatory.analysis.figures import to_svg
+    from observatory.analysis.core.figures import to_svg
 
     fig = Figure(figsize=(6.4, 3.6))
     ax = fig.add_subplot()
@@ -362,7 +362,7 @@ def compute_job(ctx) -> dict[str, Any]:
     from django.urls import reverse
 
     from observatory.jobs.services import JobFailure
-    from observatory.panel.lottery import InfeasibleQuotasError, LotteryError
+    from observatory.panel.core.lottery import InfeasibleQuotasError, LotteryError
 
     panel = Panel.objects.get(pk=ctx.params["panel"])
     ctx.progress(5, _("computing %(methods)s") % {"methods": ", ".join(ctx.params["methods"])})

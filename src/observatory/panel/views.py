@@ -27,8 +27,8 @@ from observatory.accounts.roles import OBSERVATORY, has_role, role_required
 from observatory.jobs.models import Job
 from observatory.jobs.services import submit
 from observatory.panel import services
+from observatory.panel.core.lottery import InfeasibleQuotasError, LotteryError, QuotaBound
 from observatory.panel.forms import ComputeForm, DrawForm, PanelForm, QuotaForm, RegistrationForm, StatusForm
-from observatory.panel.lottery import InfeasibleQuotasError, LotteryError, QuotaBound
 from observatory.panel.models import Contact, Panel, Volunteer
 
 SESSION_KEY = "panel_registration"

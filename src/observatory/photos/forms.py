@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from observatory.photos.processing import MAX_BYTES, PhotoError, clean_photo
+from observatory.photos.core.processing import MAX_BYTES, PhotoError, clean_photo
 
 MESSAGES = {
     "too_large": _("The photo is larger than 10 MB."),

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from observatory.accounts import audit
-from observatory.photos import processing
+from observatory.photos.core import processing
 from observatory.photos.models import Photo
 
 DEFAULT_RETENTION_DAYS = 30

@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from observatory.geo.cells import cell_centre, cell_polygon
+from observatory.geo.core.cells import cell_centre, cell_polygon
 from observatory.releases.core import Period
 from observatory.releases.models import Release, ReleasedCount
 from observatory.releases.public import CACHE_SECONDS, cell_areas

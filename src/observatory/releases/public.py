@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from shapely.geometry import shape
 
-from observatory.geo.areas import AreaIndex
-from observatory.geo.cells import cell_centre, cell_polygon
-from observatory.releases import core, figures
-from observatory.releases.core import Period
+from observatory.geo.core.areas import AreaIndex
+from observatory.geo.core.cells import cell_centre, cell_polygon
+from observatory.releases import core
+from observatory.releases.core import Period, figures
 from observatory.releases.models import Release, ReleasedCount
 from observatory.releases.services import (
     CellCount,

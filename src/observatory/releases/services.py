@@ -23,7 +23,7 @@ from django.db.models import Min, Sum
 from django.dispatch import Signal
 from django.utils import timezone
 
-from observatory.geo.distance import haversine_m
+from observatory.geo.core.distance import haversine_m
 from observatory.releases import core
 from observatory.releases.core import BudgetExceeded, Period, ReleasePolicy
 from observatory.releases.models import Release, ReleasedCount

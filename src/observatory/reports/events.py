@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from observatory.analysis.events import EventTable
+from observatory.analysis.core.events import EventTable
 from observatory.reports.models import Report
 
 

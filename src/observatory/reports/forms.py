@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from observatory.photos.core.processing import ACCEPTED, MAX_BYTES, MAX_SIDE
 from observatory.photos.forms import clean_upload
-from observatory.photos.processing import ACCEPTED, MAX_BYTES, MAX_SIDE
 from observatory.reports.models import MAX_DESCRIPTION, Category
 from observatory.web.forms import SentenceErrorList
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from pydantic import ValidationError
 
-from observatory.clikit import InputError
+from observatory.core.clikit import InputError
 from observatory.reports.intake import IntakeError, ReportInput, validate
 from observatory.reports.models import Category
 

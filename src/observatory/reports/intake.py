@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, Field
 
-from observatory.geo.cells import cells_of
+from observatory.geo.core.cells import cells_of
 from observatory.reports.areas import locate_area
 from observatory.reports.models import MAX_DESCRIPTION, Category, Report
 

@@ -12,10 +12,10 @@ import datetime as dt
 import sys
 from typing import Any
 
-from observatory.clikit import InputError, emit, format_table, run_command
-from observatory.simulation.model import Simulation, SimulationResult
-from observatory.simulation.outputs import write_outputs
-from observatory.simulation.scenario import BUILTIN, ScenarioError, load_scenario
+from observatory.core.clikit import InputError, emit, format_table, run_command
+from observatory.simulation.core.model import Simulation, SimulationResult
+from observatory.simulation.core.outputs import write_outputs
+from observatory.simulation.core.scenario import BUILTIN, ScenarioError, load_scenario
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,8 +15,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from observatory.simulation.core.scenario import ScenarioError, load_scenario, scenario_from_dict
 from observatory.simulation.models import Run, SavedScenario
-from observatory.simulation.scenario import ScenarioError, load_scenario, scenario_from_dict
 
 BUILTIN = "builtin:paris"
 CITY_YEAR = "city:last-year"

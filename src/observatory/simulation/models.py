@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from observatory.simulation.scenario import Scenario, scenario_from_dict
+from observatory.simulation.core.scenario import Scenario, scenario_from_dict
 
 
 class SavedScenario(models.Model):

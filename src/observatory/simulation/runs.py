@@ -20,12 +20,12 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
-from observatory.geo.areas import AreaIndex, areas_from_geojson, read_geojson
+from observatory.geo.core.areas import AreaIndex, areas_from_geojson, read_geojson
 from observatory.jobs.models import Job
 from observatory.jobs.services import Cancelled, JobContext, submit
-from observatory.simulation.model import USE, Simulation, SimulationResult
+from observatory.simulation.core.model import USE, Simulation, SimulationResult
+from observatory.simulation.core.scenario import STEPS_PER_DAY, scenario_from_dict
 from observatory.simulation.models import Run
-from observatory.simulation.scenario import STEPS_PER_DAY, scenario_from_dict
 
 log = logging.getLogger(__name__)
 # At most this many runs queued or running at once: each holds a worker for seconds to minutes.
@@ -71,7 +71,7 @@ def city_year_data(end=None, *, days: int = CITY_YEAR_DAYS, seed: int | None = N
     they end today: the demo data are this run, so a what-if started from here is compared with the
     year the observatory's own pages show, not with 2019.
     """
-    from observatory.simulation.scenario import load_scenario
+    from observatory.simulation.core.scenario import load_scenario
 
     end = end or timezone.localdate()
     base = load_scenario("paris").with_overrides(days=days, seed=seed)
@@ -266,7 +266,7 @@ def scene_map(runs: list[tuple[str, dict[str, Any]]], outlines, projection, labe
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    from observatory.analysis.figures import to_svg
+    from observatory.analysis.core.figures import to_svg
 
     fig = Figure(figsize=(6.4, 5.2))
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
@@ -314,7 +314,7 @@ def uses_chart(runs: list[tuple[str, dict[str, Any]]], labels: dict[str, str]) -
     """True uses per week at each place, one colour per place, one line style per run."""
     from matplotlib.figure import Figure
 
-    from observatory.analysis.figures import to_svg
+    from observatory.analysis.core.figures import to_svg
 
     fig = Figure(figsize=(7.2, 3.6))
     ax = fig.add_subplot()
@@ -337,7 +337,7 @@ def quartier_chart(runs: list[tuple[str, dict[str, Any]]], labels: dict[str, str
     """Reports per quartier, side by side for each run (the quartiers with the most reports)."""
     from matplotlib.figure import Figure
 
-    from observatory.analysis.figures import to_svg
+    from observatory.analysis.core.figures import to_svg
 
     names: dict[str, str] = {}
     for _label, out in runs:
@@ -365,7 +365,7 @@ def rooms_chart(runs: list[tuple[str, dict[str, Any]]], labels: dict[str, str]) 
     """Uses inside the rooms per week, all rooms together, one line per run."""
     from matplotlib.figure import Figure
 
-    from observatory.analysis.figures import to_svg
+    from observatory.analysis.core.figures import to_svg
 
     fig = Figure(figsize=(7.2, 2.8))
     ax = fig.add_subplot()

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from observatory.clikit import InputError, emit, format_table, progress, run_command
-from observatory.siting import io
-from observatory.siting.costs import great_circle_costs, sites_near_places
-from observatory.siting.robustness import choice_frequency
-from observatory.siting.solver import MODELS, InfeasibleError, LocationModel, SolverError, solve_model
+from observatory.core.clikit import InputError, emit, format_table, progress, run_command
+from observatory.siting.core import io
+from observatory.siting.core.costs import great_circle_costs, sites_near_places
+from observatory.siting.core.robustness import choice_frequency
+from observatory.siting.core.solver import MODELS, InfeasibleError, LocationModel, SolverError, solve_model
 
 EXIT_NO_SOLUTION = 1
 

@@ -3,7 +3,7 @@
 Reports are counted per H3 cell and category by the database itself (GROUP BY the report's
 ``h3_8`` or ``h3_9`` column and its category), so a million reports come back as a few thousand
 rows; the category weights chosen by the user are applied to those counts, and each cell is
-located at its centre, as :func:`observatory.siting.costs.aggregate_demand` does for a file (never
+located at its centre, as :func:`observatory.siting.core.costs.aggregate_demand` does for a file (never
 at a report's exact point).
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 from django.db.models import Count
 from numpy.typing import NDArray
 
-from observatory.geo.cells import cell_centre
+from observatory.geo.core.cells import cell_centre
 from observatory.reports.models import Report
 
 # The report columns the database can group by; finer than 9 makes too many demand points.

@@ -24,13 +24,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.geometry import shape
 
-from observatory.clikit import InputError
 from observatory.consultation.models import Consultation
+from observatory.core.clikit import InputError
 from observatory.geo import MetricProjection
 from observatory.reports.areas import finest_level
 from observatory.reports.models import Area, Category
-from observatory.siting import io
-from observatory.siting.costs import sites_near_places
+from observatory.siting.core import io
+from observatory.siting.core.costs import sites_near_places
 from observatory.siting.demand import CellDemand, estimate_demand, report_demand
 from observatory.siting.scene import EstimateUnavailable, rounds_exist
 

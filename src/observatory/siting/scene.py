@@ -1,7 +1,7 @@
 """The estimated scene as siting demand: reports and outreach rounds fused (issue 18, item 2).
 
 Residents' reports are the scene thinned by who lives nearby and what they can see; outreach
-rounds count people where the teams walk, with a known effort. :mod:`observatory.analysis.estimate`
+rounds count people where the teams walk, with a known effort. :mod:`observatory.analysis.core.estimate`
 fuses both into one intensity per cell (an integrated species distribution model). This module
 reads what it needs from the database and returns the intensity of each cell as demand:
 
@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 from shapely.geometry import shape
 
-from observatory.analysis.estimate import SceneEstimate
+from observatory.analysis.core.estimate import SceneEstimate
 from observatory.fieldwork.models import Round
 from observatory.geo import MetricProjection
 from observatory.reports.models import Area, Report

@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from observatory.jobs.services import JobContext, JobFailure
 from observatory.reports.areas import locate_area_ids
 from observatory.reports.models import Area
-from observatory.siting.costs import great_circle_costs
+from observatory.siting.core.costs import great_circle_costs
+from observatory.siting.core.robustness import choice_frequency
+from observatory.siting.core.solver import InfeasibleError, LocationModel, SolverError, solve_model
 from observatory.siting.demand import CellDemand, estimate_demand, monthly_windows, report_demand
 from observatory.siting.forms import day_bounds
 from observatory.siting.models import Scenario
-from observatory.siting.robustness import choice_frequency
 from observatory.siting.scene import EstimateUnavailable
-from observatory.siting.solver import InfeasibleError, LocationModel, SolverError, solve_model
 
 # Each solve on a worker stops here and keeps the best solution found (status "time_limit").
 TIME_LIMIT_S = 20.0

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import OBSERVATORY, role_required
-from observatory.geo.cells import cell_polygon, is_cell
+from observatory.geo.core.cells import cell_polygon, is_cell
 from observatory.jobs.models import Job
 from observatory.jobs.services import submit
 from observatory.reports.areas import locate_area

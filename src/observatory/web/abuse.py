@@ -32,7 +32,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit.core import get_usage
 
-from observatory.web import proof
+from observatory.web.core import proof
 
 
 def client_address(request: HttpRequest) -> str:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from observatory.geo import labels as geo_labels
+from observatory.geo.core import labels as geo_labels
 from observatory.reports.models import Area
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")

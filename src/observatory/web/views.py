@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from observatory.fieldwork import indicators
 from observatory.fieldwork.models import Indicator
-from observatory.releases import figures, public
+from observatory.releases import public
+from observatory.releases.core import figures
 from observatory.releases.services import policy
 from observatory.reports.models import Category
 

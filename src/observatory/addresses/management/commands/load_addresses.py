@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from observatory.addresses import services
-from observatory.clikit import InputError
+from observatory.core.clikit import InputError
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from observatory.bulletins import core, services
-from observatory.clikit import InputError, emit, format_table, run_command
+from observatory.core.clikit import InputError, emit, format_table, run_command
 
 
 class Command(BaseCommand):

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from pydantic import ValidationError
 
-from observatory.clikit import InputError, read_csv
+from observatory.core.clikit import InputError, read_csv
 from observatory.fieldwork import rounds
 from observatory.fieldwork.models import COUNTS, KitType, Organisation, Round
 from observatory.reports.intake import IntakeError

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from observatory.clikit import InputError, progress
+from observatory.core.clikit import InputError, progress
 from observatory.reports.areas import locate_area_ids
 from observatory.reports.importing import ImportOptions, read_category_map, read_rows
 from observatory.reports.intake import build_report, key_digest

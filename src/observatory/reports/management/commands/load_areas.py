@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from shapely.geometry import mapping
 
-from observatory.geo.areas import areas_from_geojson, read_geojson
+from observatory.geo.core.areas import areas_from_geojson, read_geojson
 from observatory.reports.models import Area, Report
 
 

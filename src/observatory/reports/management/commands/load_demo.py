@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from observatory.accounts import roles
 from observatory.releases.services import release_due
-from observatory.reports import demo_content, demo_data
+from observatory.reports import demo_content
+from observatory.reports.core import demo_data
 from observatory.reports.loading import load_records
 from observatory.reports.models import Area, Report
 
@@ -145,9 +146,9 @@ def simulate_year(*, seed: int, days: int):
 
     The offset moves every simulated time by the same amount so that the last report falls an hour
     ago (load_records does the same to the reports; rounds, counts and operations follow)."""
-    from observatory.simulation.model import Simulation
+    from observatory.simulation.core.model import Simulation
+    from observatory.simulation.core.scenario import scenario_from_dict
     from observatory.simulation.runs import city_year_data
-    from observatory.simulation.scenario import scenario_from_dict
 
     data = city_year_data(days=days, seed=seed)
     result = Simulation(scenario_from_dict(data)).run()

@@ -1,0 +1,4 @@
+"""The pure code of fieldwork: typed functions and classes, no Django.
+
+import-linter forbids Django here, mypy checks it strictly; docs/architecture.md explains the layers.
+"""
