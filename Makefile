@@ -44,7 +44,7 @@ assets: $(NODE_STAMP)
 
 ## make lock: re-resolve every dependency to its newest allowed release (a deliberate upgrade)
 lock: | $(UV)
-	$(UV) $(COMPILE) --upgrade --extra dev pyproject.toml requirements/tools.in -o $(LOCK)
+	$(UV) $(COMPILE) --upgrade --extra dev --extra redis pyproject.toml requirements/tools.in -o $(LOCK)
 	$(UV) $(COMPILE) --constraint $(LOCK) requirements/bootstrap.in -o requirements/bootstrap.lock
 	npm install --save-exact --save-dev --ignore-scripts --no-audit --no-fund \
 	  $$(node -p "Object.keys(require('./package.json').devDependencies).map(n => n + '@latest').join(' ')")
@@ -92,7 +92,7 @@ test: lint pytest
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/mypy
+	DEBUG=1 $(BIN)/mypy
 
 pytest: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest -n 2

@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _server import Server, bench_environment, machine, observatory, percentile, table
-from observatory.web.core import proof
+from observatory.common.core import proof
 
 BODY_POINTS = [(48.8843, 2.3678), (48.8878, 2.3642), (48.8990, 2.3625), (48.8985, 2.3705)]
 

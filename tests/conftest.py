@@ -113,7 +113,7 @@ SEEDS = [
 @pytest.fixture(autouse=True)
 def _no_remembered_refusals():
     """The early refusal map is per process: a test's flood must not block the next test."""
-    from observatory.web import abuse
+    from observatory.common import abuse
 
     abuse._refused.clear()
     yield

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from observatory.analysis.api import router as analysis_router
 from observatory.fieldwork.api import router as fieldwork_router
 from observatory.releases.api import router as releases_router
 from observatory.reports.api import router as reports_router
@@ -23,6 +24,7 @@ api = NinjaAPI(
 api.add_router("/", reports_router)
 api.add_router("/", releases_router)
 api.add_router("/fieldwork/", fieldwork_router)
+api.add_router("/fieldwork/", analysis_router)  # an operation with its displacement panel
 
 
 @api.exception_handler(IntakeError)

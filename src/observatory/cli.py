@@ -16,6 +16,7 @@ import importlib
 import os
 import sys
 
+from observatory.common.setup import setup_django
 from observatory.core.clikit import EXIT_BAD_INPUT, InputError
 
 # Capability command groups: name -> module exposing ``main(argv: list[str]) -> int``.
@@ -101,21 +102,6 @@ def overview() -> str:
         "OBSERVATORY_CITY, ALLOWED_HOSTS; the README's section Operating lists them all.",
     ]
     return "\n".join(lines)
-
-
-def setup_django() -> None:
-    """Configure Django for commands that need the database (idempotent).
-
-    Raises :class:`InputError` (exit 2 under ``run_command``) when the configuration is wrong.
-    """
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "observatory.settings")
-    import django
-    from django.core.exceptions import ImproperlyConfigured
-
-    try:
-        django.setup()
-    except ImproperlyConfigured as exc:
-        raise InputError(f"configuration: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,11 +16,13 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from observatory.geo.core.cells import REPORT_RESOLUTIONS
 from observatory.geo.core.cities import load_city
 
 
@@ -126,10 +128,11 @@ INSTALLED_APPS = [
     "observatory.complaints",
     "observatory.bulletins",
     "observatory.alerts",
+    "observatory.demo",
 ]
 
 MIDDLEWARE = [
-    "observatory.web.abuse.EarlyRefusalMiddleware",
+    "observatory.common.abuse.EarlyRefusalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -141,7 +144,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "observatory.web.abuse.IntakeLimitMiddleware",
+    "observatory.common.abuse.IntakeLimitMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -205,9 +208,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 OBSERVATORY_GEO_BACKEND = os.environ.get("OBSERVATORY_GEO_BACKEND", "auto")
 
 # After the city and the database, so that a wrong setting is told before a key file is written.
+# The SQLite file's folder is created at start-up (jobs/apps.py), not when these settings load.
 SECRET_KEY = _secret_key()
-if DATABASES["default"]["NAME"] == str(_DEFAULT_DATABASE) and not HELP_ONLY:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -222,14 +224,14 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 # Login throttling (django-axes): lock a username after 5 failures for an hour. The "IP" it
-# stores is our daily keyed hash shaped as an address (web/abuse.py), never the real one.
+# stores is our daily keyed hash shaped as an address (common/abuse.py), never the real one.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
 # Per user name and client, and per user name alone: guesses spread over many addresses (a
 # botnet, a mobile network's pool) lock the name too. The lock page is web/errors.login_locked.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
-AXES_LOCKOUT_CALLABLE = "observatory.web.errors.login_locked"
-AXES_CLIENT_IP_CALLABLE = "observatory.web.abuse.fingerprint_as_ip"
+AXES_LOCKOUT_CALLABLE = "observatory.common.errors.login_locked"
+AXES_CLIENT_IP_CALLABLE = "observatory.common.abuse.fingerprint_as_ip"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_RESET_ON_SUCCESS = True
 
@@ -238,7 +240,11 @@ AXES_RESET_ON_SUCCESS = True
 # memory in each process: fast (a file cache cost 17 ms per request here, renaming a file), but
 # counters are per worker, so a client may get up to (workers x limit) before a 429.
 _CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if _CACHE_URL:
+    # The Redis client is an optional extra (pyproject.toml: observatory[redis]; the lock has it).
+    if importlib.util.find_spec("redis") is None:
+        raise ImproperlyConfigured("CACHE_URL needs the Redis client: install observatory[redis]")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}}
 else:
     CACHES = {
@@ -281,7 +287,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 # Leaflet comes from the django-leaflet wheel, served as our own static files (no CDN). Only its
 # assets are used: its Django app would pull in GeoDjango, which needs the GDAL system library.
-STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "static"]  # type: ignore[arg-type]
+_LEAFLET = importlib.util.find_spec("leaflet")
+if _LEAFLET is None or _LEAFLET.origin is None:
+    raise ImproperlyConfigured("the django-leaflet package is missing: install requirements.lock")
+STATICFILES_DIRS = [Path(_LEAFLET.origin).parent / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
@@ -318,7 +327,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SECURE_REFERRER_POLICY = "same-origin"
-CSRF_FAILURE_VIEW = "observatory.web.errors.csrf_failure"  # in the visitor's language
+CSRF_FAILURE_VIEW = "observatory.common.errors.csrf_failure"  # in the visitor's language
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HTTPS
@@ -330,8 +339,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Public output rules (ARCHITECTURE.md, "Data and privacy model").
 OBSERVATORY_PUBLIC_MIN_COUNT = int(os.environ.get("OBSERVATORY_PUBLIC_MIN_COUNT", "5"))
 OBSERVATORY_PUBLIC_DELAY_HOURS = int(os.environ.get("OBSERVATORY_PUBLIC_DELAY_HOURS", "24"))
+# The one H3 resolution of everything public (9: cells of about 0.1 km²): the published counts per
+# cell (reports/publication.py), the releases' domain and the largest resolution the public API
+# answers (releases/), Open311's points. One of the resolutions stored on each report (h3_7..h3_10).
 OBSERVATORY_PUBLIC_RESOLUTION = 9
-# The release engine (releases/core.py, docs/privacy.md): every public number is a noisy count of
+if OBSERVATORY_PUBLIC_RESOLUTION not in REPORT_RESOLUTIONS:
+    raise ImproperlyConfigured(f"OBSERVATORY_PUBLIC_RESOLUTION must be one of {REPORT_RESOLUTIONS}")
+# The release engine (releases/core/__init__.py, docs/privacy.md): every public number is a noisy count of
 # a released calendar week or month. Defaults measured in benchmarks/privacy.py.
 OBSERVATORY_RELEASES = {
     "lifetime_epsilon": float(os.environ.get("OBSERVATORY_PRIVACY_LIFETIME_EPSILON", "4.0")),
@@ -384,9 +398,12 @@ OBSERVATORY_PMTILES = os.environ.get("OBSERVATORY_PMTILES", "")
 
 # Alerts for the field (docs/alerts.md): threshold_days (100), dedupe_hours (72), replicates
 # (999), resolution (9), study_days (28); unset keys take those defaults (alerts/services.py).
-OBSERVATORY_ALERTS: dict = {}
+OBSERVATORY_ALERTS: dict[str, float] = {}
 # The licence line of /open-data/ and its files: ODbL-1.0, CC-BY-4.0 or etalab-2.0.
 OBSERVATORY_OPEN_DATA_LICENCE = os.environ.get("OBSERVATORY_OPEN_DATA_LICENCE", "ODbL-1.0")
+# Who runs the observatory, for the Open311 discovery document's "contact" (an address or a
+# sentence); empty says "the observatory's operators" in the client's language (open311/views.py).
+OBSERVATORY_CONTACT = os.environ.get("OBSERVATORY_CONTACT", "")
 
 # Retention: reports' free text is kept raw this long, then reduced to category and place
 # (`observatory apply-retention`, run daily); photo originals (moderators only) much shorter.

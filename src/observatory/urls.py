@@ -6,9 +6,12 @@ from observatory.accounts import otp as otp_views
 from observatory.accounts import views as account_views
 from observatory.addresses import views as address_views
 from observatory.api import api
+from observatory.common import abuse
+from observatory.complaints import urls as complaint_urls
 from observatory.releases import views as release_views
+from observatory.reports import account_views as resident_views
 from observatory.reports import views as report_views
-from observatory.web import abuse, maps, meetings
+from observatory.web import maps, meetings
 from observatory.web import views as web_views
 
 urlpatterns = [
@@ -34,9 +37,9 @@ urlpatterns = [
     path("me/reports/", report_views.my_reports, name="my-reports"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/register/", account_views.register, name="register"),
-    path("accounts/me/", account_views.my_account, name="my-account"),
-    path("accounts/me/data.json", account_views.my_data, name="my-data"),
-    path("accounts/me/delete/", account_views.delete_account, name="delete-account"),
+    path("accounts/me/", resident_views.my_account, name="my-account"),
+    path("accounts/me/data.json", resident_views.my_data, name="my-data"),
+    path("accounts/me/delete/", resident_views.delete_account, name="delete-account"),
     path("audit/", account_views.audit_log, name="audit-log"),
     path("accounts/otp/setup/", otp_views.setup, name="otp-setup"),
     path("accounts/otp/verify/", otp_views.verify, name="otp-verify"),
@@ -54,14 +57,25 @@ urlpatterns = [
     path("photos/", include("observatory.photos.urls")),
     path("jobs/", include("observatory.jobs.urls")),
     path("", include("observatory.subscriptions.urls")),
-    path("complaints/", include("observatory.complaints.urls")),
+    path(
+        "complaints/",
+        include(
+            (
+                [
+                    *complaint_urls.urlpatterns,
+                    path("released/", release_views.complaints_released, name="released"),
+                ],
+                complaint_urls.app_name,
+            )
+        ),
+    ),
     path("bulletins/", include("observatory.bulletins.urls")),
     path("alerts/", include("observatory.alerts.urls")),
     path("admin/", admin.site.urls),
 ]
 
-# Error pages in the visitor's language and the site's layout (web/errors.py).
-handler400 = "observatory.web.errors.bad_request"
-handler403 = "observatory.web.errors.permission_denied"
-handler404 = "observatory.web.errors.page_not_found"
-handler500 = "observatory.web.errors.server_error"
+# Error pages in the visitor's language and the site's layout (common/errors.py).
+handler400 = "observatory.common.errors.bad_request"
+handler403 = "observatory.common.errors.permission_denied"
+handler404 = "observatory.common.errors.page_not_found"
+handler500 = "observatory.common.errors.server_error"

@@ -113,6 +113,7 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "analysis:rhythm": ("GET", OBSERVERS),
     "analysis:trends": ("GET", OBSERVERS),
     "analysis:displacement": ("GET", OBSERVERS),
+    "analysis:operation-csv": ("GET", ORGS_AND_STAFF),
     # Consultations: public pages and results; residents vote (with a code or an account) and
     # argue; observatory members set them up; moderators review arguments.
     "consultation:list": ("GET", PUBLIC),

@@ -12,9 +12,9 @@ from django.core.management.base import CommandError
 
 from observatory.analysis import aggregates
 from observatory.analysis.core.rhythm import rhythm
+from observatory.analysis.events_from_reports import published_events
 from observatory.analysis.models import CellCount, HourCount
 from observatory.reports import moderation, publication
-from observatory.reports.events import published_events
 from observatory.reports.intake import ReportInput, build_report
 from observatory.reports.models import Category, Report
 

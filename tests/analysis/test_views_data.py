@@ -12,7 +12,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from observatory.accounts.roles import OBSERVATORY
-from observatory.reports.core import demo_data
+from observatory.demo.core import data as demo_data
 from observatory.reports.intake import ReportInput, build_report
 from observatory.reports.models import Category, Report
 from observatory.reports.publication import count_published

@@ -8,9 +8,9 @@ import pytest
 from observatory.accounts.roles import MODERATOR, ORGANISATION
 from observatory.analysis.core.grids import SquareGrid
 from observatory.analysis.core.hotspots import gi_star_grid
+from observatory.analysis.events_from_reports import published_events
 from observatory.analysis.forms import FilterForm
-from observatory.analysis.views import city_projection
-from observatory.reports.events import published_events
+from observatory.analysis.services import city_projection
 
 from .test_views_data import WINDOW, load_reports, member, read_csv
 

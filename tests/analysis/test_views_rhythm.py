@@ -8,7 +8,7 @@ import pytest
 
 from observatory.analysis import aggregates
 from observatory.analysis.core.rhythm import WEEKDAYS, rhythm
-from observatory.reports.events import published_events
+from observatory.analysis.events_from_reports import published_events
 from observatory.reports.models import Report
 
 from .test_views_data import WINDOW, load_reports, member, read_csv

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from observatory.bulletins import services
 from observatory.bulletins.models import Bulletin, Delivery
+from observatory.subscriptions import services as subscriptions
 from observatory.subscriptions.models import Subscription
 
 from .conftest import MONTH
@@ -40,7 +41,7 @@ def test_the_monthly_job_makes_both_editions_and_mails_the_public_one_once(winte
     _follow("bo@example.org", quartier)
     Subscription.objects.create(email="unconfirmed@example.org", language="en")  # never confirmed
 
-    result = services.monthly_job(Ctx())
+    result = subscriptions.monthly_bulletin_job(Ctx())
     assert sorted(result["made"]) == ["2026-03 members", "2026-03 public"]
     assert result["sent"] == 2 and result["failed"] == 0
     messages = smtp.wait(2)
@@ -59,7 +60,7 @@ def test_the_monthly_job_makes_both_editions_and_mails_the_public_one_once(winte
     assert public.mailed_at is not None
     assert Delivery.objects.filter(bulletin=public).count() == 3  # every subscription of both addresses
 
-    again = services.monthly_job(Ctx())
+    again = subscriptions.monthly_bulletin_job(Ctx())
     assert again == {"made": [], "sent": 0, "failed": 0}
     assert len(smtp.wait(3, timeout=0.5)) == 2
 

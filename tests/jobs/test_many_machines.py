@@ -33,7 +33,7 @@ from PIL import Image
 from django.utils import timezone
 from observatory.geo import queries
 from observatory.jobs.models import Job
-from observatory.photos import processing
+from observatory.photos.core import processing
 from observatory.photos.services import store_photo
 from observatory.reports.areas import locate_area
 from observatory.reports.models import Category, Report

@@ -22,12 +22,12 @@ from observatory.panel.core.lottery import (
     Problem,
     Quota,
     QuotaBound,
-    _Relaxation,
     decompose,
     gini,
     relaxed_leximin,
     solve,
 )
+from observatory.panel.core.relaxation import _Relaxation
 from observatory.panel.core.synthetic import self_selected_pool
 
 from .helpers import load

@@ -157,7 +157,7 @@ def test_an_expired_meeting_or_a_forged_cookie_gives_the_normal_limits(panel, se
     from django.utils import timezone
 
     from observatory.accounts.models import Meeting
-    from observatory.web.abuse import MEETING_COOKIE
+    from observatory.common.abuse import MEETING_COOKIE
 
     settings.OBSERVATORY_RATE_LIMITS = {**settings.OBSERVATORY_RATE_LIMITS, "panel": "2/h"}
     meeting = Meeting.objects.create(

@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from observatory.analysis.models import ReportingArea
 from observatory.consultation.models import Ballot, Consultation
+from observatory.demo import content as demo_content
 from observatory.fieldwork.models import CarePlace, Indicator, IndicatorValue, Operation, PlaceCount, Round
 from observatory.panel.models import Panel, Volunteer
-from observatory.reports import demo_content
 from observatory.reports.models import Report
 from observatory.simulation.models import Run, SavedScenario
-from observatory.siting.models import ReportingArea
 
 pytestmark = pytest.mark.django_db
 

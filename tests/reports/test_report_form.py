@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from observatory.common import abuse
+from observatory.common.core import proof
 from observatory.reports.models import Report
-from observatory.web import abuse
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def solved() -> str:
-    return abuse.solve_for_tests(abuse.new_challenge())
+    return proof.solve(abuse.new_challenge())
 
 
 def form_data(**over):

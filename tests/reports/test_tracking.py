@@ -11,9 +11,10 @@ import pytest
 from django.utils import timezone
 
 from observatory.accounts.roles import MODERATOR
+from observatory.common import abuse
+from observatory.common.core import proof
 from observatory.reports import moderation, tracking
 from observatory.reports.models import FollowUp
-from observatory.web import abuse
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def form_data() -> dict[str, str]:
     seen = timezone.now() - timedelta(minutes=30)
     return {
-        "altcha": abuse.solve_for_tests(abuse.new_challenge()),
+        "altcha": proof.solve(abuse.new_challenge()),
         "reporter_kind": "resident",
         "category": "gathering",
         "lat": "48.8843",

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.test import Client
 
+from observatory.common.core import proof
 from observatory.reports.models import Report
-from observatory.web import abuse
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def _limits(no_rate_limits):
 
 def _solution(client: Client) -> str:
     challenge = client.get("/challenge/").json()
-    return abuse.solve_for_tests(challenge)
+    return proof.solve(challenge)
 
 
 def test_without_proof_or_key_the_answer_says_what_to_send():

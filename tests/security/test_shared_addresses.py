@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from observatory.web import abuse
+from observatory.common import abuse
 
 from .conftest import NO_LIMITS
 

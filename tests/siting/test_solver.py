@@ -162,7 +162,7 @@ def _medium_instance(seed, n_demand=3000, n_sites=20):
 @pytest.mark.parametrize("seed", range(3))
 def test_pmedian_with_lagrangian_fixing_matches_brute_force(seed):
     # 3,000 x 20 pairs (some of weight 0) is above the size where the Lagrangian bound closes sites first.
-    from observatory.siting.core.solver import _LAGRANGE_MIN_PAIRS
+    from observatory.siting.core.pmedian import _LAGRANGE_MIN_PAIRS
 
     costs, weights = _medium_instance(seed)
     assert (weights > 0).sum() * costs.shape[1] >= _LAGRANGE_MIN_PAIRS
@@ -179,7 +179,7 @@ def test_pmedian_with_lagrangian_fixing_matches_brute_force(seed):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_lagrangian_bound_and_fixing_are_valid(seed):
-    from observatory.siting.core.solver import _pmedian_heuristic, _pmedian_lagrangian
+    from observatory.siting.core.pmedian_bounds import _pmedian_heuristic, _pmedian_lagrangian
 
     costs, weights = _medium_instance(10 + seed, n_demand=400, n_sites=14)
     p = 2 + seed % 3
@@ -202,7 +202,7 @@ def test_lagrangian_bound_and_fixing_are_valid(seed):
 
 
 def test_pmedian_heuristic_respects_fixed_and_excluded():
-    from observatory.siting.core.solver import _pmedian_heuristic
+    from observatory.siting.core.pmedian_bounds import _pmedian_heuristic
 
     costs, weights = _medium_instance(5, n_demand=300, n_sites=12)
     fixed = np.zeros(12, dtype=bool)

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.test import override_settings
 
+from observatory.common import abuse
 from observatory.reports.models import Report
-from observatory.web import abuse
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,7 @@ def test_403_says_what_to_do(make_user):
 def test_400_and_500_pages_render_in_the_layout(rf):
     from django.utils import translation
 
-    from observatory.web import errors
+    from observatory.common import errors
 
     request = rf.get("/", HTTP_ACCEPT_LANGUAGE="fr")
     with translation.override("fr"):

@@ -7,7 +7,7 @@ from django.template import Context, Template
 from django.test import Client
 from django.utils import translation
 
-from observatory.web.forms import SentenceErrorList, error_summary, sentence
+from observatory.common.forms import SentenceErrorList, error_summary, sentence
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_403_404_429_500_are_in_the_layout_and_in_french(make_user, settings, rf
     assert page.status_code == 429 and "Réessayez dans" in page.content.decode()
     _layout(page.content.decode())
 
-    from observatory.web import errors
+    from observatory.common import errors
 
     page = errors.server_error(rf.get("/", HTTP_ACCEPT_LANGUAGE="fr"))
     assert page.status_code == 500 and page["Content-Language"] == "fr"

@@ -49,7 +49,7 @@ class AuditEntry(models.Model):
 class Meeting(models.Model):
     """Meeting mode: a room (a sign-up evening, a consultation stand) whose devices share one
     address. While it is open, a device that typed its code is not limited per address on panel
-    sign-up and paper-code votes (web/abuse.py). Opened and closed by staff, both audited."""
+    sign-up and paper-code votes (common/abuse.py). Opened and closed by staff, both audited."""
 
     code = models.CharField(max_length=16, unique=True)
     label = models.CharField(max_length=120)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django_otp import user_has_device
 from ninja.errors import HttpError
 from ninja.security import SessionAuth
 
@@ -37,6 +38,11 @@ def is_staff_role(user) -> bool:
     return has_role(user, MODERATOR, OBSERVATORY)
 
 
+def needs_second_factor(user) -> bool:
+    """Enrolled in TOTP (accounts/otp.py) but this session not yet verified: staff pages wait."""
+    return bool(user.is_authenticated and user_has_device(user) and not user.is_verified())
+
+
 def role_required(*roles: str):
     """View decorator: logged-in users with one of the roles (anonymous users go to login).
 
@@ -55,8 +61,6 @@ def role_required(*roles: str):
 
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            from observatory.accounts.otp import needs_second_factor
-
             if needs_second_factor(request.user):
                 return redirect_to_login(request.get_full_path(), reverse("otp-verify"), "next")
             return gated(request, *args, **kwargs)
@@ -79,8 +83,6 @@ class ApiRoles(SessionAuth):
         self.roles = roles
 
     def authenticate(self, request, key):
-        from observatory.accounts.otp import needs_second_factor
-
         user = super().authenticate(request, key)
         if user and self.roles and not has_role(user, *self.roles):
             raise HttpError(403, "your role does not allow this")

@@ -100,7 +100,7 @@ def _from_file(path: str, now: dt.datetime | None) -> dict[str, Any]:
 
 
 def _from_database(now: dt.datetime | None, send: bool) -> dict[str, Any]:
-    from observatory.cli import setup_django
+    from observatory.common.setup import setup_django
 
     setup_django()
     from observatory.alerts import services

@@ -49,6 +49,8 @@ from observatory.alerts.core.detector import AlertSettings, Signal, detect, same
 from observatory.alerts.core.scan import ScanError
 from observatory.alerts.models import DEFAULT_AUDIENCES, Alert, RecipientRule
 from observatory.fieldwork.models import Organisation, Round
+from observatory.jobs.services import JobContext
+from observatory.reports.areas import locate_area_ids
 from observatory.reports.models import Area, Report
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -57,7 +59,7 @@ MAX_RECURRENCE_DAYS = 1e9  # stored in place of "never by chance" (a float colum
 
 def alert_settings() -> AlertSettings:
     """The detector's settings, with the site's overrides (``OBSERVATORY_ALERTS``)."""
-    conf: dict[str, Any] = dict(getattr(settings, "OBSERVATORY_ALERTS", {}) or {})
+    conf: dict[str, Any] = dict(settings.OBSERVATORY_ALERTS or {})
     base = AlertSettings()
     resolution = int(conf.get("resolution", base.resolution))
     if resolution not in (8, 9):
@@ -198,8 +200,6 @@ def alert_dict(a: Alert) -> dict[str, Any]:
 
 def _place_of(lat: float, lon: float, cells: list[str]) -> str:
     """The quartiers the alert lies in (names), from the centres of its cells."""
-    from observatory.reports.areas import locate_area_ids
-
     points = [h3.cell_to_latlng(c) for c in cells] or [(lat, lon)]
     ids = locate_area_ids(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
     names = list(Area.objects.filter(pk__in={i for i in ids if i}).values_list("name", flat=True))
@@ -449,3 +449,10 @@ def send_alert(alert: Alert) -> int:
     Alert.objects.filter(pk=alert.pk).update(recipients=sent, mailed_at=timezone.now())
     alert.recipients = sent
     return sent
+
+
+def hourly_job(ctx: JobContext) -> dict[str, Any]:
+    """`observatory alerts`, as the hourly job (jobs/periodic.py): detect, store new alerts, e-mail
+    the members."""
+    ctx.progress(5, "alerts")
+    return run().as_dict()

@@ -397,7 +397,9 @@ class Cells:
         """Exact points when there are, else the cells' centres with their counts as weights."""
         if self.x is not None and self.y is not None:
             return self.x, self.y, None
-        return (self.ix + 0.5) * self.level, (self.iy + 0.5) * self.level, self.n.astype(np.float64)
+        x = np.asarray((self.ix + 0.5) * self.level, dtype=np.float64)
+        y = np.asarray((self.iy + 0.5) * self.level, dtype=np.float64)
+        return x, y, self.n.astype(np.float64)
 
 
 def cells(

@@ -159,10 +159,12 @@ def load_events(args: argparse.Namespace) -> EventTable:
             point_column=args.point_column,
         )
     try:
-        from observatory.cli import setup_django
+        # The command runs without Django when given a file: the app's modules (and their models)
+        # can only be imported once it is set up, here.
+        from observatory.common.setup import setup_django
 
         setup_django()
-        from observatory.reports.events import published_events
+        from observatory.analysis.events_from_reports import published_events
     except Exception as exc:  # no Django app yet, no database: say so plainly
         raise InputError(f"no events file given and the database is not available ({exc})") from None
     events: EventTable = published_events()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from observatory.analysis.scene import SOURCE_CHOICES
 from observatory.reports.models import Category
 
 DEFAULT_DAYS = 365
@@ -93,10 +95,10 @@ class FilterForm(forms.Form):
         if not (merged.get("days") or merged.get("since") or merged.get("until")):
             merged["days"] = str(DEFAULT_DAYS)
         super().__init__(merged, *args, **kwargs)
-        self.fields["categories"].choices = _category_choices()
+        cast(forms.ChoiceField, self.fields["categories"]).choices = _category_choices()
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())  # the cleaned data: never None here
         since, until, days = data.get("since"), data.get("until"), data.get("days")
         if since and until and until < since:
             self.add_error("until", gettext("The end date is before the start date."))
@@ -122,8 +124,6 @@ SOURCE_FIELD_HELP = _(
 
 
 def _source_field() -> forms.ChoiceField:
-    from observatory.analysis.scene import SOURCE_CHOICES
-
     return forms.ChoiceField(
         label=_("Source"),
         required=False,
@@ -180,7 +180,7 @@ class OperationForm(forms.Form):
                 if not data.get(key):
                     data[key] = value
         super().__init__(data, *args, **kwargs)
-        self.fields["categories"].choices = _category_choices()
+        cast(forms.ChoiceField, self.fields["categories"]).choices = _category_choices()
         self.fields["source"] = _source_field()
         for key, value in OPERATION_DEFAULTS.items():
             self.fields[key].initial = value

@@ -4,11 +4,14 @@ The dashboard pages read these tables instead of loading every published report 
 (``analysis/aggregates.py`` keeps them in step with the reports in the same transaction as each
 status change, and rebuilds them from the reports on demand). They hold exact counts, so they are
 staff material like the reports themselves: nothing public reads them.
+
+Also the residents layer (:class:`ReportingArea`) the scene estimate reads (``scene_estimate.py``).
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 ALL_CATEGORIES = 0  # the ``category`` of the rows that count every category together
 
@@ -71,3 +74,29 @@ class HourCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.hour:02d} h: {self.n}"
+
+
+class ReportingArea(models.Model):
+    """One polygon of the residents layer the scene estimate needs: how many people live
+    there (who could report what they see) and, optionally, how visible the street is (0 to 1).
+
+    Cells of the estimate take the values of the polygon containing their centre; a cell outside
+    every polygon means the layer does not cover the city, and the estimate is not made (the page
+    says so and falls back to the reports). ``load-demo`` fills it for the simulated scene.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    # GeoJSON Polygon or MultiPolygon, WGS84
+    geometry = models.JSONField()
+    residents_per_km2 = models.FloatField(_("residents per km²"))
+    visibility = models.FloatField(_("visibility (0 to 1)"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        # Its table keeps the name it had in the siting app (the model moved, not the data).
+        db_table = "siting_reportingarea"
+        ordering = ["name", "id"]
+        verbose_name = _("residents layer area")
+
+    def __str__(self) -> str:
+        return self.name

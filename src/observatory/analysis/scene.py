@@ -1,8 +1,8 @@
-"""The dashboard's choice of source: the residents' reports, or the estimated scene (issue 18).
+"""The dashboard's choice of source: the residents' reports, or the estimated scene.
 
-The estimated scene fuses the published reports with the outreach rounds (``analysis/estimate.py``,
-an integrated species distribution model; ``siting/scene.py`` reads the rounds, the residents
-layer and the reports of a window and fits it, the same fit siting's demand reads). Hot spots,
+The estimated scene fuses the published reports with the outreach rounds (``analysis/core/estimate.py``,
+an integrated species distribution model; ``analysis/scene_estimate.py`` reads the rounds, the
+residents layer and the reports of a window and fits it, the same fit siting's demand reads). Hot spots,
 trends and the displacement panel offer both; the estimated scene is the default where rounds
 exist in the window. When it cannot be made (no round, rounds without effort, no residents layer
 or one that does not cover the city, a grid where no source has data, a fit that does not
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from numpy.typing import NDArray
 
+from observatory.analysis import scene_estimate
 from observatory.analysis.aggregates import city_projection
 from observatory.fieldwork.models import Round
 from observatory.reports.models import Category
@@ -81,15 +82,11 @@ class Unavailable(Exception):
 
 def estimate(since: datetime, until: datetime, categories: list[str] | None, cell_m: float) -> Estimated:
     """The estimated scene of [since, until) on city cells of ``max(cell_m, MIN_CELL_M)`` metres."""
-    try:
-        from observatory.siting import scene as siting_scene
-    except ImportError:  # pragma: no cover - the siting app ships with the project
-        raise Unavailable(_("The scene estimate is not installed.")) from None
     size = float(max(cell_m, MIN_CELL_M))
     codes = list(categories) if categories else list(Category.objects.values_list("code", flat=True))
     try:
-        demand = siting_scene.estimate(since, until, codes, size)
-    except siting_scene.EstimateUnavailable as exc:
+        demand = scene_estimate.estimate(since, until, codes, size)
+    except scene_estimate.EstimateUnavailable as exc:
         raise Unavailable(str(exc)) from None
     if not len(demand.weight) or not np.isfinite(demand.weight).all() or demand.weight.max() <= 0:
         raise Unavailable(_("The estimate found no scene in any cell of this window."))

@@ -12,4 +12,7 @@ urlpatterns = [
     path("rhythm/", views.rhythm_view, name="rhythm"),
     path("trends/", views.trends_view, name="trends"),
     path("displacement/", views.displacement_view, name="displacement"),
+    # A recorded operation's panel numbers (the panel itself is on the fieldwork operation page,
+    # drawn by the analysis_panels template tags; /fieldwork/operations/<id>/displacement.csv redirects here).
+    path("operations/<int:operation_id>/displacement.csv", views.operation_csv, name="operation-csv"),
 ]

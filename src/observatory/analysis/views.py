@@ -8,45 +8,51 @@ window and parameters, and a link to the numbers behind it (``?format=csv``: the
 analysis function's output cell by cell). Nothing is cached: the counts change in the transaction
 of each moderation decision, so a page always shows the reports as they are now.
 
-Exact points are staff material: these pages are for observatory members and administrators only.
+Exact points are staff material: these pages are for observatory members and administrators only
+(and a recorded operation's panel numbers for the fieldwork dashboard's roles). What the pages share
+around their analysis (parsing the filter, answering CSV or HTML) is ``pages.py``; the helpers other
+apps use, and the displacement panel, are ``services.py``.
 """
 
 from __future__ import annotations
 
-import csv
-import math
-from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import shapely
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.shortcuts import get_object_or_404
 from django.utils.dates import WEEKDAYS
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from shapely.geometry import Point, box, mapping, shape
-from shapely.geometry.base import BaseGeometry
+from numpy.typing import NDArray
 
 from observatory.accounts.roles import OBSERVATORY, role_required
 from observatory.analysis import aggregates, scene
-from observatory.analysis.aggregates import city_projection
-from observatory.analysis.core import displacement as disp
 from observatory.analysis.core import figures, rhythm, trends
 from observatory.analysis.core.grids import SquareGrid
 from observatory.analysis.core.hotspots import arcgis_search_radius, gi_star_grid, quartic_kde
 from observatory.analysis.forms import FilterForm, OperationForm, SceneFilterForm, Window, local_midnight
-from observatory.geo.core.projection import MetricProjection
-from observatory.reports.areas import finest_level
-from observatory.reports.events import published_events
-from observatory.reports.models import Area
+from observatory.analysis.pages import AnalysisRequest, analysis_page
+from observatory.analysis.services import (
+    area_outlines,
+    circle,
+    city_projection,
+    displacement_csv_response,
+    displacement_panel_context,
+    operation_csv_response,
+    scale_label,
+    widened,
+)
+from observatory.analysis.services import local_number as _num
+from observatory.fieldwork import access
+from observatory.fieldwork.models import Operation
 
 # A page must stay fast and its SVG small: beyond this many cells, ask for larger cells.
+MAX_CELLS = 60_000
+
 MAX_CELLS = 60_000
 
 TREND_CLASS_LABELS = {
@@ -73,93 +79,31 @@ TREND_CLASS_LABELS = {
 # --- shared helpers ------------------------------------------------------------------------------
 
 
-def _num(value: float, decimals: int | None = 0) -> str:
-    """A number in the user's language (decimal comma and grouping in French); None: as given."""
-    return number_format(value, decimals, force_grouping=decimals == 0)
-
-
-def area_outlines(projection: MetricProjection, extent: tuple[float, float, float, float]):
-    """The finest loaded areas (quartiers in Paris) near the extent, projected for the figures."""
-    level = finest_level()
-    if level is None:
-        return None
-    x0, x1, y0, y1 = extent
-    pad = 0.1 * max(x1 - x0, y1 - y0, 200.0)
-    view = box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-
-    def forward(lonlat: np.ndarray) -> np.ndarray:
-        x, y = projection.forward(lonlat[:, 1], lonlat[:, 0])
-        return np.column_stack([x, y])
-
-    geoms = []
-    for geometry in Area.objects.filter(level=level).values_list("geometry", flat=True):
-        g = shapely.transform(shape(geometry), forward)
-        if g.intersects(view):
-            geoms.append(g)
-    return figures.Outlines.from_geometries(geoms)
-
-
-def _csv_response(rows: Iterable[Sequence[Any]], filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    for row in rows:
-        writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in row])
-    return response
-
-
-def _bad_request_csv(form) -> HttpResponse:
-    """Bad filters on a CSV link: 400 with one 'field: message' line per problem."""
-    lines = [f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()]
-    return HttpResponse("\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8")
-
-
-def _wants_csv(request: HttpRequest) -> bool:
-    return request.GET.get("format") == "csv"
-
-
-def _filter_query(request: HttpRequest) -> str:
-    """The page's filter as a query string (tabs and CSV links keep it)."""
-    query = request.GET.copy()
-    query.pop("format", None)
-    return query.urlencode()
-
-
-def _cells(form: FilterForm, unit: str = "any") -> tuple[aggregates.Cells, Window]:
+def _cells(page: AnalysisRequest, unit: str = "any") -> aggregates.Cells:
     """The window's published reports per cell, read from the counts kept at publication."""
-    window = form.window()
-    cells = aggregates.cells(
-        window.since,
-        window.until,
-        form.cleaned_data["cell_size"],
-        categories=form.cleaned_data.get("categories") or None,
-        timed_only=form.cleaned_data.get("timed_only", False),
+    return aggregates.cells(
+        page.window.since,
+        page.window.until,
+        page.data["cell_size"],
+        categories=page.categories,
+        timed_only=page.data.get("timed_only", False),
         unit=unit,
     )
-    return cells, window
-
-
-def _categories_label(form: FilterForm) -> str:
-    codes = form.cleaned_data.get("categories") or []
-    if not codes:
-        return _("all categories")
-    names = dict(form.fields["categories"].choices)
-    return ", ".join(str(names.get(c, c)) for c in codes)
 
 
 def _square_grid(
-    form: FilterForm, x: np.ndarray, y: np.ndarray, crs: str, *, cells: bool = False
+    page: AnalysisRequest, x: NDArray[Any], y: NDArray[Any], crs: str, *, cells: bool = False
 ) -> SquareGrid | None:
     """The grid over the events' bounding box (``cells``: x and y are cell indices at the page's
     size), or None with the error put on the cell size field."""
-    size = form.cleaned_data["cell_size"]
+    size = page.data["cell_size"]
     try:
         grid = SquareGrid.spanning(x, y, size, crs) if cells else SquareGrid.covering(x, y, size, crs)
     except ValueError as exc:
-        form.add_error("cell_size", str(exc))
+        page.form.add_error("cell_size", str(exc))
         return None
     if grid.n_cells > MAX_CELLS:
-        form.add_error(
+        page.form.add_error(
             "cell_size",
             _("%(n)s cells of %(size)s m is too many for a page: choose a larger cell size.")
             % {"n": _num(grid.n_cells), "size": size},
@@ -168,95 +112,75 @@ def _square_grid(
     return grid
 
 
-def _page(request: HttpRequest, template: str, form: FilterForm, tab: str, status: int = 200, **extra):
-    # The source sentence (reports or estimated scene) and any fallback notice, when the page has one.
-    context = {
-        "form": form,
-        "tab": tab,
-        "query": _filter_query(request),
-        **getattr(form, "source_context", {}),
-    }
-    context.update(extra)
-    return render(request, template, context, status=status)
-
-
-def _scale_label() -> str:
-    return _("%(metres)d m")
-
-
-def _file_stem(name: str, window: Window) -> str:
-    return f"{name}-{window.since:%Y%m%d}-{window.until:%Y%m%d}.csv"
-
-
 # --- the source: reports or the estimated scene -----------------------------------------------------
 
 
-def _choose_source(form, window: Window, cell_size: float) -> scene.Estimated | None:
+def _estimated_scene(page: AnalysisRequest, cell_size: float) -> scene.Estimated | None:
     """The estimated scene when asked (or by default where rounds exist in the window), else None;
-    the sentence saying which source the page shows, and any fallback notice, go on the form."""
-    data = form.cleaned_data
-    asked = data.get("source") or scene.default_source(window.since, window.until)
-    est = None
-    fallback = ""
-    if asked == scene.ESTIMATE:
-        try:
-            est = scene.estimate(window.since, window.until, data.get("categories") or None, cell_size)
-        except scene.Unavailable as exc:
-            fallback = scene.fallback_notice(str(exc))
-    form.source_context = {
-        "source_asked": asked,
-        "source_shown": scene.ESTIMATE if est is not None else scene.REPORTS,
-        "source_note": scene.estimate_sentence(est) if est is not None else scene.reports_sentence(),
-        "source_fallback": fallback,
-    }
+    the sentence saying which source the page shows, and any fallback notice, go on the page."""
+    if page.asked_source() != scene.ESTIMATE:
+        return None
+    try:
+        est = scene.estimate(page.window.since, page.window.until, page.categories, cell_size)
+    except scene.Unavailable as exc:
+        page.falls_back(str(exc))
+        return None
+    page.shows_estimate(scene.estimate_sentence(est))
     return est
 
 
-def _estimate_grid(form, est: scene.Estimated, crs: str) -> tuple[SquareGrid | None, np.ndarray]:
+def _estimate_grid(
+    page: AnalysisRequest, est: scene.Estimated, crs: str
+) -> tuple[SquareGrid | None, NDArray[np.float64]]:
     """The estimate on the city grid of its cell size: (grid, intensity per cell as (ny, nx))."""
     try:
         grid = SquareGrid.spanning(est.ix, est.iy, est.cell_m, crs)
     except ValueError as exc:
-        form.add_error("cell_size", str(exc))
-        return None, np.zeros((0, 0))
+        page.form.add_error("cell_size", str(exc))
+        return None, np.zeros((0, 0), dtype=np.float64)
     flat = grid.cell_flat_index(est.ix, est.iy)
-    values = np.bincount(flat, weights=est.intensity, minlength=grid.n_cells).reshape(grid.ny, grid.nx)
+    summed = np.bincount(flat, weights=est.intensity, minlength=grid.n_cells)
+    values = np.asarray(summed, dtype=np.float64).reshape(grid.ny, grid.nx)
     return grid, values
 
 
 # --- hot spots --------------------------------------------------------------------------------------
 
+HOTSPOT_COLUMNS = ("ix", "iy", "lat", "lon", "count", "z", "p", "p_adjusted", "class")
+ESTIMATE_HOTSPOT_COLUMNS = ("ix", "iy", "lat", "lon", "estimate", "z", "p", "p_adjusted", "class")
+
+
+def _hotspot_labels(alpha: float) -> dict[str, str]:
+    return {
+        "hot_strong": _("hot spot, p < %(a)s") % {"a": _num(alpha / 10, None)},
+        "hot": _("hot spot, p < %(a)s") % {"a": _num(alpha, None)},
+        "cold": _("cold spot, p < %(a)s") % {"a": _num(alpha, None)},
+        "cold_strong": _("cold spot, p < %(a)s") % {"a": _num(alpha / 10, None)},
+        "scale": scale_label(),
+    }
+
 
 @role_required(OBSERVATORY)
-def hotspots(request: HttpRequest) -> HttpResponse:
+@analysis_page(SceneFilterForm, "hotspots")
+def hotspots(page: AnalysisRequest) -> HttpResponse:
     """Gi* hot and cold spots on square cells, FDR-corrected, over the quartier outlines."""
-    form = SceneFilterForm(request.GET)
-    template = "analysis/hotspots.html"
-    if not form.is_valid():
-        return (
-            _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "hotspots", 400)
-        )
-    est = _choose_source(form, form.window(), form.cleaned_data["cell_size"])
+    est = _estimated_scene(page, page.data["cell_size"])
     if est is not None:
-        return _hotspots_of_estimate(request, form, est)
-    cells, window = _cells(form)
-    data = form.cleaned_data
+        return _hotspots_of_estimate(page, est)
+    data, window = page.data, page.window
+    cells = _cells(page)
     n_events = cells.total
     if n_events < 2:
-        if _wants_csv(request):
-            return _csv_response([HOTSPOT_COLUMNS], _file_stem("hotspots", window))
-        return _page(request, template, form, "hotspots", empty=True, window=window, n_events=n_events)
+        return page.empty(HOTSPOT_COLUMNS, "hotspots", n_events)
     projection = city_projection()
     ix, iy = cells.at(data["cell_size"])
-    grid = _square_grid(form, ix, iy, projection.crs, cells=True)
+    grid = _square_grid(page, ix, iy, projection.crs, cells=True)
     if grid is None:
-        return (
-            _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "hotspots", 400)
-        )
+        return page.refuse()
     result = gi_star_grid(
         grid.count_cells(ix, iy, cells.n), rings=data["rings"], alpha=data["alpha"], fdr=True
     )
-    if _wants_csv(request):
+    if page.wants_csv:
         ix, iy = grid.cell_indices()
         lat, lon = grid.centres_latlon()
         rows = (
@@ -273,20 +197,14 @@ def hotspots(request: HttpRequest) -> HttpResponse:
             )
             for k in range(grid.n_cells)
         )
-        return _csv_response([HOTSPOT_COLUMNS, *rows], _file_stem("hotspots", window))
+        return page.csv([HOTSPOT_COLUMNS, *rows], "hotspots")
     svg = figures.hotspot_map(
         grid,
         result.z,
         result.p_adjusted,
         data["alpha"],
         area_outlines(projection, figures.grid_extent(grid)),
-        {
-            "hot_strong": _("hot spot, p < %(a)s") % {"a": _num(data["alpha"] / 10, None)},
-            "hot": _("hot spot, p < %(a)s") % {"a": _num(data["alpha"], None)},
-            "cold": _("cold spot, p < %(a)s") % {"a": _num(data["alpha"], None)},
-            "cold_strong": _("cold spot, p < %(a)s") % {"a": _num(data["alpha"] / 10, None)},
-            "scale": _scale_label(),
-        },
+        _hotspot_labels(data["alpha"]),
     )
     caption = _(
         "Getis-Ord Gi* on %(size)s m square cells (%(crs)s), binary weights over a queen "
@@ -300,41 +218,24 @@ def hotspots(request: HttpRequest) -> HttpResponse:
         "rings": data["rings"],
         "alpha": _num(data["alpha"], None),
         "n": _num(n_events),
-        "categories": _categories_label(form),
+        "categories": page.categories_label,
         "window": window.label(),
         "cells": _num(grid.n_cells),
         "hot": result.n_hot,
         "cold": result.n_cold,
     }
-    return _page(request, template, form, "hotspots", svg=svg, caption=caption, window=window)
+    return page.html(svg=svg, caption=caption, window=window)
 
 
-HOTSPOT_COLUMNS = ("ix", "iy", "lat", "lon", "count", "z", "p", "p_adjusted", "class")
-ESTIMATE_HOTSPOT_COLUMNS = ("ix", "iy", "lat", "lon", "estimate", "z", "p", "p_adjusted", "class")
-
-
-def _hotspot_labels(alpha: float) -> dict[str, str]:
-    return {
-        "hot_strong": _("hot spot, p < %(a)s") % {"a": _num(alpha / 10, None)},
-        "hot": _("hot spot, p < %(a)s") % {"a": _num(alpha, None)},
-        "cold": _("cold spot, p < %(a)s") % {"a": _num(alpha, None)},
-        "cold_strong": _("cold spot, p < %(a)s") % {"a": _num(alpha / 10, None)},
-        "scale": _scale_label(),
-    }
-
-
-def _hotspots_of_estimate(request: HttpRequest, form, est: scene.Estimated) -> HttpResponse:
+def _hotspots_of_estimate(page: AnalysisRequest, est: scene.Estimated) -> HttpResponse:
     """Gi* of the estimated scene (people a round would meet per pass), on its cells."""
-    template = "analysis/hotspots.html"
-    data, window = form.cleaned_data, form.window()
+    data, window = page.data, page.window
     projection = city_projection()
-    grid, values = _estimate_grid(form, est, projection.crs)
+    grid, values = _estimate_grid(page, est, projection.crs)
     if grid is None:
-        return (
-            _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "hotspots", 400)
-        )
+        return page.refuse()
     result = gi_star_grid(values, rings=data["rings"], alpha=data["alpha"], fdr=True)
-    if _wants_csv(request):
+    if page.wants_csv:
         ix, iy = grid.cell_indices()
         lat, lon = grid.centres_latlon()
         flat_values = values.ravel()
@@ -345,7 +246,7 @@ def _hotspots_of_estimate(request: HttpRequest, form, est: scene.Estimated) -> H
             )
             for k in range(grid.n_cells)
         )  # fmt: skip
-        return _csv_response([ESTIMATE_HOTSPOT_COLUMNS, *rows], _file_stem("hotspots-estimate", window))
+        return page.csv([ESTIMATE_HOTSPOT_COLUMNS, *rows], "hotspots-estimate")
     svg = figures.hotspot_map(
         grid,
         result.z,
@@ -369,7 +270,7 @@ def _hotspots_of_estimate(request: HttpRequest, form, est: scene.Estimated) -> H
         "hot": result.n_hot,
         "cold": result.n_cold,
     }
-    return _page(request, template, form, "hotspots", svg=svg, caption=caption, window=window)
+    return page.html(svg=svg, caption=caption, window=window)
 
 
 # --- density --------------------------------------------------------------------------------------
@@ -379,31 +280,22 @@ DENSITY_COLUMNS = ("ix", "iy", "lat", "lon", "density_per_km2")
 
 
 @role_required(OBSERVATORY)
-def density(request: HttpRequest) -> HttpResponse:
+@analysis_page(FilterForm, "density")
+def density(page: AnalysisRequest) -> HttpResponse:
     """Quartic kernel density with ArcGIS's default search radius, in reports per km²."""
-    form = FilterForm(request.GET)
-    template = "analysis/density.html"
-    if not form.is_valid():
-        return (
-            _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "density", 400)
-        )
-    cells, window = _cells(form)
-    data = form.cleaned_data
+    data, window = page.data, page.window
+    cells = _cells(page)
     projection = city_projection()
     x, y, weights = cells.points()
     try:
         radius = arcgis_search_radius(x, y, weights)
     except ValueError:  # fewer than 2 reports, or all at one place: no bandwidth to choose
-        if _wants_csv(request):
-            return _csv_response([DENSITY_COLUMNS], _file_stem("density", window))
-        return _page(request, template, form, "density", empty=True, window=window, n_events=cells.total)
-    grid = _square_grid(form, *widened(x, y, radius), projection.crs)
+        return page.empty(DENSITY_COLUMNS, "density", cells.total)
+    grid = _square_grid(page, *widened(x, y, radius), projection.crs)
     if grid is None:
-        return (
-            _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "density", 400)
-        )
+        return page.refuse()
     result = quartic_kde(x, y, grid, radius=radius, weights=weights)
-    if _wants_csv(request):
+    if page.wants_csv:
         ix, iy = grid.cell_indices()
         lat, lon = grid.centres_latlon()
         dens = result.density_per_km2.ravel()
@@ -411,12 +303,12 @@ def density(request: HttpRequest) -> HttpResponse:
             (int(ix[k]), int(iy[k]), float(lat[k]), float(lon[k]), float(dens[k]))
             for k in range(grid.n_cells)
         )
-        return _csv_response([DENSITY_COLUMNS, *rows], _file_stem("density", window))
+        return page.csv([DENSITY_COLUMNS, *rows], "density")
     svg = figures.density_map(
         grid,
         result.density_per_km2,
         area_outlines(projection, figures.grid_extent(grid)),
-        {"unit": _("reports per km²"), "scale": _scale_label()},
+        {"unit": _("reports per km²"), "scale": scale_label()},
     )
     caption = _(
         "Quartic kernel density at the centres of %(size)s m cells (%(crs)s), search radius "
@@ -428,7 +320,7 @@ def density(request: HttpRequest) -> HttpResponse:
         "radius": _num(result.radius_m),
         "peak": _num(float(result.density_per_km2.max()), 1),
         "n": _num(cells.total),
-        "categories": _categories_label(form),
+        "categories": page.categories_label,
         "window": window.label(),
     }
     if weights is not None:
@@ -436,13 +328,7 @@ def density(request: HttpRequest) -> HttpResponse:
             "Reports counted on the %(level)s m cells of the same grid, each cell's count at its centre "
             "(binned kernel density)."
         ) % {"level": _num(cells.level)}
-    return _page(request, template, form, "density", svg=svg, caption=caption, window=window)
-
-
-def widened(x: np.ndarray, y: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
-    """The corners of the events' bounding box widened by the search radius: the density grid
-    covers them, so the surface fades out inside the figure instead of being cut at the last event."""
-    return np.array([x.min() - radius, x.max() + radius]), np.array([y.min() - radius, y.max() + radius])
+    return page.html(svg=svg, caption=caption, window=window)
 
 
 # --- rhythm ---------------------------------------------------------------------------------------
@@ -453,27 +339,20 @@ def _weekday_names() -> list[str]:
 
 
 @role_required(OBSERVATORY)
-def rhythm_view(request: HttpRequest) -> HttpResponse:
+@analysis_page(FilterForm, "rhythm")
+def rhythm_view(page: AnalysisRequest) -> HttpResponse:
     """Counts by hour of the week on the city's clock, circular mean hour and the Rayleigh test."""
-    form = FilterForm(request.GET)
-    template = "analysis/rhythm.html"
-    if not form.is_valid():
-        return (
-            _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "rhythm", 400)
-        )
-    window = form.window()
-    timed_only = form.cleaned_data.get("timed_only", False)
+    window = page.window
+    timed_only = page.data.get("timed_only", False)
     counts = aggregates.hours(
         window.since,
         window.until,
-        categories=form.cleaned_data.get("categories") or None,
+        categories=page.categories,
         timed_only=timed_only,
     )
     header = ("weekday", *[f"{h:02d}" for h in range(24)])
     if counts.timed + (0 if timed_only else counts.date_only) == 0:
-        if _wants_csv(request):
-            return _csv_response([header], _file_stem("rhythm", window))
-        return _page(request, template, form, "rhythm", empty=True, window=window, n_events=0)
+        return page.empty(header, "rhythm", 0)
     if counts.date_only and not timed_only:
         # Reports imported with a date only are never put at midnight: say so, and how to go on.
         message = _(
@@ -481,15 +360,15 @@ def rhythm_view(request: HttpRequest) -> HttpResponse:
             "reports in this window have a date only; they are not put at midnight. Tick “Only "
             "reports with a time of day” to analyse the others."
         ) % {"n": _num(counts.date_only)}
-        if _wants_csv(request):
+        if page.wants_csv:
             return HttpResponse(
                 f"timed_only: {message}\n", status=400, content_type="text/plain; charset=utf-8"
             )
-        return _page(request, template, form, "rhythm", date_only=message, window=window)
+        return page.html(date_only=message, window=window)
     result = rhythm.rhythm_from_sums(counts.hour_of_week, counts.sum_cos, counts.sum_sin, settings.TIME_ZONE)
-    if _wants_csv(request):
+    if page.wants_csv:
         rows = [(rhythm.WEEKDAYS[d], *result.hour_of_week[d].tolist()) for d in range(7)]
-        return _csv_response([header, *rows], _file_stem("rhythm", window))
+        return page.csv([header, *rows], "rhythm")
     names = _weekday_names()
     svg = figures.hour_weekday_heatmap(
         result.hour_of_week, names, {"hour": _("hour of day (local time)"), "count": _("reports")}
@@ -505,18 +384,14 @@ def rhythm_view(request: HttpRequest) -> HttpResponse:
         "z": _num(result.rayleigh_z, 2),
         "p": f"{result.rayleigh_p:.3g}",
         "n": _num(result.n_events),
-        "categories": _categories_label(form),
+        "categories": page.categories_label,
         "window": window.label(),
     }
     table = [
         {"day": names[d], "counts": result.hour_of_week[d].tolist(), "total": int(result.by_weekday[d])}
         for d in range(7)
     ]
-    return _page(
-        request,
-        template,
-        form,
-        "rhythm",
+    return page.html(
         svg=svg,
         caption=caption,
         window=window,
@@ -533,29 +408,22 @@ TREND_COLUMNS = ("ix", "iy", "lat", "lon", "count", "tau", "tau_p", "class")
 
 
 @role_required(OBSERVATORY)
-def trends_view(request: HttpRequest) -> HttpResponse:
+@analysis_page(SceneFilterForm, "trends")
+def trends_view(page: AnalysisRequest) -> HttpResponse:
     """Emerging hot spot classes: space-time Gi* per week or month, Mann-Kendall, 17 classes."""
-    form = SceneFilterForm(request.GET)
-    template = "analysis/trends.html"
-    if not form.is_valid():
-        return (
-            _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "trends", 400)
-        )
-    estimated = _choose_trend_source(form)
+    estimated = _estimated_trends(page)
     if estimated is not None:
-        return _trends_of_estimate(request, form, *estimated)
-    data = form.cleaned_data
+        return _trends_of_estimate(page, *estimated)
+    data, window = page.data, page.window
     period = data["period"]
-    cells, window = _cells(form, "m" if period == "month" else "w")
+    cells = _cells(page, "m" if period == "month" else "w")
     n_events = cells.total
     if n_events < 2:
-        if _wants_csv(request):
-            return _csv_response([TREND_COLUMNS], _file_stem("trends", window))
-        return _page(request, template, form, "trends", empty=True, window=window, n_events=n_events)
+        return page.empty(TREND_COLUMNS, "trends", n_events)
     assert cells.start is not None
     period_idx, labels = trends.period_index(cells.start, period)
     if len(labels) < 3:
-        form.add_error(
+        page.form.add_error(
             "period",
             _(
                 "Trends need at least 3 periods of data; this window spans %(n)s. Widen the window or "
@@ -563,21 +431,17 @@ def trends_view(request: HttpRequest) -> HttpResponse:
             )
             % {"n": len(labels)},
         )
-        return (
-            _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "trends", 400)
-        )
+        return page.refuse()
     projection = city_projection()
     ix, iy = cells.at(data["cell_size"])
-    grid = _square_grid(form, ix, iy, projection.crs, cells=True)
+    grid = _square_grid(page, ix, iy, projection.crs, cells=True)
     if grid is None:
-        return (
-            _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "trends", 400)
-        )
+        return page.refuse()
     cube = trends.cube_counts(grid.cell_flat_index(ix, iy), period_idx, grid.n_cells, len(labels), cells.n)
     result = trends.emerging_hotspots(
         cube, grid.queen_weights(data["rings"]), lag=1, threshold=data["alpha"], periods=labels
     )
-    if _wants_csv(request):
+    if page.wants_csv:
         ix, iy = grid.cell_indices()
         lat, lon = grid.centres_latlon()
         totals = cube.sum(axis=0)
@@ -594,13 +458,13 @@ def trends_view(request: HttpRequest) -> HttpResponse:
             )
             for k in range(grid.n_cells)
         )
-        return _csv_response([TREND_COLUMNS, *rows], _file_stem("trends", window))
+        return page.csv([TREND_COLUMNS, *rows], "trends")
     class_labels = {k: str(v) for k, v in TREND_CLASS_LABELS.items()}
     svg = figures.trend_map(
         grid,
         result.classes,
         area_outlines(projection, figures.grid_extent(grid)),
-        {"scale": _scale_label()},
+        {"scale": scale_label()},
         class_labels,
     )
     caption = _(
@@ -619,14 +483,14 @@ def trends_view(request: HttpRequest) -> HttpResponse:
         "rings": data["rings"],
         "alpha": _num(data["alpha"], None),
         "n": _num(n_events),
-        "categories": _categories_label(form),
+        "categories": page.categories_label,
         "window": window.label(),
     }
     counts = [
         {"name": class_labels[name], "cells": n, "colour": figures.trend_colour(name)}
         for name, n in result.class_counts().items()
     ]
-    return _page(request, template, form, "trends", svg=svg, caption=caption, window=window, counts=counts)
+    return page.html(svg=svg, caption=caption, window=window, counts=counts)
 
 
 MAX_ESTIMATED_PERIODS = 13
@@ -652,18 +516,11 @@ def _trend_periods(window: Window, period: str) -> list[tuple[str, datetime, dat
     return out
 
 
-def _choose_trend_source(form) -> tuple[list[str], list[scene.Estimated]] | None:
+def _estimated_trends(page: AnalysisRequest) -> tuple[list[str], list[scene.Estimated]] | None:
     """The estimated scene of each period (one fit per period, with that period's rounds), or None
-    with the fallback notice on the form when it is not asked or cannot be made for every period."""
-    data, window = form.cleaned_data, form.window()
-    asked = data.get("source") or scene.default_source(window.since, window.until)
-    form.source_context = {
-        "source_asked": asked,
-        "source_shown": scene.REPORTS,
-        "source_note": scene.reports_sentence(),
-        "source_fallback": "",
-    }
-    if asked != scene.ESTIMATE:
+    with the fallback notice on the page when it is not asked or cannot be made for every period."""
+    data, window = page.data, page.window
+    if page.asked_source() != scene.ESTIMATE:
         return None
     periods = _trend_periods(window, data["period"])
     why = ""
@@ -678,12 +535,12 @@ def _choose_trend_source(form) -> tuple[list[str], list[scene.Estimated]] | None
     else:
         for label, since, until in periods:
             try:
-                fits.append(scene.estimate(since, until, data.get("categories") or None, data["cell_size"]))
+                fits.append(scene.estimate(since, until, page.categories, data["cell_size"]))
             except scene.Unavailable as exc:
                 why = _("for the period of %(period)s: %(why)s") % {"period": label, "why": exc}
                 break
     if why:
-        form.source_context["source_fallback"] = scene.fallback_notice(why)
+        page.falls_back(why)
         return None
     summaries = [f.summary for f in fits]
     order = {"low": 0, "medium": 1, "high": 2}
@@ -700,23 +557,19 @@ def _choose_trend_source(form) -> tuple[list[str], list[scene.Estimated]] | None
             "interval_factor": max((x.get("interval_factor") or 0.0 for x in summaries), default=0.0) or None,
         },
     )
-    form.source_context.update(
-        {
-            "source_shown": scene.ESTIMATE,
-            "source_note": scene.estimate_sentence(combined)
-            + " "
-            + _("Each period is estimated with its own rounds; the least sure period is quoted."),
-        }
+    page.shows_estimate(
+        scene.estimate_sentence(combined)
+        + " "
+        + _("Each period is estimated with its own rounds; the least sure period is quoted.")
     )
     return [label for label, _since, _until in periods], fits
 
 
 def _trends_of_estimate(
-    request: HttpRequest, form, labels: list[str], fits: list[scene.Estimated]
+    page: AnalysisRequest, labels: list[str], fits: list[scene.Estimated]
 ) -> HttpResponse:
     """Emerging hot spots of the estimated scene, one estimate per period."""
-    template = "analysis/trends.html"
-    data, window = form.cleaned_data, form.window()
+    data, window = page.data, page.window
     projection = city_projection()
     size = fits[0].cell_m
     all_ix = np.concatenate([f.ix for f in fits])
@@ -724,17 +577,15 @@ def _trends_of_estimate(
     try:
         grid = SquareGrid.spanning(all_ix, all_iy, size, projection.crs)
     except ValueError as exc:
-        form.add_error("cell_size", str(exc))
-        return (
-            _bad_request_csv(form) if _wants_csv(request) else _page(request, template, form, "trends", 400)
-        )
+        page.form.add_error("cell_size", str(exc))
+        return page.refuse()
     cube = np.zeros((len(fits), grid.n_cells))
     for t, f in enumerate(fits):
         cube[t] = np.bincount(grid.cell_flat_index(f.ix, f.iy), weights=f.intensity, minlength=grid.n_cells)
     result = trends.emerging_hotspots(
         cube, grid.queen_weights(data["rings"]), lag=1, threshold=data["alpha"], periods=labels
     )
-    if _wants_csv(request):
+    if page.wants_csv:
         ix, iy = grid.cell_indices()
         lat, lon = grid.centres_latlon()
         totals = cube.sum(axis=0)
@@ -746,13 +597,13 @@ def _trends_of_estimate(
             for k in range(grid.n_cells)
         )  # fmt: skip
         columns = ("ix", "iy", "lat", "lon", "estimate", "tau", "tau_p", "class")
-        return _csv_response([columns, *rows], _file_stem("trends-estimate", window))
+        return page.csv([columns, *rows], "trends-estimate")
     class_labels = {k: str(v) for k, v in TREND_CLASS_LABELS.items()}
     svg = figures.trend_map(
         grid,
         result.classes,
         area_outlines(projection, figures.grid_extent(grid)),
-        {"scale": _scale_label()},
+        {"scale": scale_label()},
         class_labels,
     )
     caption = _(
@@ -775,407 +626,23 @@ def _trends_of_estimate(
         {"name": class_labels[name], "cells": n, "colour": figures.trend_colour(name)}
         for name, n in result.class_counts().items()
     ]
-    return _page(request, template, form, "trends", svg=svg, caption=caption, window=window, counts=counts)
+    return page.html(svg=svg, caption=caption, window=window, counts=counts)
 
 
 # --- displacement ---------------------------------------------------------------------------------
 
 
-def circle(
-    lat: float, lon: float, radius_m: float, projection: MetricProjection | None = None
-) -> BaseGeometry:
-    """A circle of ``radius_m`` metres around a WGS84 point, as a WGS84 (lon, lat) polygon."""
-    projection = projection or city_projection()
-    x, y = projection.forward(lat, lon)
-    disc = Point(float(x), float(y)).buffer(radius_m, 64)
-    return shapely.transform(disc, lambda xy: np.column_stack(projection.inverse(xy[:, 0], xy[:, 1])[::-1]))
-
-
-def wgs84_bounds(
-    extent: tuple[float, float, float, float], projection: MetricProjection, margin_m: float = 50.0
-) -> tuple[float, float, float, float]:
-    """(min lon, min lat, max lon, max lat) around a metric extent (x0, x1, y0, y1), with a margin:
-    the exact points a drawn neighbourhood needs, read with an index on time and a box on place."""
-    x0, x1, y0, y1 = extent[0] - margin_m, extent[1] + margin_m, extent[2] - margin_m, extent[3] + margin_m
-    t = np.linspace(0.0, 1.0, 9)  # points along each edge: the box bends a little in degrees
-    xs = np.concatenate([x0 + (x1 - x0) * t, x0 + (x1 - x0) * t, np.full(9, x0), np.full(9, x1)])
-    ys = np.concatenate([np.full(9, y0), np.full(9, y1), y0 + (y1 - y0) * t, y0 + (y1 - y0) * t])
-    lat, lon = projection.inverse(xs, ys)
-    return float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat))
-
-
-def _to_metric(geom: BaseGeometry | dict, projection: MetricProjection) -> BaseGeometry:
-    g = shape(geom) if isinstance(geom, dict) else geom
-    return shapely.transform(
-        g, lambda lonlat: np.column_stack(projection.forward(lonlat[:, 1], lonlat[:, 0]))
-    )
-
-
-def _interpretation(res: disp.DisplacementResult) -> list[str]:
-    """The WDQ and WDD read in words (the pure module's rules, translatable)."""
-    words = []
-    sm, wdq = res.success_measure, res.wdq
-    if sm is None or wdq is None:
-        words.append(_("The WDQ is not interpretable."))
-    elif abs(wdq) < 1e-12:
-        words.append(_("No displacement and no diffusion of benefits (WDQ = 0)."))
-    elif wdq > 0:
-        words.append(_("Diffusion of benefits: the buffer improved too (WDQ > 0)."))
-    elif abs(wdq + 1) < 1e-12:
-        words.append(_("Displacement equal to the gain: no net effect (WDQ = -1)."))
-    elif wdq > -1:
-        words.append(_("Displacement smaller than the gain: a net benefit (-1 < WDQ < 0)."))
-    else:
-        words.append(_("Displacement larger than the gain: a net loss (WDQ < -1)."))
-    if res.wdd_se > 0:
-        low, high = res.wdd_ci95
-        values = {"wdd": f"{res.wdd:+.0f}", "low": _num(low, 1), "high": _num(high, 1)}
-        if high < 0:
-            words.append(
-                _("WDD %(wdd)s (95 %% interval %(low)s to %(high)s): a significant net reduction.") % values
-            )
-        elif low > 0:
-            words.append(
-                _("WDD %(wdd)s (95 %% interval %(low)s to %(high)s): a significant net increase.") % values
-            )
-        else:
-            words.append(
-                _("WDD %(wdd)s (95 %% interval %(low)s to %(high)s): no significant net change.") % values
-            )
-    return words
-
-
-def _warnings(res: disp.DisplacementResult, names: dict[str, str]) -> list[str]:
-    """The pure module's warnings, by the same rules, in the user's language."""
-    out = []
-    a0, c0, c1 = res.target.before, res.control.before, res.control.after
-    sm = res.success_measure
-    if c0 == 0 or c1 == 0:
-        out.append(_("The control area has no reports before or after: the WDQ cannot be computed."))
-    elif sm is not None and sm >= 0:
-        out.append(
-            _(
-                "The success measure is %(sm)s (not negative): the target did not improve relative to the "
-                "control, so the WDQ is not interpretable."
-            )
-            % {"sm": _num(sm, 3)}
-        )
-    elif sm is not None and a0 > 0 and abs(sm) < disp.TINY_SUCCESS * (a0 / c0):
-        out.append(
-            _(
-                "The success measure %(sm)s is tiny (under 10 %% of the before ratio %(ratio)s): the WDQ is "
-                "unstable."
-            )
-            % {"sm": _num(sm, 3), "ratio": _num(a0 / c0, 3)}
-        )
-    for key, counts in (("target", res.target), ("buffer", res.buffer), ("control", res.control)):
-        if counts.before + counts.after < 10:
-            out.append(
-                _("Few reports in the %(area)s (%(before)s before, %(after)s after): low power.")
-                % {"area": names[key], "before": counts.before, "after": counts.after}
-            )
-    return out
-
-
-def _fmt(value: float | None, decimals: int = 3) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else _num(value, decimals)
-
-
-def displacement_panel_context(
-    date: date,
-    target_geom: BaseGeometry | dict,
-    buffer_geom: BaseGeometry | dict | None,
-    control_geom: BaseGeometry | dict,
-    before_days: int,
-    after_days: int,
-    *,
-    categories: Sequence[str] | None = None,
-    buffer_width: float = 200.0,
-    source: str | None = None,
-) -> dict[str, Any]:
-    """Everything the displacement panel shows for one operation (template
-    ``analysis/_displacement_panel.html``; CSV with :func:`displacement_csv_response`).
-
-    Geometries are WGS84 (lon, lat) shapely geometries or GeoJSON geometry dicts (build a circle with
-    :func:`circle`); ``buffer_geom`` None means a ring of ``buffer_width`` metres around the target.
-    The buffer never includes the target. Windows: before ``[date - before_days, date)``, after
-    ``[date, date + after_days)`` in local calendar days. Until the after window has ended the panel
-    says it is waiting for data and computes nothing. Raises ValueError when the control overlaps
-    the target or its buffer, or a window is shorter than a day.
-
-    ``source``: 'reports' or 'estimate' (the estimated scene, fitted on the before window and on
-    the after window, each with its rounds, summed over each area); None: the estimate where rounds
-    exist in the windows. When the estimate cannot be made the panel reads the reports and says why.
-    """
-    if before_days < 1 or after_days < 1:
-        raise ValueError(_("The before and after windows must be at least 1 day."))
-    projection = city_projection()
-    target = _to_metric(target_geom, projection)
-    if buffer_geom is None:
-        buffer = disp.ring_buffer(target, buffer_width)
-    else:
-        buffer = _to_metric(buffer_geom, projection).difference(target)
-    control = _to_metric(control_geom, projection)
-    if control.intersection(target.union(buffer)).area > 0:
-        raise ValueError(_("The control area overlaps the target or its buffer."))
-    names = {"target": _("target"), "buffer": _("buffer"), "control": _("control")}
-    first_after_day, end_day = date, date + timedelta(days=after_days)
-    start_day = date - timedelta(days=before_days)
-    extent = (
-        min(g.bounds[0] for g in (target, buffer, control)),
-        max(g.bounds[2] for g in (target, buffer, control)),
-        min(g.bounds[1] for g in (target, buffer, control)),
-        max(g.bounds[3] for g in (target, buffer, control)),
-    )
-    map_svg = figures.displacement_map(
-        target, buffer, control, area_outlines(projection, extent), {**names, "scale": _scale_label()}
-    )
-    context: dict[str, Any] = {
-        "date": date,
-        "before_days": before_days,
-        "after_days": after_days,
-        "before_window": (start_day, date - timedelta(days=1)),
-        "after_window": (first_after_day, end_day - timedelta(days=1)),
-        "map_svg": map_svg,
-        "map_caption": _(
-            "Target (red), buffer (orange, the ring where displaced activity would go) and control "
-            "(blue) areas, in %(crs)s, over the area outlines."
-        )
-        % {"crs": projection.crs},
-        "waiting": False,
-        "geojson": {k: mapping(g) for k, g in (("target", target), ("buffer", buffer), ("control", control))},
-    }
-    today = timezone.localdate()
-    if today < end_day:
-        context["waiting"] = True
-        context["waiting_message"] = _(
-            "Waiting for data: the after window runs until %(last)s included; the measures are computed "
-            "once it has ended."
-        ) % {"last": (end_day - timedelta(days=1)).isoformat()}
-        return context
-    since, until = local_midnight(start_day), local_midnight(end_day)
-    # Exact points, as the method needs, but only those of the drawn areas and the windows asked.
-    events = published_events(
-        since=since, until=until, categories=categories or None, bbox=wgs84_bounds(extent, projection)
-    )
-    everywhere = aggregates.hours(since, until, categories=categories or None)
-    n_events = everywhere.timed + everywhere.date_only
-    areas = (("target", target), ("buffer", buffer), ("control", control))
-    estimated = _displacement_estimate(context, since, local_midnight(date), until, areas, categories, source)
-    if estimated is not None:
-        counts = estimated
-    else:
-        x, y = projection.forward(events.lat, events.lon)
-        dates = events.dates if events.dates is not None else np.array([], dtype="datetime64[D]")
-        op = np.datetime64(date.isoformat(), "D")
-        counts = {
-            key: disp.window_counts(x, y, dates, area, op, before_days, after_days) for key, area in areas
-        }
-    res = disp.displacement_measures(counts["target"], counts["buffer"], counts["control"])
-    area_names = [names[k] for k in ("target", "buffer", "control")]
-    context.update(
-        {
-            "result": res,
-            "n_events": n_events,
-            "counts": [
-                {"area": names[k], "before": c.before, "after": c.after, "change": c.change}
-                for k, c in counts.items()
-            ],
-            "bars_svg": figures.before_after_bars(
-                area_names,
-                [c.before for c in counts.values()],
-                [c.after for c in counts.values()],
-                {
-                    "before": _("before (%(days)s days)") % {"days": before_days},
-                    "after": _("after (%(days)s days)") % {"days": after_days},
-                    "count": _("published reports"),
-                },
-            ),
-            "measures": [
-                (_("success measure (SM)"), _fmt(res.success_measure)),
-                (_("buffer displacement measure (BDM)"), _fmt(res.buffer_displacement_measure)),
-                (_("weighted displacement quotient (WDQ)"), _fmt(res.wdq)),
-                (_("total net effect"), _fmt(res.total_net_effect, 1)),
-                (_("weighted displacement difference (WDD)"), _fmt(res.wdd, 0)),
-                (_("WDD standard error"), _fmt(res.wdd_se, 2)),
-                (_("WDD Z"), _fmt(res.wdd_z, 2)),
-                (_("WDD 95 % interval"), f"{_fmt(res.wdd_ci95[0], 1)} … {_fmt(res.wdd_ci95[1], 1)}"),
-                (_("WDD p-value"), _fmt(res.wdd_p, 3)),
-            ],
-            "interpretation": _interpretation(res),
-            "warnings": _warnings(res, names),
-            "caption": _(
-                "Bowers and Johnson's (2003) success measure, buffer displacement measure and WDQ, and "
-                "Wheeler and Ratcliffe's (2018) WDD with its Poisson standard error (the control's "
-                "change counted for the target and the buffer). Before: %(b0)s to %(b1)s (%(before)s "
-                "days); after: %(a0)s to %(a1)s (%(after)s days, the operation day included). "
-                "%(n)s published reports in these windows (%(categories)s)."
-            )
-            % {
-                "b0": start_day.isoformat(),
-                "b1": (date - timedelta(days=1)).isoformat(),
-                "before": before_days,
-                "a0": date.isoformat(),
-                "a1": (end_day - timedelta(days=1)).isoformat(),
-                "after": after_days,
-                "n": _num(n_events),
-                "categories": ", ".join(categories) if categories else _("all categories"),
-            },
-            "csv_rows": displacement_csv_rows(res),
-        }
-    )
-    if estimated is not None:
-        # Estimated people per pass are not Poisson counts: the WDD's interval does not apply.
-        context["measures"] = context["measures"][:4]
-        context["interpretation"] = context["interpretation"][:1]
-        context["warnings"] = []
-        context["counts"] = [
-            {
-                "area": names[k],
-                "before": _num(c.before, 1),
-                "after": _num(c.after, 1),
-                "change": _num(c.change, 1),
-            }
-            for k, c in counts.items()
-        ]
-        context["bars_svg"] = figures.before_after_bars(
-            area_names,
-            [c.before for c in counts.values()],
-            [c.after for c in counts.values()],
-            {
-                "before": _("before (%(days)s days)") % {"days": before_days},
-                "after": _("after (%(days)s days)") % {"days": after_days},
-                "count": _("estimated people per round"),
-            },
-        )
-        context["caption"] = _(
-            "Bowers and Johnson's (2003) success measure, buffer displacement measure and WDQ on the "
-            "estimated scene (people a round would meet per pass, summed over each area's share of the "
-            "estimate's cells), fitted on the before window (%(b0)s to %(b1)s) and on the after window "
-            "(%(a0)s to %(a1)s) with the rounds of each. The WDD and its Poisson interval are for counts of "
-            "reports: choose the reports to see them."
-        ) % {
-            "b0": start_day.isoformat(),
-            "b1": (date - timedelta(days=1)).isoformat(),
-            "a0": date.isoformat(),
-            "a1": (end_day - timedelta(days=1)).isoformat(),
-        }
-    return context
-
-
-def _displacement_estimate(
-    context: dict[str, Any],
-    since: datetime,
-    operation: datetime,
-    until: datetime,
-    areas: Sequence[tuple[str, BaseGeometry]],
-    categories: Sequence[str] | None,
-    source: str | None,
-) -> dict[str, disp.Counts] | None:
-    """The estimated scene in each area before and after (None: the reports; the source sentence and
-    any fallback notice go into ``context``)."""
-    asked = source or scene.default_source(since, until)
-    context.update(
-        {
-            "source_asked": asked,
-            "source_shown": scene.REPORTS,
-            "source_note": scene.reports_sentence(),
-            "source_fallback": "",
-        }
-    )
-    if asked != scene.ESTIMATE:
-        return None
-    fits = []
-    for label, lo, hi in (
-        (_("before the operation"), since, operation),
-        (_("after the operation"), operation, until),
-    ):
-        try:
-            fits.append(scene.estimate(lo, hi, list(categories) if categories else None, scene.MIN_CELL_M))
-        except scene.Unavailable as exc:
-            context["source_fallback"] = scene.fallback_notice(
-                _("%(window)s: %(why)s") % {"window": label, "why": exc}
-            )
-            return None
-    sums = []
-    for fit in fits:
-        size = fit.cell_m
-        cells = shapely.box(fit.ix * size, fit.iy * size, (fit.ix + 1) * size, (fit.iy + 1) * size)
-        sums.append(
-            {
-                key: float(
-                    np.sum(fit.intensity * shapely.area(shapely.intersection(cells, area)) / (size * size))
-                )
-                for key, area in areas
-            }
-        )
-    before, after = sums
-    combined = scene.Estimated(
-        fits[0].cell_m,
-        fits[0].ix,
-        fits[0].iy,
-        fits[0].intensity,
-        {
-            "reports": sum(f.summary.get("reports", 0) for f in fits),
-            "rounds": sum(f.summary.get("rounds", 0) for f in fits),
-            "certainty": min(
-                (f.summary.get("certainty", "low") for f in fits),
-                key=lambda c: ("low", "medium", "high").index(c),
-            ),
-            "seen_share": min(f.summary.get("seen_share", 0.0) for f in fits),
-            "interval_factor": max((f.summary.get("interval_factor") or 0.0 for f in fits), default=0.0)
-            or None,
-        },
-    )
-    context.update(
-        {
-            "source_shown": scene.ESTIMATE,
-            "source_note": scene.estimate_sentence(combined)
-            + " "
-            + _("The windows before and after are estimated apart; the less sure one is quoted."),
-        }
-    )
-    return {key: disp.Counts(before[key], after[key]) for key, _area in areas}
-
-
-def displacement_csv_rows(res: disp.DisplacementResult) -> list[tuple[str, Any]]:
-    """The numbers behind the panel, one quantity per row (names as in ``analyse displacement --json``)."""
-    rows: list[tuple[str, Any]] = [("quantity", "value")]
-    for key, c in (("target", res.target), ("buffer", res.buffer), ("control", res.control)):
-        rows += [(f"{key}_before", c.before), (f"{key}_after", c.after)]
-    rows += [
-        ("success_measure", res.success_measure),
-        ("buffer_displacement_measure", res.buffer_displacement_measure),
-        ("wdq", res.wdq),
-        ("total_net_effect", res.total_net_effect),
-        ("wdd", res.wdd),
-        ("wdd_se", res.wdd_se),
-        ("wdd_z", res.wdd_z),
-        ("wdd_ci95_low", res.wdd_ci95[0]),
-        ("wdd_ci95_high", res.wdd_ci95[1]),
-        ("wdd_p", res.wdd_p),
-    ]
-    return [(k, "" if v is None else v) for k, v in rows]
-
-
-def displacement_csv_response(context: dict[str, Any], filename: str = "displacement.csv") -> HttpResponse:
-    """The panel's numbers as a CSV download (the fieldwork app serves it for a recorded operation)."""
-    if context.get("waiting"):
-        return HttpResponse(
-            context["waiting_message"] + "\n", status=409, content_type="text/plain; charset=utf-8"
-        )
-    return _csv_response(context["csv_rows"], filename)
-
-
 @role_required(OBSERVATORY)
 def displacement_view(request: HttpRequest) -> HttpResponse:
     """An operation's parameters in a form (GET), and the displacement panel computed for them."""
-    template = "analysis/displacement.html"
-    form = OperationForm(request.GET if "date" in request.GET else None)
-    if not form.is_bound:
-        return render(request, template, {"form": form, "tab": "displacement", "query": ""})
-    if form.is_valid():
-        data = form.cleaned_data
+    page = AnalysisRequest(
+        request, OperationForm(request.GET if "date" in request.GET else None), "displacement"
+    )
+    # The tabs do not carry an operation's parameters to the other pages: no filter query.
+    if not page.form.is_bound:
+        return page.html(query="")
+    if page.form.is_valid():
+        data = page.data
         projection = city_projection()
         target = circle(data["target_lat"], data["target_lon"], data["target_radius"], projection)
         control = circle(data["control_lat"], data["control_lon"], data["control_radius"], projection)
@@ -1192,21 +659,19 @@ def displacement_view(request: HttpRequest) -> HttpResponse:
                 source=data.get("source") or None,
             )
         except ValueError as exc:
-            form.add_error("control_radius", str(exc))
+            page.form.add_error("control_radius", str(exc))
         else:
-            if _wants_csv(request):
+            if page.wants_csv:
                 return displacement_csv_response(panel, f"displacement-{data['date']:%Y%m%d}.csv")
-            return render(
-                request,
-                template,
-                {
-                    "form": form,
-                    "tab": "displacement",
-                    "query": "",
-                    "panel": panel,
-                    "csv_query": _filter_query(request),
-                },
-            )
-    if _wants_csv(request):
-        return _bad_request_csv(form)
-    return render(request, template, {"form": form, "tab": "displacement", "query": ""}, status=400)
+            return page.html(query="", panel=panel, csv_query=page.query)
+    return page.refuse(query="")
+
+
+@role_required(*access.DASHBOARD_ROLES)
+def operation_csv(request: HttpRequest, operation_id: int) -> HttpResponse:
+    """The numbers of a recorded operation's panel (the fieldwork operation page links here)."""
+    operation = get_object_or_404(Operation, pk=operation_id)
+    try:
+        return operation_csv_response(operation)
+    except ValueError:  # the analysis refused the operation's areas
+        return HttpResponse(status=404)

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 import shapely
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Avg, Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -40,10 +40,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from shapely.geometry import shape
 
+from observatory.accounts.roles import has_role
+from observatory.analysis import scene_estimate as scene
 from observatory.analysis.core.hotspots import HOT, gi_star_weights
+from observatory.analysis.services import operation_numbers
 from observatory.bulletins import core
 from observatory.bulletins.core import pdf
 from observatory.bulletins.models import Bulletin
+from observatory.consultation import services as consultation
+from observatory.consultation.models import Consultation
+from observatory.fieldwork import indicators, stats
+from observatory.fieldwork.access import DASHBOARD_ROLES
+from observatory.fieldwork.models import REFERRALS, CarePlace, Indicator, KitType, Operation, PlaceCount
+from observatory.panel.models import Panel
 from observatory.releases.models import ComplaintRelease, Release, ReleasedComplaintCount, ReleasedCount
 from observatory.releases.services import domain
 from observatory.reports.models import Area, Category
@@ -122,8 +131,8 @@ def cell_areas() -> tuple[dict[str, str], dict[str, Any]]:
     level = _finest_level()
     if level is None:
         return {}, {}
-    stats = Area.objects.filter(level=level).aggregate(n=Count("id"), last=Max("id"))
-    return _cell_areas((level, stats["n"], stats["last"], settings.CITY.slug, len(domain())))
+    counts = Area.objects.filter(level=level).aggregate(n=Count("id"), last=Max("id"))
+    return _cell_areas((level, counts["n"], counts["last"], settings.CITY.slug, len(domain())))
 
 
 def _outlines(names: set[str], geometries: dict[str, Any]) -> tuple[list, list]:
@@ -253,7 +262,7 @@ def _scene(month: date, release: Release, edition: str) -> dict[str, Any]:
         busiest = max(week_rows, key=lambda r: (r[2], r[1]))
         week_sentence = _(
             "The busiest week was the week of %(day)s, with %(n)s reports counted in the hexagons shown."
-        ) % {"day": day_words(date.fromisoformat(busiest[1])), "n": _n(busiest[2])}
+        ) % {"day": day_words(date.fromisoformat(str(busiest[1]))), "n": _n(busiest[2])}  # [1]: ISO date
     timeline = core.figure(
         "scene-weeks",
         _("Reports per week"),
@@ -364,10 +373,8 @@ def _scene(month: date, release: Release, edition: str) -> dict[str, Any]:
 
 
 def _estimated_scene(month: date, where: dict[str, str]) -> tuple[dict[str, Any] | None, str]:
-    """Members: the scene estimate of the month (siting/scene.py: residents' reports fused with the
+    """Members: the scene estimate of the month (analysis/scene_estimate.py: residents' reports fused with the
     rounds over the residents layer), by quartier; or the reason it cannot be made."""
-    from observatory.siting import scene
-
     since, until = _bounds(month)
     codes = list(Category.objects.filter(active=True).values_list("code", flat=True))
     try:
@@ -439,9 +446,6 @@ def _wdq_words(wdq: float | None) -> str:
 
 
 def _operations(month: date, edition: str, now: datetime) -> dict[str, Any]:
-    from observatory.fieldwork import displacement_panel
-    from observatory.fieldwork.models import Operation
-
     when = month_words(month)
     ops = list(
         Operation.objects.filter(date__gte=month, date__lt=core.month_end(month)).order_by("date", "id")
@@ -481,10 +485,10 @@ def _operations(month: date, edition: str, now: datetime) -> dict[str, Any]:
         )
         return core.section("displacement", _("Operations and displacement"), intro, figures, note)
     today = now.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
-    rows = []
+    rows: list[list[object]] = []
     ready = waiting = moved = 0
     for op in ops:
-        panel = displacement_panel.panel(op, today=today)
+        panel = operation_numbers(op, today=today)
         if panel["status"] != "ready":
             waiting += 1
             status = _("measured from %(day)s") % {"day": day_words(panel["until"])}
@@ -565,9 +569,6 @@ def _field(month: date, edition: str) -> dict[str, Any]:
                 "noise, so they are in the members' edition. The plan's indicators below are public."
             ),
         )
-    from observatory.fieldwork import stats
-    from observatory.fieldwork.models import REFERRALS, KitType
-
     when = month_words(month)
     last = core.month_end(month) - timedelta(days=1)
     weeks = stats.outreach_by_week(month, last)
@@ -667,10 +668,6 @@ def _field(month: date, edition: str) -> dict[str, Any]:
 
 
 def _care(month: date, edition: str) -> dict[str, Any]:
-    from django.db.models import Avg, Q
-
-    from observatory.fieldwork.models import CarePlace, PlaceCount
-
     when = month_words(month)
     end = core.month_end(month)
     places = list(
@@ -763,9 +760,6 @@ def _care(month: date, edition: str) -> dict[str, Any]:
 
 
 def _plan(month: date, now: datetime, edition: str) -> dict[str, Any]:
-    from observatory.fieldwork import indicators
-    from observatory.fieldwork.models import Indicator
-
     last = core.month_end(month) - timedelta(days=1)
     today = min(last, now.astimezone(ZoneInfo(settings.TIME_ZONE)).date())
     rows = []
@@ -837,15 +831,12 @@ def _local_day(moment: datetime) -> date:
 
 
 def _consultations(month: date) -> dict[str, Any]:
-    from observatory.consultation import services as consultation
-    from observatory.consultation.models import Consultation
-
     since, until = _bounds(month)
     opened = list(
         Consultation.objects.filter(starts_at__gte=since, starts_at__lt=until).order_by("starts_at")
     )
     closed = list(Consultation.objects.filter(ends_at__gte=since, ends_at__lt=until).order_by("ends_at"))
-    rows = []
+    rows: list[list[object]] = []
     for c in opened:
         rows.append([c.question, _("opened"), _local_day(c.starts_at).isoformat(), None, ""])
     chosen = []
@@ -893,10 +884,6 @@ def _consultations(month: date) -> dict[str, Any]:
 
 
 def _panel(month: date) -> dict[str, Any]:
-    from django.db.models import Q
-
-    from observatory.panel.models import Panel
-
     since, until = _bounds(month)
     events: list[tuple[date, str, str, int]] = []
     for p in Panel.objects.filter(
@@ -952,9 +939,8 @@ def build(
     language = language or settings.LANGUAGE_CODE
     release = month_release(month)
     if release is None:
-        ready = core.month_end(month) + timedelta(
-            days=int(settings.OBSERVATORY_RELEASES.get("delay_days", 2))
-        )
+        releases: dict[str, Any] = settings.OBSERVATORY_RELEASES  # configuration: values unchecked here
+        ready = core.month_end(month) + timedelta(days=int(releases.get("delay_days", 2)))
         raise NotReady(
             f"{month:%Y-%m} is not released yet (a month is released from {ready}, "
             "by `observatory release`): its bulletin cannot be built"
@@ -1047,31 +1033,10 @@ def generate_due(*, now: datetime | None = None) -> list[Bulletin]:
     return made
 
 
-def monthly_job(ctx) -> dict[str, Any]:
-    """The periodic job (jobs/periodic.py): make the latest month's bulletins, then send the public
-    edition to the subscribers who have not had it (a failed send is retried on the next run)."""
-    from observatory.subscriptions import services as subscriptions
-
-    ctx.progress(5, "bulletins")
-    made = generate_due()
-    ctx.progress(70, "mail")
-    month = latest_released_month()
-    sent = failed = 0
-    if month is not None:
-        public = Bulletin.objects.filter(month=month, edition=PUBLIC, mailed_at__isnull=True).first()
-        if public is not None:
-            run = subscriptions.send_bulletin(public)
-            sent, failed = run.sent, run.failed
-    return {"made": [str(b) for b in made], "sent": sent, "failed": failed}
-
-
 # --- reading ------------------------------------------------------------------------------------
 
 
 def can_read_members(user) -> bool:
-    from observatory.accounts.roles import has_role
-    from observatory.fieldwork.access import DASHBOARD_ROLES
-
     return has_role(user, *DASHBOARD_ROLES)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -72,7 +73,9 @@ class FileForm(forms.Form):
         if on_behalf:
             # Operations are listed to outreach workers only (their list is not a public page).
             since = timezone.localdate() - timedelta(days=120)
-            self.fields["operation"].queryset = Operation.objects.filter(date__gte=since).order_by("-date")
+            # cast: the field is declared above as a ModelChoiceField
+            field = cast("forms.ModelChoiceField[Operation]", self.fields["operation"])
+            field.queryset = Operation.objects.filter(date__gte=since).order_by("-date")
             self.fields["spoken_consent"].required = True
         else:
             del self.fields["operation"]
@@ -87,8 +90,9 @@ class FileForm(forms.Form):
     def clean_photo(self):
         return clean_upload(self.cleaned_data.get("photo"))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()  # Form.clean() returns self.cleaned_data
+        data = self.cleaned_data
         if data.get("kind") == Complaint.Kind.CARE_REFUSED and not data.get("reason"):
             data["reason"] = Complaint.Reason.OTHER
         return data

@@ -8,7 +8,7 @@ who did what and when, never the complaint's text, its contact or its code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -47,7 +47,7 @@ class Filing:
     violence_by: str = ""
     care_place: CarePlace | None = None
     operation: Operation | None = None
-    happened_on: object = None  # a date or None
+    happened_on: date | None = None
     text: str = ""
     contact: str = ""
     photo: bytes | None = None  # cleaned JPEG (photos.forms.clean_upload)
@@ -307,5 +307,6 @@ def purge_expired(now: datetime | None = None, *, dry_run: bool = False) -> int:
         )
     # Files last: a failed transaction must not leave a complaint pointing at a deleted photo.
     for photo in photos:
-        photo.storage.delete(photo.name)
+        if photo.name:  # always: the column is NOT NULL and "" was excluded above
+            photo.storage.delete(photo.name)
     return len(ids)

@@ -4,7 +4,7 @@ Public: the filing form, the slip (shown once, right after filing), the follow p
 the code, and the released counts. The code travels in POST bodies only, never in an address
 (addresses stay in browser histories and server logs), and every page that shows a complaint is
 sent no-store: phones and drop-in centre computers pass from hand to hand. Lookups are limited
-per address in web/abuse.py, lifted for the devices of an open meeting (a drop-in centre).
+per address in common/abuse.py, lifted for the devices of an open meeting (a drop-in centre).
 
 The complaints referent: the queue with its clock, a complaint's page (answer, pass on, record
 the outcome), its photo. Observatory members and referents: the exact figures.
@@ -12,7 +12,10 @@ the outcome), its photo. Observatory members and referents: the exact figures.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,10 +28,11 @@ from observatory.complaints import core, services
 from observatory.complaints.core import pdf
 from observatory.complaints.forms import AnswerForm, CloseForm, CodeForm, FileForm, MessageForm, ReferForm
 from observatory.complaints.models import Complaint, Step
-from observatory.releases.services import public_complaint_counts
+
+_Response = TypeVar("_Response", bound=HttpResponseBase)
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
+def _no_store(response: _Response) -> _Response:
     response["Cache-Control"] = "no-store"
     return response
 
@@ -191,25 +195,28 @@ def case(request: HttpRequest, complaint_id) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "answer":
-                forms["answer"] = form = AnswerForm(request.POST, prefix="answer")
-                if form.is_valid():
-                    services.answer(complaint, form.cleaned_data["text"], by=request.user)
+                forms["answer"] = answer_form = AnswerForm(request.POST, prefix="answer")
+                if answer_form.is_valid():
+                    services.answer(complaint, answer_form.cleaned_data["text"], by=request.user)
                     return redirect("complaints:case", complaint.pk)
             elif action == "refer":
-                forms["refer"] = form = ReferForm(request.POST, prefix="refer")
-                if form.is_valid():
+                forms["refer"] = refer_form = ReferForm(request.POST, prefix="refer")
+                if refer_form.is_valid():
                     services.refer(
                         complaint,
-                        form.cleaned_data["referred_to"],
-                        form.cleaned_data["note"],
+                        refer_form.cleaned_data["referred_to"],
+                        refer_form.cleaned_data["note"],
                         by=request.user,
                     )
                     return redirect("complaints:case", complaint.pk)
             elif action == "close":
-                forms["close"] = form = CloseForm(request.POST, prefix="close")
-                if form.is_valid():
+                forms["close"] = close_form = CloseForm(request.POST, prefix="close")
+                if close_form.is_valid():
                     services.close(
-                        complaint, form.cleaned_data["outcome"], form.cleaned_data["note"], by=request.user
+                        complaint,
+                        close_form.cleaned_data["outcome"],
+                        close_form.cleaned_data["note"],
+                        by=request.user,
                     )
                     return redirect("complaints:case", complaint.pk)
             elif action in ("hold", "release"):
@@ -235,7 +242,7 @@ def case(request: HttpRequest, complaint_id) -> HttpResponse:
 
 @never_cache
 @role_required(REFERENT)
-def photo(request: HttpRequest, complaint_id) -> HttpResponse:
+def photo(request: HttpRequest, complaint_id) -> FileResponse:
     complaint = get_object_or_404(Complaint, pk=complaint_id)
     if not complaint.photo:
         raise Http404
@@ -261,9 +268,3 @@ def figures(request: HttpRequest) -> HttpResponse:
         "total": len(rows),
     }
     return render(request, "complaints/figures.html", context)
-
-
-def released(request: HttpRequest) -> HttpResponse:
-    """The public figures: complaints per care place and month, released with noise (releases/)."""
-    releases, lines = public_complaint_counts()
-    return render(request, "complaints/released.html", {"releases": releases, "lines": lines})

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from observatory.consultation.models import MAX_ARGUMENT, Argument, Consultation
+from observatory.consultation.models import MAX_ARGUMENT, Argument, Consultation, Option
 from observatory.reports.models import Area
 
-DATETIME = {
-    "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    "input_formats": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-}
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 class ConsultationForm(forms.ModelForm):
-    starts_at = forms.DateTimeField(label=_("Voting opens"), **DATETIME)
-    ends_at = forms.DateTimeField(label=_("Voting closes"), **DATETIME)
+    starts_at = forms.DateTimeField(
+        label=_("Voting opens"), widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Voting closes"), widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS
+    )
     quartiers = forms.ModelMultipleChoiceField(
         label=_("Quartiers whose residents vote"),
         queryset=Area.objects.filter(level="quartier"),
@@ -37,8 +42,9 @@ class ConsultationForm(forms.ModelForm):
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends and ends <= starts:
             self.add_error("ends_at", _("The vote must close after it opens."))
@@ -68,13 +74,23 @@ class CodesForm(forms.Form):
 
     def __init__(self, *args, consultation: Consultation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["quartier"].queryset = consultation.quartiers.all()
+        quartier = self.fields["quartier"]
+        assert isinstance(quartier, forms.ModelChoiceField)
+        quartier.queryset = consultation.quartiers.all()
 
 
 class BallotForm(forms.Form):
     """One field per option: a rank (ranked votes) or a tick (approval), plus the code."""
 
-    def __init__(self, *args, consultation: Consultation, options, ask_code: bool, ask_quartier: bool, **kw):
+    def __init__(
+        self,
+        *args: Any,
+        consultation: Consultation,
+        options: Sequence[Option],
+        ask_code: bool,
+        ask_quartier: bool,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         self.consultation = consultation
         self.options = options
@@ -109,10 +125,11 @@ class BallotForm(forms.Form):
     def option_fields(self):
         return [self[f"option_{o.position}"] for o in self.options]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.ranked:
-            by_rank: dict[int, object] = {}
+            by_rank: dict[int, Option] = {}
             for option in self.options:
                 rank = data.get(f"option_{option.position}")
                 if rank is None:

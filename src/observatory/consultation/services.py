@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -62,7 +62,7 @@ class ConsultationError(Exception):
 def normalise_code(text: str) -> str:
     """Upper case without spaces or dashes; O, I and L read as 0, 1 and 1 (as Crockford's)."""
     cleaned = "".join(ch for ch in (text or "").upper() if ch.isalnum())
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return cleaned.translate(str.maketrans("OIL", "011"))
 
 
 def secret_hash(text: str) -> str:
@@ -507,7 +507,3 @@ def strongest_arguments(option: Option, limit: int = 3) -> dict[str, list[Argume
         .order_by("-n", "created_at")
     )
     return {side: list(qs.filter(side=side)[:limit]) for side in (Argument.Side.FOR, Argument.Side.AGAINST)}
-
-
-def open_consultations_q(now: datetime) -> Q:
-    return Q(starts_at__lte=now, ends_at__gt=now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -210,7 +211,12 @@ def _vote_with_code(request: HttpRequest, consultation: Consultation) -> HttpRes
     options = services.ordered_options(consultation)
     now = timezone.now()
     data = request.POST if request.method == "POST" else None
-    kwargs = {"consultation": consultation, "options": options, "ask_code": True, "ask_quartier": False}
+    kwargs: dict[str, Any] = {
+        "consultation": consultation,
+        "options": options,
+        "ask_code": True,
+        "ask_quartier": False,
+    }
     if data is not None and data.get("show"):
         key = data.get("code", "")
         ballot = services.ballot_for_change_key(consultation, key)

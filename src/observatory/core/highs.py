@@ -26,7 +26,7 @@ _LOCK = threading.Lock()
 def new_highs(**options: bool | int | float | str) -> highspy.Highs:
     """A ``highspy.Highs`` with its banner on stderr, ``output_flag`` off, then ``options`` set."""
     with _LOCK, descriptor_1_to_stderr():
-        h = highspy.Highs()
+        h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves Highs.__init__ unannotated
     h.setOptionValue("output_flag", False)
     for name, value in options.items():
         h.setOptionValue(name, value)

@@ -33,7 +33,3 @@ def can_see_aggregates(user) -> bool:
 
 def can_record_operations(user) -> bool:
     return has_role(user, OBSERVATORY)
-
-
-def can_enter_rounds(user) -> bool:
-    return has_role(user, ORGANISATION) and member_organisations(user).exists()

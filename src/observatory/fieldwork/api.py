@@ -18,7 +18,6 @@ from pydantic import Field
 
 from observatory.accounts.roles import OBSERVATORY, ORGANISATION, ApiRoles
 from observatory.fieldwork import access, indicators, rounds, stats
-from observatory.fieldwork.displacement_panel import panel
 from observatory.fieldwork.models import CarePlace, Indicator, IndicatorValue, Operation, Round
 from observatory.fieldwork.operations import (
     CountInput,
@@ -82,7 +81,7 @@ def _write(request: HttpRequest):
     return user
 
 
-def _aggregates(request: HttpRequest) -> None:
+def aggregates_only(request: HttpRequest) -> None:
     if not access.can_see_aggregates(_user(request)):
         raise HttpError(403, "an observatory, organisation or moderator role is needed")
 
@@ -166,7 +165,7 @@ def organisations(request: HttpRequest):
 )
 def outreach(request: HttpRequest, period: Query[Period]):
     """Aggregates every role may see: per week, and per week and quartier."""
-    _aggregates(request)
+    aggregates_only(request)
     return Status(
         200,
         {
@@ -183,7 +182,7 @@ def outreach(request: HttpRequest, period: Query[Period]):
     auth=ApiRoles(*access.DASHBOARD_ROLES),
 )
 def kits(request: HttpRequest, period: Query[Period]):
-    _aggregates(request)
+    aggregates_only(request)
     return Status(200, stats.kits_by_week(period.since, period.until))
 
 
@@ -194,7 +193,7 @@ def kits(request: HttpRequest, period: Query[Period]):
     auth=ApiRoles(*access.DASHBOARD_ROLES),
 )
 def referrals(request: HttpRequest, period: Query[Period]):
-    _aggregates(request)
+    aggregates_only(request)
     return Status(200, stats.referrals_by_week(period.since, period.until))
 
 
@@ -205,7 +204,7 @@ def referrals(request: HttpRequest, period: Query[Period]):
     auth=ApiRoles(*access.DASHBOARD_ROLES),
 )
 def occupancy(request: HttpRequest, period: Query[Period]):
-    _aggregates(request)
+    aggregates_only(request)
     return Status(200, stats.occupancy(period.since, period.until))
 
 
@@ -216,11 +215,11 @@ def occupancy(request: HttpRequest, period: Query[Period]):
     auth=ApiRoles(*access.DASHBOARD_ROLES),
 )
 def timeline(request: HttpRequest, period: Query[Period]):
-    _aggregates(request)
+    aggregates_only(request)
     return Status(200, stats.timeline(period.since, period.until))
 
 
-def operation_out(o: Operation, *, with_panel: bool = False) -> dict:
+def operation_out(o: Operation) -> dict:
     out = {
         "id": o.pk,
         "date": o.date,
@@ -234,8 +233,6 @@ def operation_out(o: Operation, *, with_panel: bool = False) -> dict:
         "before_days": o.before_days,
         "after_days": o.after_days,
     }
-    if with_panel:
-        out["displacement"] = panel(o)
     return out
 
 
@@ -259,25 +256,13 @@ def create_operation(request: HttpRequest, payload: OperationInput):
     auth=ApiRoles(*access.DASHBOARD_ROLES),
 )
 def list_operations(request: HttpRequest, period: Query[Period]):
-    _aggregates(request)
+    aggregates_only(request)
     qs = Operation.objects.all()
     if period.since:
         qs = qs.filter(date__gte=period.since)
     if period.until:
         qs = qs.filter(date__lte=period.until)
     return Status(200, [operation_out(o) for o in qs])
-
-
-@router.get(
-    "/operations/{operation_id}",
-    response={200: dict, **ERRORS},
-    summary="Operation and its panel",
-    auth=ApiRoles(*access.DASHBOARD_ROLES),
-)
-def read_operation(request: HttpRequest, operation_id: int):
-    """With its displacement panel once the after window is over (until then status 'waiting')."""
-    _aggregates(request)
-    return Status(200, operation_out(get_object_or_404(Operation, pk=operation_id), with_panel=True))
 
 
 def place_out(p: CarePlace) -> dict:
@@ -303,7 +288,7 @@ def place_out(p: CarePlace) -> dict:
     auth=ApiRoles(*access.DASHBOARD_ROLES),
 )
 def list_places(request: HttpRequest):
-    _aggregates(request)
+    aggregates_only(request)
     return Status(200, [place_out(p) for p in CarePlace.objects.select_related("area")])
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from observatory.fieldwork.models import REFERRALS, CarePlace, Indicator, KitType, Operation
+from observatory.fieldwork.models import REFERRALS, CarePlace, Indicator, KitType, Operation, Organisation
 from observatory.fieldwork.rounds import MAX_NOTES
 from observatory.reports.models import Area
 
@@ -52,7 +52,9 @@ class GeoJSONField(forms.CharField):
 
 
 class RoundForm(forms.Form):
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None, empty_label=None)
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=None, empty_label=None
+    )
     started_at = _when(_("Start"))
     ended_at = _when(_("End"))
     route = GeoJSONField(required=False, widget=forms.HiddenInput)
@@ -81,7 +83,9 @@ class RoundForm(forms.Form):
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organisations
         for name, label in REFERRALS:
             self.fields[name] = _count(_("Referrals: %(kind)s") % {"kind": label})
         self.kit_types = list(KitType.objects.filter(active=True))
@@ -159,7 +163,9 @@ class PlaceForm(forms.ModelForm):
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organisations
 
 
 class CountForm(forms.Form):

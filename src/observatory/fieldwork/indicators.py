@@ -34,7 +34,7 @@ def _room_visits(start: date, end: date) -> plan.Series:
         date__gte=plan.monday(start),
         date__lte=end,
     ).values_list("date", "visits")
-    return plan.weekly_sums(((d, float(v)) for d, v in rows), start, end)
+    return plan.weekly_sums(((d, float(v)) for d, v in rows if v is not None), start, end)
 
 
 def _contacts(start: date, end: date) -> plan.Series:

@@ -70,11 +70,11 @@ class IndicatorForm(forms.ModelForm):
 
     def clean_code(self) -> str:
         code = (self.cleaned_data.get("code") or "").strip().lower()
-        clash = Indicator.objects.filter(code=code).exclude(pk=self.instance.pk)
-        if clash.exists():
+        clash = Indicator.objects.filter(code=code).exclude(pk=self.instance.pk).first()
+        if clash is not None:
             raise forms.ValidationError(
                 _("The code %(code)s is already used by “%(name)s”: choose another one.")
-                % {"code": code, "name": clash.first().name}
+                % {"code": code, "name": clash.name}
             )
         return code
 
@@ -91,7 +91,8 @@ class IndicatorForm(forms.ModelForm):
         return float(target)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, deadline = data.get("start"), data.get("deadline")
         if start and deadline and deadline <= start:
             self.add_error("deadline", _("The deadline must come after the start of the plan."))

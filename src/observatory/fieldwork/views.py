@@ -7,8 +7,10 @@ import json
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -21,7 +23,8 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
 from observatory.accounts.roles import MODERATOR, OBSERVATORY, ORGANISATION, role_required
-from observatory.fieldwork import access, charts, displacement_panel, indicators, rounds, stats
+from observatory.common.forms import SentenceErrorList
+from observatory.fieldwork import access, charts, indicators, rounds, stats
 from observatory.fieldwork.forms import (
     CountForm,
     ManualValueForm,
@@ -39,8 +42,7 @@ from observatory.fieldwork.operations import (
     record_operation,
     today,
 )
-from observatory.reports.intake import IntakeError
-from observatory.web.forms import SentenceErrorList
+from observatory.reports.intake import FieldProblem, IntakeError
 
 DASHBOARD_WEEKS = 12
 
@@ -55,8 +57,6 @@ def _add_errors(form, problems, rename=None) -> None:
 
 
 def _pydantic_problems(exc: ValidationError):
-    from observatory.reports.intake import FieldProblem
-
     return [FieldProblem(str(e["loc"][0]) if e.get("loc") else "", e["msg"]) for e in exc.errors()]
 
 
@@ -211,26 +211,17 @@ def operation_new(request: HttpRequest) -> HttpResponse:
 
 @role_required(*access.DASHBOARD_ROLES)
 def operation_detail(request: HttpRequest, operation_id: int) -> HttpResponse:
-    """The operation and its displacement panel: the analysis dashboard's when it is installed."""
+    """The operation and its displacement panel (the analysis app draws it: the template's
+    ``{% displacement_panel operation %}``)."""
     operation = get_object_or_404(Operation, pk=operation_id)
-    analysis = displacement_panel.analysis_context(operation)
-    return render(
-        request,
-        "fieldwork/operation_detail.html",
-        {
-            "operation": operation,
-            "analysis_panel": analysis,
-            "numbers": None if analysis is not None else displacement_panel.panel(operation),
-            "csv_url": reverse("fieldwork:operation-csv", args=[operation.pk]),
-        },
-    )
+    return render(request, "fieldwork/operation_detail.html", {"operation": operation})
 
 
 @role_required(*access.DASHBOARD_ROLES)
 def operation_csv(request: HttpRequest, operation_id: int) -> HttpResponse:
+    """The panel's numbers moved to the analysis app: old links go there."""
     operation = get_object_or_404(Operation, pk=operation_id)
-    response = displacement_panel.csv_response(operation)
-    return response if response is not None else HttpResponse(status=404)
+    return redirect("analysis:operation-csv", operation_id=operation.pk)
 
 
 # Care places ----------------------------------------------------------------------------------
@@ -329,7 +320,11 @@ def plan_value(request: HttpRequest) -> HttpResponse:
             IndicatorValue.objects.update_or_create(
                 indicator=data["indicator"],
                 date=data["date"],
-                defaults={"value": data["value"], "note": data["note"], "entered_by": request.user},
+                defaults={
+                    "value": data["value"],
+                    "note": data["note"],
+                    "entered_by": cast(User, request.user),
+                },
             )
             messages.success(request, _("The value was recorded."))
             return redirect("fieldwork:plan")

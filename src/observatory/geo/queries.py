@@ -86,7 +86,7 @@ def forget() -> None:
 
 def backend(using: str = "default") -> str:
     """``postgis`` or ``python``: the path the queries take on this database."""
-    wanted = getattr(settings, "OBSERVATORY_GEO_BACKEND", "auto")
+    wanted = settings.OBSERVATORY_GEO_BACKEND
     if wanted not in ("auto", *BACKENDS):
         raise ValueError(f"OBSERVATORY_GEO_BACKEND must be auto, postgis or python, not {wanted!r}")
     if wanted == PYTHON:

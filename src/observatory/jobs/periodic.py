@@ -3,7 +3,8 @@
 The scheduler only *submits* jobs; workers run them like any other, with their page, progress and
 failure reason. Each firing has a slot key (``retention:2026-05-01``): a unique constraint lets
 exactly one job per slot in, so a scheduler on every machine, or one restarted twice in a minute,
-still runs each daily job once. Alerts (hourly) and bulletins (monthly) join this table later.
+still runs each daily job once. A job's kind is the dotted path of its handler, in its own app
+(the jobs app sits below them all and imports none of them).
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("retention", "Daily retention (report text, photo originals, panel contacts)",
              "observatory.jobs.periodic.apply_retention", {"hour": 3, "minute": 10}, "%Y-%m-%d"),
     Periodic("releases", "Daily release of due weeks and months",
-             "observatory.jobs.periodic.release_due", {"hour": 3, "minute": 40}, "%Y-%m-%d"),
+             "observatory.releases.services.release_due_job", {"hour": 3, "minute": 40}, "%Y-%m-%d"),
     Periodic("bulletins", "Monthly bulletin of the last released month, sent to subscribers",
-             "observatory.bulletins.services.monthly_job", {"hour": 4, "minute": 20}, "%Y-%m-%d"),
+             "observatory.subscriptions.services.monthly_bulletin_job", {"hour": 4, "minute": 20},
+             "%Y-%m-%d"),
     Periodic("alerts", "Hourly alerts for the field (clusters and rises)",
-             "observatory.jobs.periodic.run_alerts", {"minute": 5}, "%Y-%m-%dT%H"),
+             "observatory.alerts.services.hourly_job", {"minute": 5}, "%Y-%m-%dT%H"),
 )  # fmt: skip
 
 
@@ -87,27 +89,6 @@ def apply_retention(ctx: services.JobContext) -> dict[str, Any]:
     ctx.progress(5, "retention")
     call_command("apply_retention", stdout=out)
     return {"output": out.getvalue().splitlines()}
-
-
-def release_due(ctx: services.JobContext) -> dict[str, Any]:
-    """`observatory release` (every due period), as a job: the release engine itself, unchanged."""
-    from observatory.releases import services as releases
-
-    ctx.progress(5, "releases")
-    made = releases.release_due()
-    complaints = releases.release_complaints_due()
-    return {
-        "released": [f"{r.grain} {r.period_start}" for r in made],
-        "complaints": [f"{c.period_start:%Y-%m}" for c in complaints],
-    }
-
-
-def run_alerts(ctx: services.JobContext) -> dict[str, Any]:
-    """`observatory alerts`, as a job: detect, store new alerts, e-mail the members."""
-    from observatory.alerts import services as alerts
-
-    ctx.progress(5, "alerts")
-    return alerts.run().as_dict()
 
 
 def selftest(ctx: services.JobContext) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_tasks import task
 
 from observatory.jobs.models import Job
 
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def stale_after() -> timedelta:
     """A running job whose heartbeat is older than this lost its worker."""
-    return timedelta(seconds=float(getattr(settings, "OBSERVATORY_JOBS_STALE_SECONDS", 45)))
+    return timedelta(seconds=float(settings.OBSERVATORY_JOBS_STALE_SECONDS))
 
 
 def heartbeat_seconds() -> float:
@@ -85,8 +86,6 @@ def worker_name() -> str:
 
 
 def _enqueue(job: Job) -> None:
-    from observatory.jobs.tasks import run_job
-
     result = run_job.enqueue(str(job.pk))
     # The immediate backend (tests) has already run it: keep its outcome, only note the task id.
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
@@ -163,7 +162,7 @@ def execute(job_id: str) -> None:
     Job.objects.filter(pk=job_id).update(attempts=job.attempts + 1)
     ctx = JobContext(job=job, params=job.params)
     heartbeat = None
-    if not getattr(settings, "OBSERVATORY_JOBS_IMMEDIATE", False):
+    if not settings.OBSERVATORY_JOBS_IMMEDIATE:
         heartbeat = _Heartbeat(job.pk)
         heartbeat.start()
     try:
@@ -182,6 +181,12 @@ def execute(job_id: str) -> None:
         if heartbeat is not None:
             heartbeat.stop.set()
             heartbeat.join(timeout=heartbeat_seconds() * 2)
+
+
+@task()
+def run_job(job_id: str) -> None:
+    """The one task the queue knows: run a Job row. Every kind of work goes through it."""
+    execute(job_id)
 
 
 def _finish(job_id: str, status: str, **fields: Any) -> None:

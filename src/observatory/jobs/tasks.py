@@ -1,12 +1,8 @@
-"""The one task the queue knows: run a Job row. Every kind of work goes through it."""
+"""Where the queue's one task used to live: rows queued before it moved to ``jobs/services.py``
+name it ``observatory.jobs.tasks.run_job``, and this name still finds it."""
 
 from __future__ import annotations
 
-from django_tasks import task
+from observatory.jobs.services import run_job
 
-
-@task()
-def run_job(job_id: str) -> None:
-    from observatory.jobs.services import execute
-
-    execute(job_id)
+__all__ = ["run_job"]

@@ -14,9 +14,10 @@ from django.utils.crypto import constant_time_compare
 
 from observatory.geo.core.cells import cell_centre
 from observatory.reports.models import Report
+from observatory.reports.publication import public_cell
 
 # Our moderation states in Open311's two: a report is "open" until a moderator closes it.
-OPEN311_STATUS = {
+OPEN311_STATUS: dict[str, str] = {
     Report.Status.PENDING: "open",
     Report.Status.PUBLISHED: "open",
     Report.Status.REJECTED: "closed",
@@ -102,8 +103,9 @@ def public_service_requests(
     * Nothing observed within the public delay (OBSERVATORY_PUBLIC_DELAY_HOURS, 24 h): the scene
       is not shown live.
     * Never the reported point: ``lat``/``long`` are the centre of the report's H3 cell at the
-      public resolution (9, about 0.1 km²). No address: even the quartier's name would cut a cell
-      that straddles a boundary in two, and so narrow the place below the cell.
+      public resolution (OBSERVATORY_PUBLIC_RESOLUTION, 9: about 0.1 km²). No address: even
+      the quartier's name would cut a cell that straddles a boundary in two, and so narrow the
+      place below the cell.
     * Never a photo, a media URL, the reporter, the source, the received or moderation time
       (``updated_datetime`` stays empty).
 
@@ -160,7 +162,7 @@ def public_service_requests(
     rows = []
     for report in qs.order_by(*order)[: limit or MAX_RESULTS]:
         full = reader.full or reader.owns(report)
-        lat, lon = cell_centre(report.h3_9)
+        lat, lon = cell_centre(public_cell(report))
         rows.append(
             {
                 "service_request_id": str(report.pk),

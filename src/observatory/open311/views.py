@@ -93,7 +93,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     url = base.rsplit("/", 1)[0]
     body = {
         "changeset": CHANGESET,
-        "contact": getattr(settings, "OBSERVATORY_CONTACT", "") or _("the observatory's operators"),
+        "contact": settings.OBSERVATORY_CONTACT or _("the observatory's operators"),
         "key_service": _("API keys for POST are issued by the operators (observatory apikey create NAME)"),
         "endpoints": [
             {
@@ -294,9 +294,9 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     errors: list[str] = []
     if request.FILES:
         errors.append(problem("media", _("photos are not accepted over Open311")))
-    for name, message in UNSUPPORTED_FIELDS.items():
+    for name, refusal in UNSUPPORTED_FIELDS.items():
         if params.get(name):
-            errors.append(problem(name, str(message)))
+            errors.append(problem(name, str(refusal)))
     attributes = sorted(k for k in params if k.startswith("attribute"))
     if attributes:
         errors.append(problem(attributes[0], _("this service has no attributes")))
@@ -318,7 +318,7 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     device_id = (values["device_id"] or "").strip()
     if len(device_id) > MAX_DEVICE_ID:
         errors.append(problem("device_id", _("at most %(n)d characters") % {"n": MAX_DEVICE_ID}))
-    if errors:
+    if errors or lat is None or lon is None:  # a missing lat or long is one of the errors
         raise Open311Error(400, errors)
     try:
         payload = ReportInput(

@@ -25,6 +25,7 @@ from observatory.panel.core.lottery import (
     LotteryError,
     LotteryResult,
     Pool,
+    Problem,
     solve,
 )
 
@@ -191,8 +192,6 @@ def _replace(args: argparse.Namespace) -> int:
     for name, path in (("pool", args.pool), ("quotas", args.quotas)):
         if audit["inputs"].get(name, {}).get("sha256") != file_sha256(path):
             raise InputError(f"is not the {name} file recorded in the audit (SHA-256 differs)", file=path)
-    from observatory.panel.core.lottery import Problem
-
     try:
         prob = Problem(pool, quotas.quotas, int(audit["inputs"]["size"]))
         updated = drawing.replace_in_audit(audit, prob, args.withdrawn)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django import forms
 from django.utils.text import slugify
@@ -20,7 +21,10 @@ from observatory.panel.services import ID_COLUMN
 
 MAX_FEATURES = 12
 MAX_VALUES = 60
-DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "input_formats": ["%Y-%m-%d"]}
+DATE: dict[str, Any] = {
+    "widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    "input_formats": ["%Y-%m-%d"],
+}
 
 METHOD_CHOICES = [
     ("leximin", gettext_lazy("leximin: the smallest chances as large as possible, then the next (default)")),
@@ -130,7 +134,7 @@ class PanelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["size"].min_value = 1
+        cast(forms.IntegerField, self.fields["size"]).min_value = 1
         self.fields["size"].widget.attrs["min"] = 1
         panel = self.instance
         if panel.pk:
@@ -155,7 +159,8 @@ class PanelForm(forms.ModelForm):
         return text
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         draw_on, term = data.get("draw_on"), data.get("term_ends_on")
         if draw_on and term and term < draw_on:
             self.add_error("term_ends_on", _("The term must end after the public draw."))
@@ -226,7 +231,8 @@ class RegistrationForm(forms.Form):
         return phone
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("email") and not data.get("phone") and "email" not in self.errors:
             self.add_error("phone", _("Give a phone number or an e-mail address, so we can reach you."))
         return data
@@ -267,7 +273,8 @@ class QuotaForm(forms.Form):
                 field.disabled = True
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         k = self.panel.size
         for feature, values in self.rows:
             mins, maxes = 0, 0

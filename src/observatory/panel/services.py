@@ -19,12 +19,22 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from observatory.accounts import audit as audit_log
+from observatory.jobs.services import JobFailure
 from observatory.panel.core import draw as drawing
-from observatory.panel.core.lottery import METHODS, LotteryResult, Pool, Quota, solve
+from observatory.panel.core.lottery import (
+    METHODS,
+    InfeasibleQuotasError,
+    LotteryError,
+    LotteryResult,
+    Pool,
+    Quota,
+    solve,
+)
 from observatory.panel.models import Computation, Contact, FeatureValue, Panel
 
 ID_COLUMN = "public_id"
@@ -358,11 +368,6 @@ def compute_job(ctx) -> dict[str, Any]:
     the quota form can show each on its field.
     """
     from dataclasses import asdict
-
-    from django.urls import reverse
-
-    from observatory.jobs.services import JobFailure
-    from observatory.panel.core.lottery import InfeasibleQuotasError, LotteryError
 
     panel = Panel.objects.get(pk=ctx.params["panel"])
     ctx.progress(5, _("computing %(methods)s") % {"methods": ", ".join(ctx.params["methods"])})

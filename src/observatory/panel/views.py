@@ -1,4 +1,4 @@
-"""The citizens' panel in the web app (issue 6, item 4).
+"""The citizens' panel in the web app.
 
 Public: the list of panels, the registration form (features, then contact details kept apart,
 then consent) and the draw page, which shows the commitment before the draw (hashes of the pool,

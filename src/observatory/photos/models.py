@@ -19,15 +19,15 @@ class PrivateStorage(FileSystemStorage):
     VAR_DIR/private), so tests can point it at a temporary folder.
     """
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self):
-        return Path(getattr(settings, "OBSERVATORY_PRIVATE_ROOT", settings.VAR_DIR / "private"))
+        return Path(settings.OBSERVATORY_PRIVATE_ROOT)
 
-    @property  # type: ignore[override]
+    @property
     def location(self):
         return str(Path(self.base_location).resolve())
 
-    @property  # type: ignore[override]
+    @property
     def base_url(self):
         return None
 
@@ -68,14 +68,18 @@ class Photo(models.Model):
     @property
     def is_public(self) -> bool:
         """Approved by a moderator, on a published report: the blurred copy may be shown to anyone."""
-        from observatory.reports.models import Report
-
-        return self.approved and self.report.status == Report.Status.PUBLISHED and bool(self.blurred)
+        report = self.report
+        return self.approved and report.status == report.Status.PUBLISHED and bool(self.blurred)
 
 
 @receiver(post_delete, sender=Photo)
 def _delete_files(sender, instance: Photo, **kwargs) -> None:
     """A deleted report (or photo) leaves no file behind; removed once the deletion is committed."""
-    names = [f.name for f in (instance.cleaned, instance.blurred) if f]
+    names = [f.name for f in (instance.cleaned, instance.blurred) if f.name]  # bool(f) is bool(f.name)
     storage = PrivateStorage()
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)

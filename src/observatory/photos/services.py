@@ -10,14 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from observatory.accounts import audit
+from observatory.jobs.services import submit
 from observatory.photos.core import processing
 from observatory.photos.models import Photo
 
-DEFAULT_RETENTION_DAYS = 30
-
 
 def retention_days() -> int:
-    return int(getattr(settings, "OBSERVATORY_PHOTO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    return int(settings.OBSERVATORY_PHOTO_RETENTION_DAYS)
 
 
 def store_photo(report, cleaned: bytes) -> Photo:
@@ -26,8 +25,6 @@ def store_photo(report, cleaned: bytes) -> Photo:
     Face blurring (OpenCV, seconds on a large photo) runs on a worker (:func:`blur_job`); until it
     has, the photo has no blurred copy, so nothing of it can be approved or shown.
     """
-    from observatory.jobs.services import submit
-
     photo = Photo(report=report)
     photo.cleaned.save(f"{report.id}.jpg", ContentFile(cleaned), save=False)
     try:
@@ -96,10 +93,6 @@ def original_viewed(photo: Photo, user) -> None:
     audit.record(user, "photo.view_original", photo, after={"report": str(photo.report_id)})
 
 
-def original_expires_at(photo: Photo) -> datetime:
-    return photo.created_at + timedelta(days=retention_days())
-
-
 def purge_expired_originals(now: datetime | None = None) -> int:
     """Delete the originals older than the retention period; the blurred copies stay.
 
@@ -110,6 +103,8 @@ def purge_expired_originals(now: datetime | None = None) -> int:
     purged = 0
     for photo in Photo.objects.filter(created_at__lt=cutoff).exclude(cleaned="").iterator():
         name = photo.cleaned.name
+        if not name:  # excluded by the query; says so to the type checker
+            continue
         # Clear the field first: a crash between the two steps leaves an orphan file on disk,
         # never a row pointing moderators at a missing original.
         updated = Photo.objects.filter(pk=photo.pk, cleaned=name).update(cleaned="", original_deleted_at=now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -38,7 +39,12 @@ class CellsQuery(Schema):
     periods: int = Field(default=1, ge=1, le=120, description="how many of the latest released periods")
     since: datetime | None = Field(default=None, description="instead of periods: released periods from")
     until: datetime | None = Field(default=None, description="... to (whole periods only)")
-    resolution: int = Field(default=9, ge=0, le=9, description="H3 resolution, at most the public one")
+    resolution: int = Field(
+        default=settings.OBSERVATORY_PUBLIC_RESOLUTION,
+        ge=0,
+        le=settings.OBSERVATORY_PUBLIC_RESOLUTION,
+        description="H3 resolution, at most the public one",
+    )
 
 
 @router.get(

@@ -93,7 +93,7 @@ DICTIONARY = [
 
 def licence() -> tuple[str, str, str]:
     """(identifier, name, address) of the open data's licence (OBSERVATORY_OPEN_DATA_LICENCE)."""
-    ident = getattr(settings, "OBSERVATORY_OPEN_DATA_LICENCE", DEFAULT_LICENCE) or DEFAULT_LICENCE
+    ident = settings.OBSERVATORY_OPEN_DATA_LICENCE or DEFAULT_LICENCE
     name, url = LICENCES.get(ident, (ident, ""))
     return ident, name, url
 

@@ -14,19 +14,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from importlib import metadata
+from typing import Any
 
 import h3
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Sum
+from django.db.models import Min, Q, Sum
 from django.dispatch import Signal
 from django.utils import timezone
 
+from observatory.complaints.models import Complaint
+from observatory.fieldwork.models import CarePlace
 from observatory.geo.core.distance import haversine_m
+from observatory.jobs.services import JobContext
 from observatory.releases import core
 from observatory.releases.core import BudgetExceeded, Period, ReleasePolicy
-from observatory.releases.models import Release, ReleasedCount
+from observatory.releases.models import ComplaintRelease, Release, ReleasedComplaintCount, ReleasedCount
 from observatory.reports.models import Category, CellDayCount
 
 log = logging.getLogger(__name__)
@@ -38,7 +42,7 @@ __all__ = ["BudgetExceeded", "PublicCells", "policy", "public_cells", "release",
 
 
 def policy() -> ReleasePolicy:
-    raw = dict(settings.OBSERVATORY_RELEASES)
+    raw: dict[str, Any] = dict(settings.OBSERVATORY_RELEASES)
     raw["epsilon"] = tuple(sorted(dict(raw.get("epsilon", {})).items()))
     p = ReleasePolicy(**raw)
     p.check()
@@ -293,10 +297,6 @@ def latest_release_id() -> int:
 
 def complaint_domain(period: Period) -> list[int | None]:
     """Care places open at some point of the period (public data), then None ("no place named")."""
-    from django.db.models import Q
-
-    from observatory.fieldwork.models import CarePlace
-
     ids = CarePlace.objects.filter(
         Q(closed_on__isnull=True) | Q(closed_on__gte=period.start), opened_on__lt=period.end
     ).order_by("id")
@@ -305,9 +305,6 @@ def complaint_domain(period: Period) -> list[int | None]:
 
 def release_complaints(period: Period, *, now: datetime | None = None):
     """Compute, store and return the complaint release of a month; the accountant may refuse."""
-    from observatory.complaints.models import Complaint
-    from observatory.releases.models import ComplaintRelease, ReleasedComplaintCount
-
     if period.grain != "month":
         raise ValueError("complaints are released by calendar month only")
     p = policy()
@@ -367,9 +364,6 @@ def release_complaints(period: Period, *, now: datetime | None = None):
 
 def complaint_due_periods(*, now: datetime | None = None) -> list[Period]:
     """Months since the first complaint, ended plus the delay, whose complaints are not yet released."""
-    from observatory.complaints.models import Complaint
-    from observatory.releases.models import ComplaintRelease
-
     first = Complaint.objects.aggregate(first=Min("filed_at"))["first"]
     done = set(ComplaintRelease.objects.values_list("period_start", flat=True))
     return _pending(first.astimezone(UTC).date() if first else None, done, "month", now)
@@ -395,8 +389,6 @@ class ComplaintLine:
 
 def public_complaint_counts(months: int = 12) -> tuple[list, list[ComplaintLine]]:
     """The latest released months and their shown counts, per care place (the only public figures)."""
-    from observatory.releases.models import ComplaintRelease, ReleasedComplaintCount
-
     chosen = sorted(ComplaintRelease.objects.order_by("-period_start")[:months], key=lambda r: r.period_start)
     cells: dict[tuple[date, int | None], dict[str, int]] = defaultdict(dict)
     names: dict[int | None, str] = {None: ""}
@@ -412,3 +404,14 @@ def public_complaint_counts(months: int = 12) -> tuple[list, list[ComplaintLine]
         for (start, pid), v in sorted(cells.items(), key=lambda kv: (kv[0][0], names[kv[0][1]]))
     ]
     return chosen, lines
+
+
+def release_due_job(ctx: JobContext) -> dict[str, Any]:
+    """`observatory release` (every due period), as the daily job (jobs/periodic.py)."""
+    ctx.progress(5, "releases")
+    made = release_due()
+    complaints = release_complaints_due()
+    return {
+        "released": [f"{r.grain} {r.period_start}" for r in made],
+        "complaints": [f"{c.period_start:%Y-%m}" for c in complaints],
+    }

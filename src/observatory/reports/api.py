@@ -14,6 +14,7 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from observatory.accounts.roles import ORGANISATION, has_role, is_staff_role
+from observatory.common import abuse
 from observatory.reports.intake import ReportInput, submit
 from observatory.reports.models import ApiKey, Area, Category, Report
 
@@ -133,8 +134,6 @@ def create_report(
 
 def _anonymous_proof(solution: str | None, key: str | None) -> str:
     """ "" when an anonymous submission may go on; otherwise the message that says what to send."""
-    from observatory.web import abuse
-
     if key:
         return "" if ApiKey.lookup(key) is not None else "the X-Api-Key is invalid or revoked"
     if not solution:

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from observatory.common.forms import SentenceErrorList
 from observatory.photos.core.processing import ACCEPTED, MAX_BYTES, MAX_SIDE
 from observatory.photos.forms import clean_upload
 from observatory.reports.models import MAX_DESCRIPTION, Category
-from observatory.web.forms import SentenceErrorList
 
 
 class ReportForm(forms.Form):
@@ -63,7 +63,7 @@ class ReportForm(forms.Form):
     )
     # One token per displayed form: a double tap or a resent POST stores the report once.
     submission_id = forms.UUIDField(widget=forms.HiddenInput)
-    # Proof of work solved by the browser (web/abuse.py); empty when JavaScript is off.
+    # Proof of work solved by the browser (common/abuse.py); empty when JavaScript is off.
     altcha = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
 
     def __init__(self, *args, **kwargs):

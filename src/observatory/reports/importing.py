@@ -94,6 +94,7 @@ def parse_time(raw: str, fmt: str | None, zone: ZoneInfo) -> tuple[datetime, str
     raw = raw.strip()
     if not raw:
         raise ValueError("is empty")
+    value: datetime | None
     if fmt:
         try:
             value = datetime.strptime(raw, fmt)

@@ -41,7 +41,7 @@ def load_records(
     city = settings.CITY
     kept = [r for r in records if city.contains(r["lat"], r["lon"]) and r["category"] in categories]
     keys = [key_digest(f"generated:{source_name}", str(i)) for i in range(len(kept))]
-    seen = set()
+    seen: set[str | None] = set()
     for start in range(0, len(keys), 900):
         seen.update(
             Report.objects.filter(idempotency_key__in=keys[start : start + 900]).values_list(

@@ -11,14 +11,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from observatory.analysis import aggregates as analysis_counts
 from observatory.reports.models import CellDayCount, Report
+from observatory.reports.signals import reports_published, reports_unpublished
 
 PUBLISHED = Report.Status.PUBLISHED
+
+
+def public_cell_field() -> str:
+    """The report column that holds its H3 cell at the public resolution (``h3_9`` by default)."""
+    return f"h3_{int(settings.OBSERVATORY_PUBLIC_RESOLUTION)}"
+
+
+def public_cell(report: Report) -> str:
+    """The report's H3 cell at the public resolution: the only place of it anything public shows."""
+    return str(getattr(report, public_cell_field()))
 
 
 def _utc_day(report: Report):
@@ -26,8 +37,9 @@ def _utc_day(report: Report):
 
 
 def _bump(report: Report, delta: int) -> None:
-    analysis_counts.bump([report], delta)  # the dashboard's counts, in the same transaction
-    key = {"day": _utc_day(report), "category_id": report.category_id, "cell": report.h3_9}
+    # The apps that count published reports (the analysis dashboard) follow, in the same transaction.
+    (reports_published if delta > 0 else reports_unpublished).send(sender=Report, reports=[report])
+    key = {"day": _utc_day(report), "category_id": report.category_id, "cell": public_cell(report)}
     if delta > 0:
         row, created = CellDayCount.objects.select_for_update().get_or_create(
             **key, defaults={"count": delta}
@@ -67,11 +79,12 @@ def rebuild_cell_counts() -> int:
     CellDayCount.objects.all().delete()
     report, counts = Report._meta.db_table, CellDayCount._meta.db_table
     day = "date(observed_at)" if connection.vendor == "sqlite" else "(observed_at AT TIME ZONE 'UTC')::date"
+    cell = public_cell_field()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {counts} (day, category_id, cell, count) "  # noqa: S608 (table names, not input)
-            f"SELECT {day}, category_id, h3_9, COUNT(*) FROM {report} WHERE status = %s "
-            f"GROUP BY {day}, category_id, h3_9",
+            f"INSERT INTO {counts} (day, category_id, cell, count) "  # noqa: S608 (table and column names, not input)
+            f"SELECT {day}, category_id, {cell}, COUNT(*) FROM {report} WHERE status = %s "
+            f"GROUP BY {day}, category_id, {cell}",
             [PUBLISHED],
         )
         if connection.vendor == "sqlite":
@@ -86,7 +99,7 @@ def count_published(reports: Iterable[Report]) -> None:
     delta: dict[tuple, int] = {}
     for r in reports:
         if r.status == PUBLISHED:
-            key = (_utc_day(r), r.category_id, r.h3_9)
+            key = (_utc_day(r), r.category_id, public_cell(r))
             delta[key] = delta.get(key, 0) + 1
     if not delta:
         return
@@ -105,4 +118,4 @@ def count_published(reports: Iterable[Report]) -> None:
             to_update.append(row)
     CellDayCount.objects.bulk_update(to_update, ["count"], batch_size=2000)
     CellDayCount.objects.bulk_create(to_create, batch_size=2000)
-    analysis_counts.bump([r for r in reports if r.status == PUBLISHED], +1)
+    reports_published.send(sender=Report, reports=[r for r in reports if r.status == PUBLISHED])

@@ -8,11 +8,11 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -20,12 +20,12 @@ from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import MODERATOR, role_required
 from observatory.addresses.models import Address
+from observatory.common import abuse
 from observatory.photos.services import store_photo
 from observatory.reports import moderation, tracking
 from observatory.reports.forms import ReportForm
 from observatory.reports.intake import IntakeError, ReportInput, submit
 from observatory.reports.models import MAX_DESCRIPTION, Area, Category, FollowUp, Report
-from observatory.web import abuse
 
 
 def _anonymous_check(request: HttpRequest, form: ReportForm) -> HttpResponse | None:
@@ -84,27 +84,17 @@ def report_new(request: HttpRequest) -> HttpResponse:
         form = ReportForm(initial={"submission_id": uuid.uuid4()})
     if request.method == "POST" and form.errors:
         # A fresh challenge for the next try; the submission id stays, so a retry stores once.
-        form.data = form.data.copy()
-        form.data["altcha"] = ""
+        data = request.POST.copy()  # the form was bound to request.POST above
+        data["altcha"] = ""
+        form.data = data
     pwud_codes = list(Category.objects.filter(active=True, for_pwud=True).values_list("code", flat=True))
     status = 400 if request.method == "POST" else 200
     context = {
         "form": form,
         "pwud_codes": pwud_codes,
         "has_addresses": Address.objects.exists(),
-        "named_places": _named_places(),
     }
     return render(request, "reports/report_form.html", context, status=status)
-
-
-def _named_places() -> list[dict]:
-    """Places a resident knows by name, drawn as labels on the form's map when there are no base
-    tiles: the care services open today (their addresses are public)."""
-    from observatory.fieldwork.models import CarePlace
-
-    today = timezone.localdate()
-    places = CarePlace.objects.filter(opened_on__lte=today).exclude(closed_on__lt=today)
-    return [{"name": p.name, "lat": round(p.lat, 6), "lon": round(p.lon, 6)} for p in places[:200]]
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -231,7 +221,8 @@ def moderate(request: HttpRequest, report_id: uuid.UUID, action: str) -> HttpRes
             moderation.edit_text(report, request.user, text)
             messages.success(request, _("Text edited; the original is kept."))
         elif action == "merge":
-            into = Report.objects.filter(pk=request.POST.get("into") or None).first()
+            into_pk = request.POST.get("into")
+            into = Report.objects.filter(pk=into_pk).first() if into_pk else None
             if into is None:
                 raise ValueError(_("choose the report it duplicates"))
             moderation.merge(report, into, request.user)
@@ -247,6 +238,7 @@ def moderate(request: HttpRequest, report_id: uuid.UUID, action: str) -> HttpRes
 @login_required
 def my_reports(request: HttpRequest) -> HttpResponse:
     """A reporter with an account follows what happened to their reports."""
+    assert isinstance(request.user, User)  # login_required
     reports = (
         Report.objects.filter(account=request.user)
         .select_related("category", "area")

@@ -91,7 +91,8 @@ def _human(result: SimulationResult, files: list[str]) -> str:
 
 def _load(result: SimulationResult, scenario, end_now: bool) -> tuple[int, int]:
     """Store the reports in the database: the one part of this command that needs Django."""
-    from observatory.cli import setup_django
+    # The command simulates without Django; the app's modules can only be imported once it is set up.
+    from observatory.common.setup import setup_django
 
     setup_django()
     from django.utils import timezone

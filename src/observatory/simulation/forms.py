@@ -10,13 +10,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from observatory.simulation.core.scenario import ScenarioError, load_scenario, scenario_from_dict
 from observatory.simulation.models import Run, SavedScenario
+from observatory.simulation.runs import city_year_data
 
 BUILTIN = "builtin:paris"
 CITY_YEAR = "city:last-year"
@@ -42,20 +43,18 @@ class NewScenarioForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         saved = [(f"saved:{s.pk}", s.name) for s in SavedScenario.objects.only("name")[:200]]
-        self.fields["base"].choices = [
+        cast(forms.ChoiceField, self.fields["base"]).choices = [
             (CITY_YEAR, _("The city's last year (the scene of the demo data, ending today)")),
             (BUILTIN, _("Built-in: Paris 2019-2021")),
             *saved,
         ]
-        # The default is today's city, not a built-in 2019 scene (issue 19, item 2).
+        # The default is today's city, not a built-in 2019 scene.
         self.fields["base"].initial = CITY_YEAR
 
     def scenario_data(self) -> tuple[dict[str, Any], str]:
         """The new scenario's document and a description of where it comes from."""
         base = self.cleaned_data["base"]
         if base == CITY_YEAR:
-            from observatory.simulation.runs import city_year_data
-
             data, origin = city_year_data(), str(_("the city's last year"))
         elif base == BUILTIN:
             data, origin = builtin_data(), "paris"
@@ -119,7 +118,9 @@ class OperationForm(_EditForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["place"].choices = [(p["id"], p.get("name") or p["id"]) for p in self.scenario["places"]]
+        cast(forms.ChoiceField, self.fields["place"]).choices = [
+            (p["id"], p.get("name") or p["id"]) for p in self.scenario["places"]
+        ]
 
     def clean_start(self) -> dt.date:
         start = self.cleaned_data["start"]
@@ -202,5 +203,5 @@ class CompareForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         done = Run.objects.filter(status=Run.Status.DONE).only("label", "created_at")
-        self.fields["a"].queryset = done
-        self.fields["b"].queryset = done
+        cast(forms.ModelChoiceField, self.fields["a"]).queryset = done
+        cast(forms.ModelChoiceField, self.fields["b"]).queryset = done

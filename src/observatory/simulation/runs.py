@@ -12,19 +12,20 @@ day, resident reports per place and per quartier, uses inside each room per day,
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from observatory.geo.core.areas import AreaIndex, areas_from_geojson, read_geojson
 from observatory.jobs.models import Job
 from observatory.jobs.services import Cancelled, JobContext, submit
 from observatory.simulation.core.model import USE, Simulation, SimulationResult
-from observatory.simulation.core.scenario import STEPS_PER_DAY, scenario_from_dict
+from observatory.simulation.core.scenario import STEPS_PER_DAY, load_scenario, scenario_from_dict
 from observatory.simulation.models import Run
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,6 @@ def city_year_data(end=None, *, days: int = CITY_YEAR_DAYS, seed: int | None = N
     they end today: the demo data are this run, so a what-if started from here is compared with the
     year the observatory's own pages show, not with 2019.
     """
-    from observatory.simulation.core.scenario import load_scenario
-
     end = end or timezone.localdate()
     base = load_scenario("paris").with_overrides(days=days, seed=seed)
     data = base.model_dump(mode="json")
@@ -112,8 +111,6 @@ def job_of(run: Run) -> Job | None:
 
 
 def run_job(ctx: JobContext) -> dict[str, Any]:
-    from django.urls import reverse
-
     execute(ctx.params["run"], ctx)
     return {"url": reverse("simulation:run", args=[ctx.params["run"]])}
 
@@ -255,8 +252,6 @@ def _week_sums(daily: np.ndarray) -> np.ndarray:
 
 
 def _dates(outputs: dict[str, Any], count: int, step_days: int) -> list:
-    from datetime import date
-
     start = date.fromisoformat(outputs["start"])
     return [start + timedelta(days=step_days * i) for i in range(count)]
 
@@ -266,6 +261,8 @@ def scene_map(runs: list[tuple[str, dict[str, Any]]], outlines, projection, labe
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
+    # matplotlib (and analysis.core.figures, which loads it) is heavy: only the pages that draw import
+    # it, not the job worker that runs the simulation.
     from observatory.analysis.core.figures import to_svg
 
     fig = Figure(figsize=(6.4, 5.2))
@@ -314,6 +311,8 @@ def uses_chart(runs: list[tuple[str, dict[str, Any]]], labels: dict[str, str]) -
     """True uses per week at each place, one colour per place, one line style per run."""
     from matplotlib.figure import Figure
 
+    # matplotlib (and analysis.core.figures, which loads it) is heavy: only the pages that draw import
+    # it, not the job worker that runs the simulation.
     from observatory.analysis.core.figures import to_svg
 
     fig = Figure(figsize=(7.2, 3.6))
@@ -337,6 +336,8 @@ def quartier_chart(runs: list[tuple[str, dict[str, Any]]], labels: dict[str, str
     """Reports per quartier, side by side for each run (the quartiers with the most reports)."""
     from matplotlib.figure import Figure
 
+    # matplotlib (and analysis.core.figures, which loads it) is heavy: only the pages that draw import
+    # it, not the job worker that runs the simulation.
     from observatory.analysis.core.figures import to_svg
 
     names: dict[str, str] = {}
@@ -365,6 +366,8 @@ def rooms_chart(runs: list[tuple[str, dict[str, Any]]], labels: dict[str, str]) 
     """Uses inside the rooms per week, all rooms together, one line per run."""
     from matplotlib.figure import Figure
 
+    # matplotlib (and analysis.core.figures, which loads it) is heavy: only the pages that draw import
+    # it, not the job worker that runs the simulation.
     from observatory.analysis.core.figures import to_svg
 
     fig = Figure(figsize=(7.2, 2.8))

@@ -11,15 +11,17 @@ Simulated data never become reports: nothing here reaches the public pages.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import OBSERVATORY, role_required
+from observatory.analysis.services import area_outlines, city_projection
 from observatory.simulation import runs
 from observatory.simulation.forms import CompareForm, NewScenarioForm, OperationForm, RoomForm, RunForm
 from observatory.simulation.models import Run, SavedScenario
@@ -54,6 +56,11 @@ def _scenario_page(
     return render(request, "simulation/scenario.html", context, status=status)
 
 
+def _member(request: HttpRequest) -> User:
+    """The signed-in member (every view here is behind ``role_required``)."""
+    return cast(User, request.user)
+
+
 @role_required(OBSERVATORY)
 def index(request: HttpRequest) -> HttpResponse:
     """Saved scenarios, recent runs, and the form that starts a new what-if."""
@@ -64,7 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
             return render(request, "simulation/index.html", context, status=400)
         data, origin = form.scenario_data()
         saved = SavedScenario.objects.create(
-            name=form.cleaned_data["name"], base=origin, data=data, created_by=request.user
+            name=form.cleaned_data["name"], base=origin, data=data, created_by=_member(request)
         )
         return redirect("simulation:scenario", saved.pk)
     context = {
@@ -134,7 +141,7 @@ def run_new(request: HttpRequest, scenario_id: int) -> HttpResponse:
         messages.error(request, _("Too many runs are under way: wait until one has finished."))
         return _scenario_page(request, saved, status=429)
     label = form.cleaned_data["label"] or f"{saved.name} #{saved.run_set.count() + 1}"
-    run = Run.objects.create(label=label, scenario=saved, data=saved.data, created_by=request.user)
+    run = Run.objects.create(label=label, scenario=saved, data=saved.data, created_by=_member(request))
     runs.launch(run, request.user)
     return redirect("simulation:run", run.pk)
 
@@ -149,8 +156,6 @@ def _labels() -> dict[str, dict[str, str]]:
 
 
 def _figures(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    from observatory.analysis.views import area_outlines, city_projection
-
     labels = _labels()
     projection = city_projection()
     lats = [p["lat"] for _l, out in pairs for p in out["places"] + out["rooms"]]

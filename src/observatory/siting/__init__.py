@@ -1,4 +1,4 @@
-"""Siting optimiser: where to open consumption rooms and care places (issue 5).
+"""Siting optimiser: where to open consumption rooms and care places.
 
 ``solver`` holds the location models (MCLP, p-median, p-center, LSCP) solved exactly with HiGHS,
 ``costs`` the cost matrices, exclusion zones and demand aggregation, ``io`` the validated CSV

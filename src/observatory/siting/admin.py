@@ -1,14 +1,9 @@
 from django.contrib import admin
 
-from observatory.siting.models import ReportingArea, Scenario
+from observatory.siting.models import Scenario
 
 
 @admin.register(Scenario)
 class ScenarioAdmin(admin.ModelAdmin):
     list_display = ["name", "created_by", "created_at"]
     readonly_fields = ["inputs", "demand", "result", "robustness", "created_by", "created_at"]
-
-
-@admin.register(ReportingArea)
-class ReportingAreaAdmin(admin.ModelAdmin):
-    list_display = ["name", "residents_per_km2", "visibility", "source"]

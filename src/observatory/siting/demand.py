@@ -1,4 +1,4 @@
-"""Demand for the siting models from the database's published reports (issue 5, item 2).
+"""Demand for the siting models from the database's published reports.
 
 Reports are counted per H3 cell and category by the database itself (GROUP BY the report's
 ``h3_8`` or ``h3_9`` column and its category), so a million reports come back as a few thousand
@@ -18,6 +18,7 @@ import numpy as np
 from django.db.models import Count
 from numpy.typing import NDArray
 
+from observatory.analysis import scene_estimate as scene
 from observatory.geo.core.cells import cell_centre
 from observatory.reports.models import Report
 
@@ -138,10 +139,8 @@ def estimate_demand(
 
     The category weights only choose which residents' reports feed the estimate (those above 0).
     Returns the demand and what the page says about it (rounds used, how sure); raises
-    :class:`observatory.siting.scene.EstimateUnavailable` naming what is missing.
+    :class:`observatory.analysis.scene_estimate.EstimateUnavailable` naming what is missing.
     """
-    from observatory.siting import scene
-
     if any(not np.isfinite(w) or w < 0 for w in weights.values()):
         raise ValueError("category weights must be finite and not negative")
     codes = sorted(code for code, w in weights.items() if w > 0)

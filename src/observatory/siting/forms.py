@@ -3,7 +3,7 @@
 The scenario form checks everything a solver would refuse before anything is solved, and puts
 each message on the field the member has to change: the demand (window, weights or file), the
 candidate sites (typed or tapped lines, a file, a grid over quartiers), forced and excluded sites,
-and the model's parameters. What passes is a :class:`Problem` the view can solve as it is.
+and the model's parameters. What passes is a :class:`CheckedScenario` the view can solve as it is.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.geometry import shape
 
-from observatory.consultation.models import Consultation
+from observatory.analysis.scene_estimate import EstimateUnavailable, rounds_exist
+from observatory.consultation.models import Consultation, SensitivePlace
 from observatory.core.clikit import InputError
 from observatory.geo import MetricProjection
 from observatory.reports.areas import finest_level
@@ -32,7 +33,7 @@ from observatory.reports.models import Area, Category
 from observatory.siting.core import io
 from observatory.siting.core.costs import sites_near_places
 from observatory.siting.demand import CellDemand, estimate_demand, report_demand
-from observatory.siting.scene import EstimateUnavailable, rounds_exist
+from observatory.siting.models import Scenario
 
 MAX_SITES = 500
 MAX_DEMAND = 10_000
@@ -49,7 +50,7 @@ MODEL_CHOICES = [
 
 
 @dataclass
-class Problem:
+class CheckedScenario:
     """A checked scenario: demand points, candidate sites and the model's parameters."""
 
     demand: CellDemand
@@ -149,8 +150,8 @@ def grid_sites(areas: list[Area], spacing: float) -> list[dict[str, Any]]:
     x0, y0, x1, y1 = union.bounds
     xs = np.arange(x0 + spacing / 2, x1, spacing)
     ys = np.arange(y0 + spacing / 2, y1, spacing)
-    gx, gy = np.meshgrid(xs, ys)
-    gx, gy = gx.ravel(), gy.ravel()
+    mesh_x, mesh_y = np.meshgrid(xs, ys)
+    gx, gy = mesh_x.ravel(), mesh_y.ravel()
     inside = shapely.contains_xy(union, gx, gy)
     px, py = list(gx[inside]), list(gy[inside])
     for m in metric:  # a quartier narrower than the spacing still gets its own candidate
@@ -263,13 +264,14 @@ class ScenarioForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         level = finest_level()
-        self.fields["grid_areas"].queryset = (
-            Area.objects.filter(level=level) if level else Area.objects.none()
-        )
+        grid_areas = self.fields["grid_areas"]
+        assert isinstance(grid_areas, forms.ModelMultipleChoiceField)
+        grid_areas.queryset = Area.objects.filter(level=level) if level else Area.objects.none()
         today = timezone.localdate()
         self.fields["until"].initial = today
         self.fields["since"].initial = today - dt.timedelta(days=90)
-        # The estimated scene is the default wherever outreach rounds exist (issue 18).
+        # The estimated scene is the default wherever outreach rounds exist (reports alone measure
+        # who complains, not where the scene is).
         self.rounds_exist = rounds_exist()
         self.fields["demand_source"].initial = "estimate" if self.rounds_exist else "reports"
         self.categories = list(Category.objects.filter(active=True))
@@ -277,7 +279,7 @@ class ScenarioForm(forms.Form):
             self.fields[WEIGHT_PREFIX + c.code] = forms.FloatField(
                 label=c.name, min_value=0, max_value=1000, initial=1.0, required=False
             )
-        self.problem: Problem | None = None
+        self.checked: CheckedScenario | None = None
 
     def weight_fields(self) -> list[forms.BoundField]:
         return [self[WEIGHT_PREFIX + c.code] for c in self.categories]
@@ -374,7 +376,7 @@ class ScenarioForm(forms.Form):
                 except InputError as exc:
                     self.add_error("sites_file", _input_message(exc, upload.name))
                     return None
-            batch = [
+            batch: list[dict[str, Any]] = [
                 {"id": i, "lat": float(la), "lon": float(lo)}
                 for i, la, lo in zip(points.ids, points.lat, points.lon, strict=True)
             ]
@@ -431,7 +433,8 @@ class ScenarioForm(forms.Form):
     # Everything --------------------------------------------------------------------------
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         model = data.get("model")
         p, radius, capacity = data.get("p"), data.get("radius"), data.get("capacity")
         if model in ("mclp", "lscp") and radius is None and "radius" not in self.errors:
@@ -494,7 +497,7 @@ class ScenarioForm(forms.Form):
                 % {"d": len(cells), "s": len(sites)},
             )
             return data
-        self.problem = Problem(
+        self.checked = CheckedScenario(
             demand=cells,
             sites=sites,
             fixed=fixed,
@@ -511,8 +514,6 @@ class ScenarioForm(forms.Form):
 
     @staticmethod
     def _near_sensitive_places(sites: list[dict[str, Any]], distance: float) -> list[int]:
-        from observatory.consultation.models import SensitivePlace
-
         places = [shapely.Point(lon, lat) for lat, lon in SensitivePlace.objects.values_list("lat", "lon")]
         lat = np.array([s["lat"] for s in sites])
         lon = np.array([s["lon"] for s in sites])
@@ -539,17 +540,21 @@ class SendForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Options can change only before the vote opens.
-        self.fields["consultation"].queryset = Consultation.objects.filter(starts_at__gt=timezone.now())
+        consultation = self.fields["consultation"]
+        assert isinstance(consultation, forms.ModelChoiceField)
+        consultation.queryset = Consultation.objects.filter(starts_at__gt=timezone.now())
 
 
 class CompareForm(forms.Form):
-    s = forms.ModelMultipleChoiceField(label=gettext_lazy("Scenarios"), queryset=None)  # type: ignore[arg-type]
+    s: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Scenarios"), queryset=None
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from observatory.siting.models import Scenario
-
         super().__init__(*args, **kwargs)
-        self.fields["s"].queryset = Scenario.objects.all()
+        scenarios = self.fields["s"]
+        assert isinstance(scenarios, forms.ModelMultipleChoiceField)
+        scenarios.queryset = Scenario.objects.all()
 
     def clean_s(self):
         chosen = self.cleaned_data["s"]

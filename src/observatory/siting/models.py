@@ -44,26 +44,3 @@ class Scenario(models.Model):
         """The open sites with their own numbers (weight served, covered, distances)."""
         return [{**self.sites[row["index"]], **row} for row in self.result["site_stats"]]
 
-
-class ReportingArea(models.Model):
-    """One polygon of the residents layer the scene estimate needs (issue 18): how many people live
-    there (who could report what they see) and, optionally, how visible the street is (0 to 1).
-
-    Cells of the estimate take the values of the polygon containing their centre; a cell outside
-    every polygon means the layer does not cover the city, and the estimate is not made (the page
-    says so and falls back to the reports). ``load-demo`` fills it for the simulated scene.
-    """
-
-    name = models.CharField(_("name"), max_length=200)
-    # GeoJSON Polygon or MultiPolygon, WGS84
-    geometry = models.JSONField()
-    residents_per_km2 = models.FloatField(_("residents per km²"))
-    visibility = models.FloatField(_("visibility (0 to 1)"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["name", "id"]
-        verbose_name = _("residents layer area")
-
-    def __str__(self) -> str:
-        return self.name

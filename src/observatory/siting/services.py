@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from observatory.analysis.scene_estimate import EstimateUnavailable
 from observatory.jobs.services import JobContext, JobFailure
 from observatory.reports.areas import locate_area_ids
 from observatory.reports.models import Area
@@ -25,7 +26,6 @@ from observatory.siting.core.solver import InfeasibleError, LocationModel, Solve
 from observatory.siting.demand import CellDemand, estimate_demand, monthly_windows, report_demand
 from observatory.siting.forms import day_bounds
 from observatory.siting.models import Scenario
-from observatory.siting.scene import EstimateUnavailable
 
 # Each solve on a worker stops here and keeps the best solution found (status "time_limit").
 TIME_LIMIT_S = 20.0
@@ -153,7 +153,8 @@ def solve_job(ctx: JobContext) -> dict[str, Any]:
     except (InfeasibleError, SolverError, ValueError) as exc:
         raise solver_refusal(inputs, demand, exc) from None
     ctx.progress(90, _("saving"))
-    user = get_user_model().objects.filter(pk=p.get("user")).first()
+    user_pk = p.get("user")
+    user = get_user_model().objects.filter(pk=user_pk).first() if user_pk is not None else None
     scenario = Scenario.objects.create(
         name=p["name"],
         inputs=inputs,

@@ -1,4 +1,4 @@
-"""Siting scenarios for observatory members (issue 5, items 4 and 5).
+"""Siting scenarios for observatory members.
 
 A member chooses the demand (published reports in a window with category weights, or a file),
 candidate sites (tapped on the map, typed, uploaded, or a grid over quartiers), the model and its
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import OBSERVATORY, role_required
+from observatory.consultation.services import ConsultationError, add_site_options
 from observatory.geo.core.cells import cell_polygon, is_cell
 from observatory.jobs.models import Job
 from observatory.jobs.services import submit
@@ -48,16 +49,16 @@ def scenario_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, ScenarioForm())
     form = ScenarioForm(request.POST, request.FILES)
-    if not form.is_valid() or form.problem is None:
+    if not form.is_valid() or form.checked is None:
         return _form_page(request, form, status=400)
-    problem = form.problem
+    checked = form.checked
     job = submit(
         "observatory.siting.services.solve_job",
         {
             "name": form.cleaned_data["name"],
-            "inputs": problem.inputs(),
-            "demand": problem.demand.as_json(),
-            "excluded": list(problem.excluded),
+            "inputs": checked.inputs(),
+            "demand": checked.demand.as_json(),
+            "excluded": list(checked.excluded),
             "user": request.user.pk,
         },
         label=_("Siting scenario “%(name)s”") % {"name": form.cleaned_data["name"]},
@@ -300,8 +301,6 @@ def consultation_sites(scenario: Scenario) -> list[dict[str, Any]]:
 @role_required(OBSERVATORY)
 def scenario_send(request: HttpRequest, scenario_id: int) -> HttpResponse:
     """Send the open sites to a residents' consultation, as options (all or nothing)."""
-    from observatory.consultation.services import ConsultationError, add_site_options
-
     scenario = get_object_or_404(Scenario, pk=scenario_id)
     form = SendForm(request.POST)
     if not form.is_valid():

@@ -20,14 +20,13 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from observatory.bulletins.models import Bulletin
 from observatory.reports.models import Area
 from observatory.subscriptions import services
 
 
 def bulletins(limit: int = 12) -> list:
     """The public editions of the monthly bulletin, newest first (bulletins/: released tables only)."""
-    from observatory.bulletins.models import Bulletin
-
     public = Bulletin.objects.filter(edition=Bulletin.Edition.PUBLIC).defer("pdf")
     return list(public.order_by("-month")[:limit])
 

@@ -20,7 +20,9 @@ class SubscribeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = services.area_choices()
+        area = self.fields["area"]
+        assert isinstance(area, forms.ChoiceField)
+        area.choices = services.area_choices()
 
 
 class NoticeForm(forms.Form):

@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 
 import h3
 import numpy as np
@@ -39,8 +40,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
+from observatory.accounts.models import AuditEntry
+from observatory.bulletins import services as bulletins
+from observatory.bulletins.models import Bulletin, Delivery
+from observatory.consultation.models import Consultation
+from observatory.fieldwork import indicators
+from observatory.fieldwork.models import Indicator, Operation
+from observatory.jobs.services import JobContext
 from observatory.releases.models import Release, ReleasedCount
 from observatory.releases.services import domain, latest_release_id
+from observatory.reports import tracking
 from observatory.reports.models import Area, Category, Report
 from observatory.subscriptions.models import ReportNotice, Subscription
 
@@ -178,8 +187,6 @@ def period_numbers(area: Area | None, releases: list[Release]) -> list[PeriodNum
 
 def operations(area: Area | None, start: date, end: date) -> list[tuple[str, int]]:
     """How many operations of each kind were recorded in [start, end) in the area."""
-    from observatory.fieldwork.models import Operation
-
     counts: dict[str, int] = defaultdict(int)
     geometry = shape(area.geometry) if area is not None else None
     for op in Operation.objects.filter(date__gte=start, date__lt=end):
@@ -213,8 +220,6 @@ def consultation_events(
     area: Area | None, since: datetime | None, until: datetime
 ) -> list[ConsultationEvent]:
     """Consultations that opened or closed in (since, until], for the area."""
-    from observatory.consultation.models import Consultation
-
     window = Q(starts_at__lte=until) & (Q(starts_at__gt=since) | Q(ends_at__gt=since, ends_at__lte=until))
     if since is None:
         window = Q(starts_at__lte=until)
@@ -244,9 +249,6 @@ class PlanLine:
 def plan_lines() -> list[PlanLine]:
     """The public plan page's figures: each commitment's target and whether it is on track, and its
     latest value where that is public (a count of people is not: indicators.value_is_public)."""
-    from observatory.fieldwork import indicators
-    from observatory.fieldwork.models import Indicator
-
     lines = []
     for i in Indicator.objects.all():
         v = indicators.view(i)
@@ -523,8 +525,6 @@ def _bulletin_message(bulletin, sub: Subscription, connection) -> EmailMessage:
 
 def send_bulletin(bulletin, *, now: datetime | None = None) -> DigestRun:
     """Send a public bulletin to every confirmed subscriber who has not had it yet."""
-    from observatory.bulletins.models import Delivery
-
     run = DigestRun()
     if not bulletin.is_public:
         raise ValueError("only the public edition goes to subscribers")
@@ -574,9 +574,9 @@ def notice_by_token(token: str) -> ReportNotice | None:
         data = signing.loads(token, salt=SALT_NOTICE, max_age=CONFIRM_DAYS * 86400)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or data.get("u") is None:  # no user: no notice (the column is required)
         return None
-    return ReportNotice.objects.filter(user_id=data.get("u"), email=data.get("e")).first()
+    return ReportNotice.objects.filter(user_id=data["u"], email=data.get("e")).first()
 
 
 def ask_notices(user, email: str, language: str) -> ReportNotice:
@@ -615,9 +615,6 @@ def confirm_notice(notice: ReportNotice) -> ReportNotice:
 
 def send_notice(entry_id: int) -> None:
     """Tell the report's account, when it asked, what the audit entry did to its report."""
-    from observatory.accounts.models import AuditEntry
-    from observatory.reports import tracking
-
     entry = AuditEntry.objects.filter(pk=entry_id).first()
     if entry is None:
         return
@@ -660,3 +657,23 @@ def after_audit(sender=None, instance=None, created=False, **_kwargs) -> None:
             log.error("report notice for audit entry %s not sent: %s", entry_id, exc)
 
     transaction.on_commit(send)
+
+
+# --- the monthly bulletin (a periodic job, jobs/periodic.py) ----------------------------------
+
+
+def monthly_bulletin_job(ctx: JobContext) -> dict[str, Any]:
+    """The periodic job (jobs/periodic.py): make the latest month's bulletins, then send the public
+    edition to the subscribers who have not had it (a failed send is retried on the next run)."""
+    ctx.progress(5, "bulletins")
+    made = bulletins.generate_due()
+    ctx.progress(70, "mail")
+    month = bulletins.latest_released_month()
+    sent = failed = 0
+    if month is not None:
+        unsent = Bulletin.objects.filter(month=month, edition=bulletins.PUBLIC, mailed_at__isnull=True)
+        public = unsent.first()
+        if public is not None:
+            run = send_bulletin(public)
+            sent, failed = run.sent, run.failed
+    return {"made": [str(b) for b in made], "sent": sent, "failed": failed}

@@ -7,6 +7,7 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -14,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from observatory.common import abuse
 from observatory.subscriptions import services
 from observatory.subscriptions.forms import NoticeForm, SubscribeForm
 from observatory.subscriptions.models import ReportNotice
-from observatory.web import abuse
 
 
 def _language() -> str:
@@ -91,6 +92,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def notices(request: HttpRequest) -> HttpResponse:
     """A registered resident chooses to be told by e-mail when a report is published or not."""
+    assert isinstance(request.user, User)  # login_required
     notice = ReportNotice.objects.filter(user=request.user).first()
     form = NoticeForm(request.POST or None, initial={"email": notice.email if notice else ""})
     if request.method == "POST":

@@ -44,16 +44,16 @@ def labels(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def pmtiles(request: HttpRequest) -> HttpResponse:
+def pmtiles(request: HttpRequest) -> HttpResponse | FileResponse:
     path = pmtiles_path()
     if path is None:
         raise Http404("no tile archive is configured (OBSERVATORY_PMTILES)")
     size = path.stat().st_size
     header = request.headers.get("Range", "")
     if not header:
-        response: HttpResponse = FileResponse(path.open("rb"), content_type="application/octet-stream")
-        response["Accept-Ranges"] = "bytes"
-        return response
+        whole = FileResponse(path.open("rb"), content_type="application/octet-stream")
+        whole["Accept-Ranges"] = "bytes"
+        return whole
     match = RANGE.match(header.strip())
     if not match or match.groups() == ("", ""):
         return _unsatisfiable(size)

@@ -3,7 +3,7 @@
 A staff member (observatory member or moderator) opens a meeting with a short code, for a few
 hours, and may close it at any time; both are written to the audit log. A device that types the
 code gets a signed cookie naming the meeting; while the meeting is open, that device is not
-limited per address on panel sign-up and paper-code votes (web/abuse.py). A closed or expired
+limited per address on panel sign-up and paper-code votes (common/abuse.py). A closed or expired
 meeting, or a forged cookie, means the normal limits again. Nothing about the devices is kept
 but their number.
 """
@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from observatory.accounts import audit
 from observatory.accounts.models import Meeting
 from observatory.accounts.roles import MODERATOR, OBSERVATORY, role_required
-from observatory.web.abuse import MEETING_COOKIE, MEETING_SALT, meeting_of
+from observatory.common.abuse import MEETING_COOKIE, MEETING_SALT, meeting_of
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: nothing to misread aloud
 CODE_LENGTH = 8  # 40 bits
@@ -36,7 +36,7 @@ CODE_LENGTH = 8  # 40 bits
 
 def normalise(code: str) -> str:
     cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return cleaned.translate(str.maketrans("OIL", "011"))
 
 
 def _new_code() -> str:

@@ -1,7 +1,7 @@
 """One hourly run of the alerts: the scan and the rise checks over cases in H3 cells (pure).
 
 The web app (``alerts/services.py``) and the validation on simulated rises
-(``alerts/validation.py``) both call :func:`detect`, so what is validated is what runs.
+(``alerts/core/validation.py``) both call :func:`detect`, so what is validated is what runs.
 
 * Reports are cases in cells of the city's grid (``resolution``, 9 by default: about 0.1 km²);
   the space-time permutation scan looks for clusters of them (``scan.py``).
@@ -24,7 +24,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from observatory.alerts.core.scan import (
+    Rise,
     RiseSettings,
+    ScanError,
     ScanSettings,
     rises_in_counts,
     rises_in_visits,
@@ -46,8 +48,6 @@ class AlertSettings:
     rounds: bool = True
 
     def check(self) -> None:
-        from observatory.alerts.core.scan import ScanError
-
         if not 0 <= self.area_resolution <= self.resolution <= 15:
             raise ScanError("area_resolution must be coarser than or equal to resolution (H3 0..15)")
         if not self.threshold_days > 0 or not self.dedupe_hours >= 0:
@@ -163,7 +163,7 @@ def _parents_each(cells: NDArray[np.str_] | NDArray[np.object_], resolution: int
     return [str(h3.cell_to_parent(str(c), resolution)) for c in cells]
 
 
-def _area_signal(kind: Kind, area: str, r) -> Signal:
+def _area_signal(kind: Kind, area: str, r: Rise) -> Signal:
     lat, lon = h3.cell_to_latlng(area)
     return Signal(
         kind,

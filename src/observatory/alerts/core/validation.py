@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,7 +26,7 @@ import h3
 import numpy as np
 from numpy.typing import NDArray
 
-from observatory.alerts.core.detector import AlertSettings, Episode, detect, track
+from observatory.alerts.core.detector import AlertSettings, Episode, Signal, detect, track
 from observatory.geo.core.projection import MetricProjection
 from observatory.simulation.core.model import Simulation, SimulationResult
 from observatory.simulation.core.scenario import Scenario, load_scenario, scenario_from_dict
@@ -68,7 +69,7 @@ class Data:
             dtype=object,
         )
 
-    def run(self, now_hours: float, seed: int = 0) -> list:
+    def run(self, now_hours: float, seed: int = 0) -> list[Signal]:
         s = self.settings
         s = replace(s, scan=replace(s.scan, seed=seed))
         lo = np.searchsorted(self.report_hours, now_hours - s.history_hours)
@@ -142,7 +143,11 @@ def planted(
 
 
 def hourly(
-    data: Data, start_hours: float, end_hours: float, episodes: list[Episode] | None = None, stop_when=None
+    data: Data,
+    start_hours: float,
+    end_hours: float,
+    episodes: list[Episode] | None = None,
+    stop_when: Callable[[Episode], bool] | None = None,
 ) -> tuple[list[Episode], int]:
     """Run every hour from start to end; returns all episodes and the number of runs."""
     episodes = [] if episodes is None else episodes

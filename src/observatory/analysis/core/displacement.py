@@ -34,11 +34,12 @@ Z_95 = 1.959963984540054
 
 @dataclass(frozen=True)
 class Counts:
-    before: int
-    after: int
+    # Reports (whole numbers), or the estimated scene's people per pass summed over an area.
+    before: float
+    after: float
 
     @property
-    def change(self) -> int:
+    def change(self) -> float:
         return self.after - self.before
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -58,7 +59,7 @@ class EventTable:
         return self.times is not None
 
     def subset(self, mask: NDArray[np.bool_]) -> EventTable:
-        def pick(a: NDArray | None) -> NDArray | None:
+        def pick(a: NDArray[Any] | None) -> NDArray[Any] | None:
             return None if a is None else a[mask]
 
         return EventTable(
@@ -122,7 +123,8 @@ def check_timezone(name: str) -> str:
 def local_dates(times_utc: NDArray[np.datetime64], timezone: str) -> NDArray[np.datetime64]:
     """Calendar dates in ``timezone`` of UTC instants."""
     idx = pd.DatetimeIndex(times_utc, tz="UTC").tz_convert(timezone).tz_localize(None)
-    return idx.normalize().to_numpy().astype("datetime64[D]")
+    dates: NDArray[np.datetime64] = idx.normalize().to_numpy().astype("datetime64[D]")
+    return dates
 
 
 def local_wall_clock(times_utc: NDArray[np.datetime64], timezone: str) -> pd.DatetimeIndex:

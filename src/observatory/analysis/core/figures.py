@@ -22,6 +22,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on a server; must precede any pyplot import anywhere
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
@@ -84,7 +85,7 @@ class Outlines:
         return cls(lines)
 
 
-def _map_axes(fig: Figure, extent: tuple[float, float, float, float], outlines: Outlines | None):
+def _map_axes(fig: Figure, extent: tuple[float, float, float, float], outlines: Outlines | None) -> Axes:
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
     x0, x1, y0, y1 = extent
     pad = 0.03 * max(x1 - x0, y1 - y0, 1.0)
@@ -97,7 +98,7 @@ def _map_axes(fig: Figure, extent: tuple[float, float, float, float], outlines: 
     return ax
 
 
-def _scale_bar(ax, extent: tuple[float, float, float, float], label_m: str) -> None:
+def _scale_bar(ax: Axes, extent: tuple[float, float, float, float], label_m: str) -> None:
     """A round-length scale bar in the lower left corner (metres, the CRS's unit)."""
     x0, x1, y0, y1 = extent
     width = x1 - x0
@@ -111,7 +112,7 @@ def _scale_bar(ax, extent: tuple[float, float, float, float], label_m: str) -> N
 
 
 def _paint_cells(
-    ax, grid: SquareGrid, masks_colours: Sequence[tuple[NDArray[np.bool_], str]], alpha: float
+    ax: Axes, grid: SquareGrid, masks_colours: Sequence[tuple[NDArray[np.bool_], str]], alpha: float
 ) -> None:
     """Colour the grid's cells as one raster image (one pixel a cell, drawn without smoothing):
     a city of 100 m cells is a few kilobytes where one vector square per cell made megabytes."""
@@ -293,7 +294,7 @@ def _bar_number(value: float) -> str:
 
 
 def before_after_bars(
-    names: Sequence[str], before: Sequence[int], after: Sequence[int], labels: dict[str, str]
+    names: Sequence[str], before: Sequence[float], after: Sequence[float], labels: dict[str, str]
 ) -> str:
     """Grouped bars of the counts before and after. ``labels``: ``before``, ``after``, ``count``."""
     fig = Figure(figsize=(6, 3.6))

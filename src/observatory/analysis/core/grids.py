@@ -10,6 +10,7 @@ grid's edges), the cell itself included; window sums come from 2-D prefix sums, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import h3
 import numpy as np
@@ -140,7 +141,7 @@ def project_events(
     return projection, x, y
 
 
-def window_sum(values: NDArray, rings: int) -> NDArray:
+def window_sum(values: NDArray[Any], rings: int) -> NDArray[Any]:
     """Sum over the ``(2k+1) x (2k+1)`` window around each cell of a 2-D array, clipped at the edges.
 
     Integer input stays integer (exact); the work is two cumulative sums and four shifted reads.

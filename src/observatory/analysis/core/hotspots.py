@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -47,11 +48,12 @@ def gi_star_z(
     if s == 0:
         return np.full(n, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (s_sum - mean * w) / (s * np.sqrt((n * w - w * w) / (n - 1)))
+        z: NDArray[np.float64] = (s_sum - mean * w) / (s * np.sqrt((n * w - w * w) / (n - 1)))
+        return z
 
 
 def two_sided_p(z: NDArray[np.float64]) -> NDArray[np.float64]:
-    return 2.0 * stats.norm.sf(np.abs(z))
+    return np.asarray(2.0 * stats.norm.sf(np.abs(z)), dtype=np.float64)
 
 
 def benjamini_hochberg(p: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -103,7 +105,15 @@ class HotspotResult:
         return int(np.sum(self.classes == COLD))
 
 
-def _finish(method: str, values, z, alpha: float, fdr: bool, rings: int, start: float) -> HotspotResult:
+def _finish(
+    method: str,
+    values: NDArray[Any],
+    z: NDArray[np.float64],
+    alpha: float,
+    fdr: bool,
+    rings: int,
+    start: float,
+) -> HotspotResult:
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, not {alpha}")
     p = two_sided_p(z)
@@ -338,7 +348,7 @@ def arcgis_search_radius(
     radius = 0.9 * min(sd, np.sqrt(1.0 / np.log(2.0)) * dm) * n**-0.2
     if radius <= 0:
         raise ValueError("all events are at the same place: give a search radius")
-    return radius
+    return float(radius)
 
 
 @dataclass

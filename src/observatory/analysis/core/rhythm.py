@@ -30,11 +30,11 @@ class RhythmResult:
 
     @property
     def by_hour(self) -> NDArray[np.int64]:
-        return self.hour_of_week.sum(axis=0)
+        return np.asarray(self.hour_of_week.sum(axis=0), dtype=np.int64)
 
     @property
     def by_weekday(self) -> NDArray[np.int64]:
-        return self.hour_of_week.sum(axis=1)
+        return np.asarray(self.hour_of_week.sum(axis=1), dtype=np.int64)
 
 
 def rayleigh_test(angles: NDArray[np.float64]) -> tuple[float, float, float, float]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,7 @@ def cube_counts(
     n_locations: int,
     n_periods: int,
     weights: NDArray[np.int64] | None = None,
-):
+) -> NDArray[np.int64]:
     """Counts ``(n_periods, n_locations)`` of events (location -1 ignored); ``weights``: how many
     events each entry stands for (counts kept per cell and period), 1 when None."""
     ok = location >= 0
@@ -90,7 +91,11 @@ def cube_counts(
 
 
 def spacetime_gi_star(
-    cube: NDArray[np.floating], weights: sp.spmatrix, *, lag: int = 1, style: str = "binary"
+    cube: NDArray[np.floating[Any]] | NDArray[np.integer[Any]],
+    weights: sp.spmatrix,
+    *,
+    lag: int = 1,
+    style: str = "binary",
 ) -> NDArray[np.float64]:
     """Space-time Gi* z-scores ``(T, n)``; ``weights`` are spatial, binary, self included.
 
@@ -240,7 +245,8 @@ def classify_all(
     )
     names = np.array([name for name, _ in rules] + ["no pattern detected"])
     holds = np.vstack([cond for _, cond in rules] + [np.ones(gs.shape[1], dtype=bool)])
-    return names[np.argmax(holds, axis=0)]
+    out: NDArray[np.str_] = names[np.argmax(holds, axis=0)]
+    return out
 
 
 @dataclass
@@ -259,7 +265,7 @@ class EmergingResult:
 
 
 def emerging_hotspots(
-    cube: NDArray[np.floating],
+    cube: NDArray[np.floating[Any]] | NDArray[np.integer[Any]],
     weights: sp.spmatrix,
     *,
     lag: int = 1,

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h3
 
 from observatory.bulletins import core
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLOURS = ("#fdbe85", "#fd8d3c", "#e6550d", "#a63603")  # ColorBrewer Oranges: readable in grey too
 BAR = "#b3340b"
@@ -29,7 +32,7 @@ def _values(fig: dict[str, Any]) -> tuple[list[str], list[float]]:
     return labels, values
 
 
-def _new_figure(width: float, height: float):
+def _new_figure(width: float, height: float) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -38,7 +41,7 @@ def _new_figure(width: float, height: float):
     return Figure(figsize=(width, height), dpi=100)
 
 
-def _map(fig: dict[str, Any], mfig) -> None:
+def _map(fig: dict[str, Any], mfig: Figure) -> None:
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
@@ -73,7 +76,7 @@ def _map(fig: dict[str, Any], mfig) -> None:
     ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
 
 
-def _bars(fig: dict[str, Any], mfig, horizontal: bool) -> None:
+def _bars(fig: dict[str, Any], mfig: Figure, horizontal: bool) -> None:
     ax = mfig.add_subplot()
     labels, values = _values(fig)
     if horizontal:

@@ -16,6 +16,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Image,
     KeepTogether,
@@ -137,7 +138,7 @@ def render(document: dict[str, Any]) -> bytes:
     story.append(Spacer(1, 6 * mm))
     story.append(_p(document["footer"], st["caption"]))
 
-    def page_number(canvas, doc_) -> None:
+    def page_number(canvas: Canvas, doc_: SimpleDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 7.5)
         canvas.drawRightString(A4[0] - MARGIN, 8 * mm, f"{document['title']} · {doc_.page}")

@@ -3,7 +3,7 @@
 **The code.** A complaint is followed with a code given at filing, never with an account, a phone
 number or an e-mail. The code is 12 characters of Crockford's base 32 without I, L, O and U (the
 letters one misreads or mishears), shown as three groups of four: ``K7QM-3XHD-9TRB``. That is 60
-bits: with lookups limited per address (web/abuse.py), trying codes is hopeless (a thousand
+bits: with lookups limited per address (common/abuse.py), trying codes is hopeless (a thousand
 complaints and a million guesses hit one with probability 1 in a billion). Only a keyed hash of
 the code is stored, so a copy of the database opens no complaint either. Typed codes are
 forgiving: case, spaces and dashes do not matter, and O, I, L and U are read as 0, 1, 1 and V.

@@ -1,5 +1,5 @@
 """The slip handed to the person: the code, where to type it, a QR code (reportlab, as the
-consultation's paper codes in consultation/pdf.py).
+consultation's paper codes in consultation/core/pdf.py).
 
 The QR code holds the follow page's address with the code after ``#``: a browser never sends
 what follows ``#`` to the server, so the code stays out of server logs; the page's script copies
@@ -28,7 +28,7 @@ def _qr(data: str, size: float) -> Drawing:
 
 def qr_svg(data: str, size: float = 150) -> str:
     """The QR code as an inline SVG element (for the slip page)."""
-    svg = renderSVG.drawToString(_qr(data, size))
+    svg: str = renderSVG.drawToString(_qr(data, size))
     return svg[svg.index("<svg") :]
 
 

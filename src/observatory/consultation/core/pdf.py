@@ -21,7 +21,14 @@ def _fit(text: str, font: str, size: float, width: float, c: canvas.Canvas) -> s
 
 
 def code_sheet(
-    codes: list[str], *, title: str, question: str, quartier: str, url: str, valid_until: str, lines: dict
+    codes: list[str],
+    *,
+    title: str,
+    question: str,
+    quartier: str,
+    url: str,
+    valid_until: str,
+    lines: dict[str, str],
 ) -> bytes:
     """A4 pages with ten slips each; dashed lines to cut along. ``lines`` holds translated labels."""
     buffer = io.BytesIO()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -153,7 +154,7 @@ class Tally:
     pairwise: list[list[int]] = field(default_factory=list)  # ranked: d[i][j]
     strongest: list[list[int]] = field(default_factory=list)  # ranked: p[i][j]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "options": self.n_options,

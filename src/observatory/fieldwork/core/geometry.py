@@ -97,5 +97,5 @@ def displacement_areas(
     return target, to_wgs84(buffer, projection), to_wgs84(control, projection)
 
 
-def as_geojson(geom: BaseGeometry) -> dict:
+def as_geojson(geom: BaseGeometry) -> dict[str, Any]:
     return dict(mapping(geom))

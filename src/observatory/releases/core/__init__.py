@@ -37,10 +37,14 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import h3
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from opendp.mod import Measurement
 
 GRAINS = ("week", "month")
 
@@ -139,7 +143,7 @@ def threshold(scale: float, domain_size: int, phantom_rate: float, minimum: int)
     return max(minimum, math.ceil(t))
 
 
-def _measurement(scale: float, size: int):
+def _measurement(scale: float, size: int) -> Measurement:
     import opendp.prelude as dp
 
     dp.enable_features("contrib")
@@ -154,7 +158,7 @@ def release_epsilon(scale: float, size: int) -> float:
     dp.enable_features("contrib")
     one = _measurement(scale, size)
     both = dp.c.make_composition([one, one])
-    return float(both.map(1))
+    return float(both.map(1))  # type: ignore[no-untyped-call]  # opendp leaves Measurement.map unannotated
 
 
 def noisy_counts(exact: NDArray[np.int64], scale: float) -> NDArray[np.int64]:

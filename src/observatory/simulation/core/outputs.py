@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from observatory.simulation.core.model import EVENT_KINDS, SimulationResult
+from observatory.simulation.core.tables import EVENT_KINDS, SimulationResult
 
 REPORT_COLUMNS = ("observed_at", "lat", "lon", "category", "description", "reporter_kind", "source")
 EVENT_COLUMNS = ("time", "kind", "site", "place", "agent", "size", "lat", "lon")

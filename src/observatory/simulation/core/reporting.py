@@ -24,7 +24,7 @@ workers: binomial over each round's contacts with ``pwud_rates``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,16 +37,17 @@ from observatory.simulation.core.scenario import (
     Scenario,
     parse_hours,
 )
-
-if TYPE_CHECKING:
-    from observatory.simulation.core.model import (
-        EventTable,
-        ReportTable,
-        RoundTable,
-        SimulationResult,
-        Summary,
-        Timeline,
-    )
+from observatory.simulation.core.tables import (
+    DEALING,
+    EVENT_KINDS,
+    USE,
+    ReportTable,
+    RoundTable,
+    SimulatedEvents,
+    SimulationResult,
+    Summary,
+    Timeline,
+)
 
 ENCAMPMENT_SOD = 5 * 60 // STEP_MINUTES  # 05:00 local
 
@@ -118,15 +119,15 @@ def report_probability(scenario: Scenario, category: str, hours: NDArray[np.int6
     visibility = np.array([p.visibility for p in scenario.places])
     weight = np.asarray(rep.hour_weights, dtype=np.float64)[hours]
     rate = rep.rates.get(category, 0.0)
-    return np.clip(rate * weight[:, None] * (density * visibility)[None, :], 0.0, 1.0)
+    return np.asarray(
+        np.clip(rate * weight[:, None] * (density * visibility)[None, :], 0.0, 1.0), dtype=np.float64
+    )
 
 
 def visible_events(
-    scenario: Scenario, timeline: Timeline, occupancy: NDArray[np.int32], events: EventTable
+    scenario: Scenario, timeline: Timeline, occupancy: NDArray[np.int32], events: SimulatedEvents
 ) -> dict[str, NDArray[np.int64]]:
     """Per category, the number of events residents could see at each (step, place)."""
-    from observatory.simulation.core.model import DEALING, USE
-
     n_steps, n_places = occupancy.shape
 
     def per_cell(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -153,8 +154,6 @@ def draw_rounds(
 ) -> RoundTable:
     """Outreach rounds: each scheduled day, the team visits its places (or every place with people)
     in turn, sharing the round's hours between them; it meets ``contact_rate`` of those there."""
-    from observatory.simulation.core.model import RoundTable
-
     n_steps = len(timeline)
     step_td = np.timedelta64(STEP_MINUTES * 60, "s")
     index = {p.id: i for i, p in enumerate(scenario.places)}
@@ -213,14 +212,12 @@ def draw_reports(
     scenario: Scenario,
     timeline: Timeline,
     occupancy: NDArray[np.int32],
-    events: EventTable,
+    events: SimulatedEvents,
     rounds: RoundTable,
     rng: np.random.Generator,
     projection: MetricProjection,
 ) -> ReportTable:
     """Reports filed by residents (from visible events) and by people who use drugs (from rounds)."""
-    from observatory.simulation.core.model import ReportTable
-
     rep = scenario.reporting
     hours = timeline.sod // (60 // STEP_MINUTES)
     visible = visible_events(scenario, timeline, occupancy, events)
@@ -304,8 +301,6 @@ def _descriptions(
 
 def summarise(result: SimulationResult, *, agents_at_end: int, seconds: float) -> Summary:
     """Totals, and per place: true uses and time on the scene against the reports filed."""
-    from observatory.simulation.core.model import EVENT_KINDS, USE, Summary
-
     sc, ev, reps = result.scenario, result.events, result.reports
     n_places = len(sc.places)
     uses = ev.kind == USE

@@ -43,9 +43,16 @@ from observatory.analysis.core.hotspots import HOT, gi_star_grid, hotspots_squar
 from observatory.analysis.core.rhythm import rhythm
 from observatory.core.clikit import emit, run_command
 from observatory.geo.core.projection import MetricProjection
-from observatory.simulation.core.model import USE, RoundTable, Simulation, SimulationResult
+from observatory.simulation.core.model import Simulation
 from observatory.simulation.core.reporting import draw_rounds
-from observatory.simulation.core.scenario import STEP_MINUTES, Outreach, Scenario, scenario_from_dict
+from observatory.simulation.core.scenario import (
+    STEP_MINUTES,
+    Outreach,
+    Scenario,
+    load_scenario,
+    scenario_from_dict,
+)
+from observatory.simulation.core.tables import USE, RoundTable, SimulationResult
 from observatory.siting.core.solver import MCLP
 
 HOURS = np.arange(24)
@@ -58,11 +65,12 @@ def _projection(result: SimulationResult) -> MetricProjection:
 def _true_uses(result: SimulationResult) -> NDArray[np.bool_]:
     """Uses out on the scene (the ones residents could see), not inside rooms."""
     n_places = len(result.scenario.places)
-    return (result.events.kind == USE) & (result.events.site < n_places)
+    uses: NDArray[np.bool_] = (result.events.kind == USE) & (result.events.site < n_places)
+    return uses
 
 
 def _resident(result: SimulationResult, categories: Sequence[str] | None = None) -> NDArray[np.bool_]:
-    mask = result.reports.reporter_kind == "resident"
+    mask: NDArray[np.bool_] = result.reports.reporter_kind == "resident"
     if categories:
         mask &= np.isin(result.reports.category, list(categories))
     return mask
@@ -794,8 +802,6 @@ def figures(paris_days: float = 365.0, seeds: int = 5) -> dict[str, Any]:
     reports, the true events and the scene estimate (reports and rounds fused); then the same on
     other seeds (``seeds - 1`` more runs of each scene) to see what the estimate does where it was
     not tuned."""
-    from observatory.simulation.core.scenario import load_scenario
-
     out: dict[str, Any] = {}
     started = time.perf_counter()
     base = load_scenario("paris").with_overrides(days=paris_days)

@@ -3,7 +3,7 @@
 gunicorn logs each request's client address, request line and referrer. Here, through
 ``--logger-class observatory.web.core.accesslog.AccessLogger``:
 
-* no client address (the house rule of ``web/abuse.py``: no raw IP address in the database, the
+* no client address (the house rule of ``common/abuse.py``: no raw IP address in the database, the
   cache or the logs): the address atoms and the forwarding headers are written as ``-``;
 * no secret in a path: a reporter's tracking token, a subscriber's confirmation and
   unsubscription tokens are links sent to one person, and a log line holding one would open that
@@ -29,9 +29,9 @@ def redact(text: str) -> str:
     return SECRET_SEGMENT.sub(r"\1…", text)
 
 
-class AccessLogger(Logger):
-    def atoms(self, resp: Any, req: Any, environ: dict, request_time: Any) -> dict[str, Any]:
-        atoms = super().atoms(resp, req, environ, request_time)
+class AccessLogger(Logger):  # type: ignore[misc]  # gunicorn ships no type hints: Logger is Any
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         for key, value in atoms.items():
             if isinstance(value, str):
                 atoms[key] = redact(value)

@@ -1,8 +1,8 @@
-"""{% error_summary form %}: the box at the top of a form with errors (web/forms.py)."""
+"""{% error_summary form %}: the box at the top of a form with errors (common/forms.py)."""
 
 from django import template
 
-from observatory.web.forms import error_summary as summary_rows
+from observatory.common.forms import error_summary as summary_rows
 
 register = template.Library()
 

@@ -146,8 +146,8 @@ class Command(BaseCommand):
             checked.append((result, key))
 
         if errors:
-            for e in errors[:MAX_ERRORS_SHOWN]:
-                self.stderr.write(f"{path}, {e}")
+            for message in errors[:MAX_ERRORS_SHOWN]:
+                self.stderr.write(f"{path}, {message}")
             if len(errors) > MAX_ERRORS_SHOWN:
                 self.stderr.write(f"... and {len(errors) - MAX_ERRORS_SHOWN} more")
             raise CommandError(f"{len(errors)} bad rows in {path}: nothing was imported", returncode=2)

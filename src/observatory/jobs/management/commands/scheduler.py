@@ -9,6 +9,8 @@ import contextlib
 
 from django.core.management.base import BaseCommand
 
+from observatory.jobs import periodic
+
 
 class Command(BaseCommand):
     help = "Submit the periodic jobs (retention, releases) at their times; workers run them."
@@ -20,8 +22,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, list: bool, now: str | None, **opts):
-        from observatory.jobs import periodic
-
         if list:
             for p in periodic.SCHEDULE:
                 cron = " ".join(f"{k}={v}" for k, v in p.cron.items())

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from observatory.jobs import periodic, services
+
 
 class Command(BaseCommand):
     help = "Run background jobs from the queue (siting, panel, what-if, photos, retention, releases)."
@@ -29,8 +31,6 @@ class Command(BaseCommand):
         parser.add_argument("--max-tasks", type=int, default=None, help="exit after this many jobs")
 
     def handle(self, *args, scheduler: bool, interval: float, batch: bool, max_tasks, **opts):
-        from observatory.jobs import periodic, services
-
         if "django_tasks_db" not in settings.INSTALLED_APPS:
             self.stderr.write("OBSERVATORY_JOBS is not 'database': this process has no queue to work on")
             raise SystemExit(2)

@@ -77,7 +77,7 @@ class Command(BaseCommand):
         now = timezone.now()
         area_ids = locate_area_ids(np.array([r.data.lat for r in rows]), np.array([r.data.lon for r in rows]))
         keys = [key_digest(f"import:{source_name}", r.external_id) if r.external_id else None for r in rows]
-        seen = set()
+        seen: set[str | None] = set()
         wanted = [k for k in keys if k]
         for start in range(0, len(wanted), 900):
             seen.update(

@@ -12,6 +12,7 @@ from django.db import transaction
 from shapely.geometry import mapping
 
 from observatory.geo.core.areas import areas_from_geojson, read_geojson
+from observatory.reports.areas import forget, locate_area_ids
 from observatory.reports.models import Area, Report
 
 
@@ -62,8 +63,6 @@ class Command(BaseCommand):
                     for f in features
                 )
                 self.stdout.write(f"{level}: {len(features)} areas from {path}")
-            from observatory.reports.areas import forget
-
             transaction.on_commit(forget)
             forget()
             if opts["relocate"] or not opts["file"]:
@@ -72,8 +71,6 @@ class Command(BaseCommand):
 
 def relocate_reports(stdout) -> None:
     import numpy as np
-
-    from observatory.reports.areas import locate_area_ids
 
     ids, lats, lons = [], [], []
     for pk, lat, lon in Report.objects.values_list("pk", "lat", "lon").iterator(chunk_size=10000):

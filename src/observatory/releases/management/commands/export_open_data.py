@@ -33,7 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--periods", type=int, default=1, help="the latest N released periods")
         parser.add_argument("--since", help="instead of --periods: whole released periods from this time")
         parser.add_argument("--until")
-        parser.add_argument("--resolution", type=int, default=9)
+        parser.add_argument(
+            "--resolution", type=int, default=None, help="a coarser H3 resolution (default: the public one)"
+        )
 
     def handle(self, *args, **opts):
         times = {}

@@ -28,11 +28,13 @@ from datetime import UTC, datetime, timedelta
 
 import altcha
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit.core import get_usage
 
-from observatory.web.core import proof
+from observatory.accounts.models import Meeting
+from observatory.common.errors import too_many_requests_page
 
 
 def client_address(request: HttpRequest) -> str:
@@ -130,8 +132,6 @@ def too_many_requests(retry_after: int, *, json: bool, request: HttpRequest | No
             {"detail": f"{message} (in {retry_after} s)", "retry_after": retry_after}, status=429
         )
     elif request is not None:
-        from observatory.web.errors import too_many_requests_page
-
         response = too_many_requests_page(request, retry_after)
     else:
         response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
@@ -225,7 +225,7 @@ class IntakeLimitMiddleware:
         fingerprint = client_fingerprint(request) if anonymous else ""
         key, rate = (
             (f"client:{fingerprint}", limit.anonymous_rate)
-            if anonymous
+            if anonymous or user is None  # user is None implies anonymous (narrows the type)
             else (f"user:{user.pk}", limit.user_rate)
         )
         usage = get_usage(request, group=limit.name, key=lambda _g, _r: key, rate=rate, increment=True)
@@ -248,10 +248,6 @@ def meeting_of(request: HttpRequest):
     raw = request.COOKIES.get(MEETING_COOKIE)
     if not raw:
         return None
-    from django.core import signing
-
-    from observatory.accounts.models import Meeting
-
     try:
         pk = int(signing.loads(raw, salt=MEETING_SALT, max_age=settings.OBSERVATORY_MEETING_MAX_HOURS * 3600))
     except (signing.BadSignature, TypeError, ValueError):
@@ -296,8 +292,3 @@ def challenge_view(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(new_challenge())
     response["Cache-Control"] = "no-store"
     return response
-
-
-def solve_for_tests(challenge: dict) -> str:
-    """Solve a challenge the way the browser does (tests): see web/proof.py."""
-    return proof.solve(challenge)

@@ -1,7 +1,8 @@
 """observatory apply-retention: reduce old reports to category and place; purge old photos;
 erase the words of old complaints (OBSERVATORY_COMPLAINT_RETENTION_MONTHS after closing).
 
-Meant for a daily scheduler (cron, systemd timer). Free text is kept raw for
+It lives in web, the top app, because it spans reports, photos, panels and complaints. Meant for a
+daily scheduler (cron, systemd timer). Free text is kept raw for
 OBSERVATORY_TEXT_RETENTION_MONTHS (default 12), photo originals for OBSERVATORY_PHOTO_RETENTION_DAYS.
 """
 
@@ -15,6 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from observatory.accounts import audit
+from observatory.complaints.services import purge_expired as purge_complaints
+from observatory.panel.services import purge_expired_contacts
+from observatory.photos.services import purge_expired_originals
 from observatory.reports.models import FollowUp, Report
 
 
@@ -45,15 +49,10 @@ class Command(BaseCommand):
         if not dry_run:
             # Reporters' follow-ups (tracking page) are free text too: the same term.
             FollowUp.objects.filter(created_at__lt=cutoff).exclude(text="").update(text="")
-            from observatory.panel.services import purge_expired_contacts
-            from observatory.photos.services import purge_expired_originals
-
             self.stdout.write(
                 f"deleted {purge_expired_originals(now=now)} photo originals past their retention period"
             )
             self.stdout.write(f"deleted {purge_expired_contacts(now)} panel contacts past their term")
-        from observatory.complaints.services import purge_expired as purge_complaints
-
         self.stdout.write(
             f"{'would erase' if dry_run else 'erased'} the words of "
             f"{purge_complaints(now, dry_run=dry_run)} complaints past their term"

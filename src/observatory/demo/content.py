@@ -1,4 +1,4 @@
-"""What ``load-demo`` loads beside the reports, so that every page has something to show (issue 19).
+"""What ``load-demo`` loads beside the reports, so that every page has something to show.
 
 Everything comes from the same simulated year as the demo reports where the simulation knows it
 (outreach rounds, the consumption room's visits, the clearance of the colline, the residents layer
@@ -20,9 +20,31 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from shapely.geometry import box, mapping
 
+from observatory.analysis.models import ReportingArea
+from observatory.consultation import services as consultation_services
+from observatory.consultation.models import Consultation
+from observatory.fieldwork import indicators
+from observatory.fieldwork.models import (
+    CarePlace,
+    Indicator,
+    IndicatorValue,
+    KitType,
+    Membership,
+    Operation,
+    Organisation,
+    PlaceCount,
+    Round,
+    RoundKit,
+)
+from observatory.geo import MetricProjection
+from observatory.panel import services as panel_services
+from observatory.panel.models import Feature, FeatureValue, Panel, Volunteer
 from observatory.reports.areas import locate_area_id, locate_area_ids
 from observatory.reports.models import Area
+from observatory.simulation import runs
+from observatory.simulation.models import Run, SavedScenario
 
 DEMO_SOURCE = "Démo : année simulée (scénario Paris)"
 ROUND_KEY = "demo-round:"
@@ -50,7 +72,6 @@ def _local_today() -> dt.date:
 def load_rounds(result: Any, offset: dt.timedelta, members: list[User]) -> int:
     """The simulated year's outreach rounds: one round per place visited, its route the place
     (a point), ``people_met`` the people the team saw, ``new_contacts`` those it spoke with."""
-    from observatory.fieldwork.models import Membership, Organisation, Round
 
     rounds = result.rounds
     sc = result.scenario
@@ -112,7 +133,6 @@ def load_rounds(result: Any, offset: dt.timedelta, members: list[User]) -> int:
 
 def _kits(stored: list[Any], rounds: Any, keys: list[str]) -> None:
     """Kits handed out: the simulation's count, on the first active kit type (syringe kits)."""
-    from observatory.fieldwork.models import KitType, RoundKit
 
     kit = KitType.objects.filter(active=True).first()
     if kit is None:
@@ -136,10 +156,7 @@ def load_reporting_layer(scenario: Any) -> int:
     to any other place), its residents per km² and visibility, as the simulation used them to draw
     the residents' reports. A real city loads its census and street layer instead."""
     import shapely
-    from shapely.geometry import box, mapping
 
-    from observatory.geo import MetricProjection
-    from observatory.siting.models import ReportingArea
 
     if ReportingArea.objects.exists():
         return 0
@@ -205,7 +222,6 @@ PLACES = [
 def load_care_places(result: Any | None, offset: dt.timedelta) -> int:
     """Five care places; the consumption room's daily visits are the simulated uses inside it, the
     others get a year of plausible counts (occupancy weekly, visits daily for the day centre)."""
-    from observatory.fieldwork.models import CarePlace, Organisation, PlaceCount
 
     today = _local_today()
     rng = np.random.default_rng(19)
@@ -215,7 +231,7 @@ def load_care_places(result: Any | None, offset: dt.timedelta) -> int:
         if CarePlace.objects.filter(name=name).exists():
             continue
         org, _ = Organisation.objects.get_or_create(name=org_name, defaults={"kind": Organisation.Kind.CARE})
-        if lat is None:
+        if lat is None or lon is None:  # in PLACES, both or neither
             lat, lon = (room.lat, room.lon) if room is not None else (48.8826, 2.3528)
         opened_on = dt.date(2016, 10, 17) if opened is None else today - dt.timedelta(days=opened)
         place = CarePlace.objects.create(
@@ -278,7 +294,6 @@ def _room_visits(
 def load_operations(result: Any | None, offset: dt.timedelta) -> int:
     """The simulated year's police operations (the clearance of the colline), and a patrol presence
     at Stalingrad five weeks ago, so that the displacement panels have windows full of reports."""
-    from observatory.fieldwork.models import Operation
 
     if Operation.objects.filter(source__startswith="Démo").exists():
         return 0
@@ -329,8 +344,6 @@ def load_plan() -> int:
     """Five commitments of a plan started a year ago, with targets in six months: housing and
     shelter places (from the care places), room visits and outreach contacts per week (from the
     counts and rounds), and syringes collected per month entered by hand."""
-    from observatory.fieldwork import indicators
-    from observatory.fieldwork.models import Indicator, IndicatorValue
 
     today = _local_today()
     start, deadline = today - dt.timedelta(days=365), today + dt.timedelta(days=182)
@@ -376,7 +389,10 @@ def load_plan() -> int:
         if target is None:
             # A quarter above the weekly mean of the data loaded: a goal the chart can show progress to.
             values = [v for _, v in indicators.series(indicator, today)]
-            indicator.target = float(round(1.25 * (np.mean(values) if values else 100.0), -1) or 10)
+            # np.float64(100.0): both branches numpy scalars, so round() has one type (same value, 120.0)
+            indicator.target = float(
+                round(1.25 * (np.mean(values) if values else np.float64(100.0)), -1) or 10
+            )
         indicator.save()
         added += 1
         if source == Indicator.Source.MANUAL:
@@ -411,26 +427,23 @@ def _quartiers(points: list[tuple[float, float]]) -> list[Area]:
 def load_consultations(admin: User, codes_file: Callable[[list[str]], None]) -> int:
     """One consultation open for votes (ranked, with one-time codes, some ballots cast; a few unused
     codes are kept for the demo) and one closed with its results (approval)."""
-    from observatory.consultation import services
-    from observatory.consultation.models import Consultation
 
     now = timezone.now()
     rng = np.random.default_rng(11)
     added = 0
     if not Consultation.objects.filter(question=OPEN_QUESTION).exists():
-        _open_consultation(services, admin, now, rng, codes_file)
+        _open_consultation(admin, now, rng, codes_file)
         added += 1
     if not Consultation.objects.filter(question=CLOSED_QUESTION).exists():
-        _closed_consultation(services, admin, now, rng)
+        _closed_consultation(admin, now, rng)
         added += 1
     return added
 
 
 @transaction.atomic
 def _open_consultation(
-    services: Any, admin: User, now: dt.datetime, rng: np.random.Generator, codes_file: Callable
+    admin: User, now: dt.datetime, rng: np.random.Generator, codes_file: Callable
 ) -> None:
-    from observatory.consultation.models import Consultation
 
     sites = [
         {"name": "Rue d'Aubervilliers, near the Porte", "lat": 48.8968, "lon": 2.3712,
@@ -440,22 +453,21 @@ def _open_consultation(
         {"name": "Rue Riquet, near the Éole gardens", "lat": 48.8887, "lon": 2.3655,
          "description": "A modular building on a city plot along the railway."},
     ]  # fmt: skip
-    c = _consultation(services, OPEN_QUESTION, sites, Consultation.Method.RANKED, admin)
+    c = _consultation(OPEN_QUESTION, sites, Consultation.Method.RANKED, admin)
     Consultation.objects.filter(pk=c.pk).update(
         starts_at=now - dt.timedelta(days=3), ends_at=now + dt.timedelta(days=25)
     )
     c.refresh_from_db()
-    codes = services.generate_codes(c, 60, by=admin)
+    codes = consultation_services.generate_codes(c, 60, by=admin)
     n_options = c.options.count()
     for code in codes[:34]:
         ranking = [int(x) for x in rng.permutation(n_options)[: int(rng.integers(1, n_options + 1))]]
-        services.cast_ballot(c, ranking, code=code, now=now)
+        consultation_services.cast_ballot(c, ranking, code=code, now=now)
     codes_file(codes[34:40])
 
 
 @transaction.atomic
-def _closed_consultation(services: Any, admin: User, now: dt.datetime, rng: np.random.Generator) -> None:
-    from observatory.consultation.models import Consultation
+def _closed_consultation(admin: User, now: dt.datetime, rng: np.random.Generator) -> None:
 
     sites = [
         {"name": "Square Forceval", "lat": 48.8975, "lon": 2.3895,
@@ -465,8 +477,8 @@ def _closed_consultation(services: Any, admin: User, now: dt.datetime, rng: np.r
         {"name": "Avenue de Flandre", "lat": 48.8890, "lon": 2.3760,
          "description": "The ground floor of a social housing block."},
     ]  # fmt: skip
-    c = _consultation(services, CLOSED_QUESTION, sites, Consultation.Method.APPROVAL, admin)
-    codes = services.generate_codes(c, 80, by=admin)
+    c = _consultation(CLOSED_QUESTION, sites, Consultation.Method.APPROVAL, admin)
+    codes = consultation_services.generate_codes(c, 80, by=admin)
     Consultation.objects.filter(pk=c.pk).update(
         starts_at=now - dt.timedelta(days=70), ends_at=now - dt.timedelta(days=40)
     )
@@ -475,12 +487,12 @@ def _closed_consultation(services: Any, admin: User, now: dt.datetime, rng: np.r
     voted_at = now - dt.timedelta(days=55)
     for code in codes[:57]:
         chosen = [int(k) + 1 for k in np.flatnonzero(rng.random(3) < approval)] or [0]
-        services.cast_ballot(c, chosen, code=code, now=voted_at)
+        consultation_services.cast_ballot(c, chosen, code=code, now=voted_at)
 
 
-def _consultation(services: Any, question: str, sites: list[dict], method: str, admin: User) -> Any:
+def _consultation(question: str, sites: list[dict], method: str, admin: User) -> Any:
     now = timezone.now()
-    c = services.create_consultation(
+    c = consultation_services.create_consultation(
         created_by=admin,
         quartiers=_quartiers([(s["lat"], s["lon"]) for s in sites]),
         question=question,
@@ -489,7 +501,7 @@ def _consultation(services: Any, question: str, sites: list[dict], method: str, 
         ends_at=now + dt.timedelta(days=2),
         method=method,
     )
-    services.add_site_options(c, sites, source="hand")
+    consultation_services.add_site_options(c, sites, source="hand")
     return c
 
 
@@ -501,7 +513,6 @@ PANEL_NAME = "Citizens' panel of the north-east quartiers"
 def load_panel(admin: User) -> int:
     """A panel of 12 seats with 60 volunteers and quotas on gender, age and quartier, committed
     (pool, quotas and lottery published): the public draw is the next step, on its page."""
-    from observatory.panel.models import Panel
 
     if Panel.objects.filter(name=PANEL_NAME).exists():
         return 0
@@ -512,8 +523,6 @@ def load_panel(admin: User) -> int:
 
 
 def _make_panel(admin: User) -> None:
-    from observatory.panel import services
-    from observatory.panel.models import Feature, FeatureValue, Panel, Volunteer
 
     today = _local_today()
     rng = np.random.default_rng(12)
@@ -555,7 +564,7 @@ def _make_panel(admin: User) -> None:
         Volunteer.objects.bulk_create(volunteers)
         panel.status = Panel.Status.CLOSED
         panel.save(update_fields=["status"])
-    services.commit(panel, admin)
+    panel_services.commit(panel, admin)
 
 
 # The what-if -------------------------------------------------------------------------------------
@@ -567,8 +576,6 @@ def load_whatif(data: dict[str, Any], result: Any, admin: User) -> int:
     """The last year as a saved what-if scenario, with its run done: the simulation that made the
     demo data, kept as the run's compact outputs (a member edits the scenario and runs it again to
     compare with it)."""
-    from observatory.simulation import runs
-    from observatory.simulation.models import Run, SavedScenario
 
     if SavedScenario.objects.filter(name=WHATIF_NAME).exists():
         return 0
@@ -593,9 +600,6 @@ def load_whatif(data: dict[str, Any], result: Any, admin: User) -> int:
 def simulation_pending() -> bool:
     """Whether part of the demo needs the simulated year again (an older demo database without
     rounds, residents layer or what-if run: they are added without touching its reports)."""
-    from observatory.fieldwork.models import Round
-    from observatory.simulation.models import SavedScenario
-    from observatory.siting.models import ReportingArea
 
     return not (
         Round.objects.filter(submission_key__startswith=ROUND_KEY).exists()

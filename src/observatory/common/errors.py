@@ -1,7 +1,7 @@
 """Error pages in the visitor's language and the site's layout, each saying what to do next.
 
 ``handler400/403/404/500`` in urls.py point here; the 429 pages of the rate limits
-(web/abuse.py) and of the login lock (accounts/lockout.py) are rendered by
+(common/abuse.py) and of the login lock (accounts/lockout.py) are rendered by
 :func:`too_many_requests_page`. The refusals that happen before LocaleMiddleware ran (the early
 refusal is the first middleware) choose the language from the request themselves.
 """

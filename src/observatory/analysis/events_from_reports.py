@@ -1,4 +1,4 @@
-"""Published reports as an analysis EventTable (the bridge from the database to analysis/)."""
+"""Published reports as an analysis EventTable (the bridge from the reports' database to analysis/core)."""
 
 from __future__ import annotations
 

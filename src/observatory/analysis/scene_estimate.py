@@ -1,9 +1,11 @@
-"""The estimated scene as siting demand: reports and outreach rounds fused (issue 18, item 2).
+"""The estimated scene of a window: reports and outreach rounds fused.
 
 Residents' reports are the scene thinned by who lives nearby and what they can see; outreach
 rounds count people where the teams walk, with a known effort. :mod:`observatory.analysis.core.estimate`
 fuses both into one intensity per cell (an integrated species distribution model). This module
-reads what it needs from the database and returns the intensity of each cell as demand:
+reads what it needs from the database and returns the intensity of each cell as demand points (the
+analysis pages draw it, ``analysis/scene.py``; siting solves on it, ``siting/demand.py``; the
+members' bulletin sums it by quartier):
 
 * the grid: square cells of ``cell_m`` metres (in the city's UTM zone) over the reports and the
   rounds of the window, 300 m beyond them;
@@ -14,7 +16,7 @@ reads what it needs from the database and returns the intensity of each cell as 
   evenly over the cells within ``ROUND_REACH_M`` of its route (a point, points or a line), or over
   the cells of its quartiers when it gave no route. A round that lasted no time, or gave neither a
   route nor a quartier, has no effort and is left out (the page counts them);
-* the residents layer (:class:`~observatory.siting.models.ReportingArea`): residents per km² and
+* the residents layer (:class:`~observatory.analysis.models.ReportingArea`): residents per km² and
   visibility of the polygon containing each cell's centre.
 
 When the estimate cannot be made (no round in the window, rounds without effort, no residents layer
@@ -38,10 +40,10 @@ from numpy.typing import NDArray
 from shapely.geometry import shape
 
 from observatory.analysis.core.estimate import SceneEstimate
+from observatory.analysis.models import ReportingArea
 from observatory.fieldwork.models import Round
 from observatory.geo import MetricProjection
 from observatory.reports.models import Area, Report
-from observatory.siting.models import ReportingArea
 
 # What a team sees around its route: the cells within this distance of it share the round's effort.
 ROUND_REACH_M = 150.0

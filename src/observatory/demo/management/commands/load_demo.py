@@ -4,10 +4,10 @@ The city's areas, the demo logins, and a simulated year of the north-east Paris 
 (the city simulation's built-in Paris scenario moved in time, :func:`runs.city_year_data`): its
 residents' reports, its outreach rounds and the residents layer, so that the estimated scene is on
 from the first run; the consumption room's visits, the clearance of the colline and the year
-itself as a finished what-if run. Beside them (reports/demo_content.py): care places with their
+itself as a finished what-if run. Beside them (demo/content.py): care places with their
 counts, the plan's indicators with targets and values, a consultation open for votes and one
 closed with its results, and a citizens' panel with volunteers, committed. `--generator basic`
-uses the small seeded report generator in reports/demo_data.py instead of the simulation (faster;
+uses the small seeded report generator in demo/core/data.py instead of the simulation (faster;
 no rounds, no what-if run).
 """
 
@@ -24,11 +24,15 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from observatory.accounts import roles
+from observatory.demo import content as demo_content
+from observatory.demo.core import data as demo_data
+from observatory.fieldwork.models import Membership, Organisation
 from observatory.releases.services import release_due
-from observatory.reports import demo_content
-from observatory.reports.core import demo_data
 from observatory.reports.loading import load_records
 from observatory.reports.models import Area, Report
+from observatory.simulation.core.model import Simulation
+from observatory.simulation.core.scenario import scenario_from_dict
+from observatory.simulation.runs import city_year_data
 
 DEMO_USERS = [
     ("admin", None, True),
@@ -135,7 +139,6 @@ def ensure_demo_users() -> list[tuple[str, str]]:
 
 def ensure_demo_organisation() -> None:
     """The demo outreach worker belongs to an organisation, so they can log rounds."""
-    from observatory.fieldwork.models import Membership, Organisation
 
     org, _ = Organisation.objects.get_or_create(name="Démo maraude")
     Membership.objects.get_or_create(organisation=org, user=User.objects.get(username="outreach"))
@@ -146,9 +149,6 @@ def simulate_year(*, seed: int, days: int):
 
     The offset moves every simulated time by the same amount so that the last report falls an hour
     ago (load_records does the same to the reports; rounds, counts and operations follow)."""
-    from observatory.simulation.core.model import Simulation
-    from observatory.simulation.core.scenario import scenario_from_dict
-    from observatory.simulation.runs import city_year_data
 
     data = city_year_data(days=days, seed=seed)
     result = Simulation(scenario_from_dict(data)).run()
@@ -163,7 +163,7 @@ def result_end(result) -> datetime:
 
 
 def load_reports(*, seed: int, days: int, per_day: float) -> int:
-    """The small seeded generator of reports/demo_data.py, through the same loader."""
+    """The small seeded generator of demo/core/data.py, through the same loader."""
     generated, _clearance = demo_data.generate(days=days, per_day=per_day, seed=seed)
     records = [
         {

@@ -1,0 +1,1 @@
+"""The pure code of common: the proof-of-work check, no Django."""
