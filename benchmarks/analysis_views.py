@@ -103,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
 
         import public_map
         from observatory.accounts.roles import OBSERVATORY
-        from observatory.analysis import aggregates
         from observatory.analysis.models import CellCount, HourCount
+        from observatory.analysis.services import aggregates
         from observatory.reports.models import Report
 
         # The test client's host, and static URLs without collectstatic's manifest (the pages'

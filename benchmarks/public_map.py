@@ -59,7 +59,7 @@ BATCH = 50_000
 
 def generate(n: int, *, city_bbox: tuple[float, float, float, float], seed: int = 7):
     """Arrays of points, categories, times and statuses (vectorised; points inside an area)."""
-    from observatory.reports.areas import locate_area_ids
+    from observatory.reports.services.areas import locate_area_ids
 
     rng = np.random.default_rng(seed)
     min_lon, min_lat, max_lon, max_lat = city_bbox
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connection
 
         from observatory.reports.models import CellDayCount, Report
-        from observatory.reports.publication import rebuild_cell_counts
+        from observatory.reports.services.publication import rebuild_cell_counts
 
         if Report.objects.exists():
             raise SystemExit("the database already holds reports; give an empty one")

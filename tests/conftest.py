@@ -63,7 +63,7 @@ def _fresh_cache():
     into another (a test's rolled-back areas or categories would otherwise stay cached)."""
     from django.core.cache import cache
 
-    from observatory.reports import areas, intake
+    from observatory.reports.services import areas, intake
 
     def forget_all():
         cache.clear()

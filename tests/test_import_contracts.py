@@ -53,10 +53,10 @@ def test_django_imported_by_pure_code_breaks_the_first_contract(tree: Path) -> N
 def test_an_upward_import_breaks_the_layers(tree: Path) -> None:
     # reports sits below analysis: a report module reaching up to the analysis views is refused,
     # even hidden inside a function.
-    intake = tree / "src/observatory/reports/intake.py"
+    intake = tree / "src/observatory/reports/services/intake.py"
     planted = "\n\ndef _planted():\n    from observatory.analysis import views\n"
     intake.write_text(intake.read_text() + planted)
     out = _lint(tree)
     assert out.returncode != 0
     assert "Apps import downwards only BROKEN" in out.stdout
-    assert "observatory.reports.intake -> observatory.analysis.views" in out.stdout
+    assert "observatory.reports.services.intake -> observatory.analysis.views" in out.stdout

@@ -11,7 +11,7 @@ from observatory.analysis.api import router as analysis_router
 from observatory.fieldwork.api import router as fieldwork_router
 from observatory.releases.api import router as releases_router
 from observatory.reports.api import router as reports_router
-from observatory.reports.intake import IntakeError
+from observatory.reports.services.intake import IntakeError
 
 api = NinjaAPI(
     title="Observatory API",

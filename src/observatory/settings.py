@@ -340,7 +340,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 OBSERVATORY_PUBLIC_MIN_COUNT = int(os.environ.get("OBSERVATORY_PUBLIC_MIN_COUNT", "5"))
 OBSERVATORY_PUBLIC_DELAY_HOURS = int(os.environ.get("OBSERVATORY_PUBLIC_DELAY_HOURS", "24"))
 # The one H3 resolution of everything public (9: cells of about 0.1 km²): the published counts per
-# cell (reports/publication.py), the releases' domain and the largest resolution the public API
+# cell (reports/services/publication.py), the releases' domain and the largest resolution the public API
 # answers (releases/), Open311's points. One of the resolutions stored on each report (h3_7..h3_10).
 OBSERVATORY_PUBLIC_RESOLUTION = 9
 if OBSERVATORY_PUBLIC_RESOLUTION not in REPORT_RESOLUTIONS:

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from observatory.accounts.models import AuditEntry
-from observatory.reports.intake import ReportInput, submit
 from observatory.reports.models import Report
+from observatory.reports.services.intake import ReportInput, submit
 
 pytestmark = pytest.mark.django_db
 

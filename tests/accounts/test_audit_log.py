@@ -9,8 +9,8 @@ from django.utils import translation
 from observatory.accounts import audit
 from observatory.accounts.models import AuditEntry
 from observatory.accounts.roles import MODERATOR, OBSERVATORY
-from observatory.reports import moderation
-from observatory.reports.intake import ReportInput, submit
+from observatory.reports.services import moderation
+from observatory.reports.services.intake import ReportInput, submit
 
 pytestmark = pytest.mark.django_db
 

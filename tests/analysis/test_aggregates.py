@@ -10,13 +10,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from observatory.analysis import aggregates
 from observatory.analysis.core.rhythm import rhythm
-from observatory.analysis.events_from_reports import published_events
 from observatory.analysis.models import CellCount, HourCount
-from observatory.reports import moderation, publication
-from observatory.reports.intake import ReportInput, build_report
+from observatory.analysis.services import aggregates
+from observatory.analysis.services.events_from_reports import published_events
 from observatory.reports.models import Category, Report
+from observatory.reports.services import moderation, publication
+from observatory.reports.services.intake import ReportInput, build_report
 
 from .test_views_data import load_reports
 

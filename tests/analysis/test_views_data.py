@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 from observatory.accounts.roles import OBSERVATORY
 from observatory.demo.core import data as demo_data
-from observatory.reports.intake import ReportInput, build_report
 from observatory.reports.models import Category, Report
-from observatory.reports.publication import count_published
+from observatory.reports.services.intake import ReportInput, build_report
+from observatory.reports.services.publication import count_published
 
 # Midnight: demo_data.generate counts hours from the end's hour of day, so the evening peak lands
 # in the evening only when the end is at midnight (UTC, which its fixed +1 h offset assumes).

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 
 from observatory.accounts.roles import MODERATOR
-from observatory.analysis import aggregates
 from observatory.analysis.core.grids import SquareGrid
 from observatory.analysis.core.hotspots import arcgis_search_radius, quartic_kde
-from observatory.analysis.events_from_reports import published_events
-from observatory.analysis.services import city_projection, widened
+from observatory.analysis.services import aggregates, city_projection, widened
+from observatory.analysis.services.events_from_reports import published_events
 
 from .test_views_data import WINDOW, load_reports, member, read_csv
 

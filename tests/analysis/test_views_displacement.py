@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from observatory.analysis.core import displacement as disp
-from observatory.analysis.events_from_reports import published_events
 from observatory.analysis.services import circle, city_projection, displacement_panel_context
+from observatory.analysis.services.events_from_reports import published_events
 
 from .test_views_data import load_reports, member, read_csv
 

@@ -8,9 +8,9 @@ import pytest
 from observatory.accounts.roles import MODERATOR, ORGANISATION
 from observatory.analysis.core.grids import SquareGrid
 from observatory.analysis.core.hotspots import gi_star_grid
-from observatory.analysis.events_from_reports import published_events
 from observatory.analysis.forms import FilterForm
 from observatory.analysis.services import city_projection
+from observatory.analysis.services.events_from_reports import published_events
 
 from .test_views_data import WINDOW, load_reports, member, read_csv
 
@@ -86,8 +86,8 @@ def test_bad_filters_are_errors_on_their_fields(client, make_user):
 def test_too_many_cells_is_an_error_on_the_cell_size(client, make_user):
     from datetime import UTC, datetime
 
-    from observatory.reports.intake import ReportInput, submit
-    from observatory.reports.publication import set_status
+    from observatory.reports.services.intake import ReportInput, submit
+    from observatory.reports.services.publication import set_status
 
     # Two reports at opposite corners of Paris: 25 m cells over the whole city is too many.
     for lat, lon in ((48.82, 2.25), (48.90, 2.41)):

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from observatory.analysis import aggregates
 from observatory.analysis.core.rhythm import WEEKDAYS, rhythm
-from observatory.analysis.events_from_reports import published_events
+from observatory.analysis.services import aggregates
+from observatory.analysis.services.events_from_reports import published_events
 from observatory.reports.models import Report
 
 from .test_views_data import WINDOW, load_reports, member, read_csv

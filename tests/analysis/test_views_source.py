@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from observatory.analysis.models import ReportingArea
 from observatory.fieldwork.models import Organisation, Round
-from observatory.reports.intake import ReportInput, build_report
 from observatory.reports.models import Category, Report
-from observatory.reports.publication import count_published
+from observatory.reports.services.intake import ReportInput, build_report
+from observatory.reports.services.publication import count_published
 
 from .test_views_data import member, read_csv
 

@@ -7,8 +7,8 @@ import pytest
 
 from observatory.analysis.core import trends
 from observatory.analysis.core.grids import SquareGrid
-from observatory.analysis.events_from_reports import published_events
 from observatory.analysis.services import city_projection
+from observatory.analysis.services.events_from_reports import published_events
 
 from .test_views_data import WINDOW, load_reports, member, read_csv
 

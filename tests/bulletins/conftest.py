@@ -36,7 +36,7 @@ def _site(settings):
 def _publish_in_auteuil(n: int, day: date) -> None:
     """Published reports dated in the past (the intake refuses old dates: made as an import would)."""
     from observatory.reports.models import Report
-    from observatory.reports.publication import set_status
+    from observatory.reports.services.publication import set_status
 
     category = Category.objects.get(code="drug_use")
     when = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)

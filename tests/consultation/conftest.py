@@ -115,8 +115,8 @@ def codes(quartiers):
 @pytest.fixture
 def make_report(db):
     """A report through the real intake path, then moved to a status (as tests/reports does)."""
-    from observatory.reports import publication
-    from observatory.reports.intake import ReportInput, submit
+    from observatory.reports.services import publication
+    from observatory.reports.services.intake import ReportInput, submit
 
     def make(*, lat: float, lon: float, category: str = "drug_use", observed_at, status: str = "published"):
         report, _ = submit(

@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 from observatory.accounts.roles import MODERATOR
 from observatory.releases import services
 from observatory.releases.core import period_of
-from observatory.reports import publication
-from observatory.reports.intake import ReportInput, submit
 from observatory.reports.models import Report
+from observatory.reports.services import publication
+from observatory.reports.services.intake import ReportInput, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ import pytest
 
 from observatory.accounts.roles import ORGANISATION
 from observatory.fieldwork.models import Membership, Organisation
-from observatory.fieldwork.rounds import RoundInput, submit
+from observatory.fieldwork.services.rounds import RoundInput, submit
 
 from .helpers import round_payload
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from observatory.accounts.roles import OBSERVATORY
 from observatory.fieldwork.models import Operation
-from observatory.reports import publication
-from observatory.reports.intake import ReportInput, submit
+from observatory.reports.services import publication
+from observatory.reports.services.intake import ReportInput, submit
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/fieldwork/operations"

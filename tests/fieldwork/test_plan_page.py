@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from observatory.accounts.roles import OBSERVATORY
-from observatory.fieldwork import indicators
 from observatory.fieldwork.core.plan import monday
 from observatory.fieldwork.models import CarePlace, Indicator, IndicatorValue, PlaceCount
+from observatory.fieldwork.services import indicators
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

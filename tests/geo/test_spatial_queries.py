@@ -252,7 +252,7 @@ def test_reports_are_placed_in_the_quartier_the_database_would_give(paris_areas,
     """reports.areas (intake, imports, load-areas) places in-memory points with its cached
     STR-tree on every database: the same quartiers as the database's own path (PostGIS on
     PostgreSQL), the finest level loaded, and the area row itself for a single point."""
-    from observatory.reports import areas
+    from observatory.reports.services import areas
 
     lat, lon = zip(*points.values_list("lat", "lon")[:500], strict=True)
     cached = areas.locate_area_ids(np.array(lat), np.array(lon))

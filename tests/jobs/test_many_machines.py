@@ -35,7 +35,7 @@ from observatory.geo import queries
 from observatory.jobs.models import Job
 from observatory.photos.core import processing
 from observatory.photos.services import store_photo
-from observatory.reports.areas import locate_area
+from observatory.reports.services.areas import locate_area
 from observatory.reports.models import Category, Report
 
 now = timezone.now()

@@ -177,3 +177,4 @@ def test_cancel_a_running_job_and_a_failure_keeps_its_reason(queue):
         queue.stop_all()
     assert state[running]["status"] == "cancelled" and state[running]["percent"] < 100
     assert state[failing]["status"] == "failed" and state[failing]["error"] == "the quotas conflict"
+

@@ -14,9 +14,9 @@ from open311_helpers import STALINGRAD
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from observatory.reports import publication
-from observatory.reports.intake import ReportInput, submit
 from observatory.reports.models import Report
+from observatory.reports.services import publication
+from observatory.reports.services.intake import ReportInput, submit
 
 SCHEMA_BASE = "https://schemas.open311.test/georeport-v2/"
 SCHEMA_FILES = ("request.json", "requests.json", "service.json", "services.json", "service-definition.json")

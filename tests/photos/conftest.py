@@ -79,8 +79,8 @@ def make_report(db):
 
     from django.utils import timezone
 
-    from observatory.reports import publication
-    from observatory.reports.intake import ReportInput, submit
+    from observatory.reports.services import publication
+    from observatory.reports.services.intake import ReportInput, submit
 
     def make(status: str = "pending"):
         observed_at = timezone.now() - timedelta(hours=1)

@@ -6,7 +6,7 @@ import pytest
 
 from observatory.accounts.roles import MODERATOR, OBSERVATORY, ORGANISATION
 from observatory.photos.services import approve, unapprove
-from observatory.reports import publication
+from observatory.reports.services import publication
 
 from .conftest import body, read
 

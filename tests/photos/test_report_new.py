@@ -14,8 +14,8 @@ from PIL import Image
 
 from observatory.accounts.roles import MODERATOR
 from observatory.photos.core.processing import decode_jpeg, detect_faces
-from observatory.reports import publication
 from observatory.reports.models import Report
+from observatory.reports.services import publication
 
 from .conftest import astronaut, body, encode, jpeg_with_gps, read
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from observatory.reports import publication
-from observatory.reports.intake import ReportInput, submit
 from observatory.reports.models import Report
+from observatory.reports.services import publication
+from observatory.reports.services.intake import ReportInput, submit
 
 STALINGRAD = (48.8843, 2.3678)
 

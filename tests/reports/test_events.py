@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from observatory.analysis.events_from_reports import published_events
+from observatory.analysis.services.events_from_reports import published_events
 
 pytestmark = pytest.mark.django_db
 

@@ -103,8 +103,7 @@ def test_the_demo_fills_every_page_once(settings, tmp_path):
     # Siting: the estimated scene is the default, and it is computed on the demo's own rounds.
     new = admin.get(reverse("siting:new"))
     assert new.context["form"]["demand_source"].initial == "estimate"
-    from observatory.siting.demand import estimate_demand
-    from observatory.siting.forms import day_bounds
+    from observatory.siting.services.demand import day_bounds, estimate_demand
 
     today = timezone.localdate()
     since, until = day_bounds(today - timedelta(days=90), today)

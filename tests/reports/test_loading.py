@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from observatory.reports.loading import load_records
 from observatory.reports.models import CellDayCount, Report
+from observatory.reports.services.loading import load_records
 from observatory.simulation.core.model import Simulation
 from observatory.simulation.core.scenario import load_scenario
 

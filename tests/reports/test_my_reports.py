@@ -2,8 +2,8 @@
 
 import pytest
 
-from observatory.reports.intake import ReportInput, submit
-from observatory.reports.moderation import reject
+from observatory.reports.services.intake import ReportInput, submit
+from observatory.reports.services.moderation import reject
 
 pytestmark = pytest.mark.django_db
 

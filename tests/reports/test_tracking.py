@@ -13,8 +13,8 @@ from django.utils import timezone
 from observatory.accounts.roles import MODERATOR
 from observatory.common import abuse
 from observatory.common.core import proof
-from observatory.reports import moderation, tracking
 from observatory.reports.models import FollowUp
+from observatory.reports.services import moderation, tracking
 
 pytestmark = pytest.mark.django_db
 

@@ -83,7 +83,7 @@ def some_areas(db):
 @pytest.fixture
 def make_report(db):
     """A pending report through the real intake path."""
-    from observatory.reports.intake import ReportInput, submit
+    from observatory.reports.services.intake import ReportInput, submit
 
     def make(description: str = "", lat: float = 48.8843, lon: float = 2.3678):
         report, _ = submit(

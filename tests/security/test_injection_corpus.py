@@ -27,8 +27,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from observatory.accounts.roles import MODERATOR, ORGANISATION
-from observatory.reports import publication
 from observatory.reports.models import Report
+from observatory.reports.services import publication
 
 pytestmark = pytest.mark.django_db
 

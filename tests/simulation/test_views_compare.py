@@ -3,7 +3,7 @@
 import pytest
 
 from observatory.accounts.roles import OBSERVATORY
-from observatory.simulation import runs
+from observatory.simulation import services
 from observatory.simulation.core.scenario import scenario_from_dict
 from observatory.simulation.forms import builtin_data
 from observatory.simulation.models import Run, SavedScenario
@@ -22,7 +22,7 @@ def saved_paris(days: float = 8, **changes) -> SavedScenario:
 def _run(label, **changes) -> Run:
     saved = saved_paris(**changes)
     run = Run.objects.create(label=label, scenario=saved, data=saved.data)
-    runs.execute(run.pk)
+    services.execute(run.pk)
     run.refresh_from_db()
     return run
 

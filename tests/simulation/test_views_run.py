@@ -3,7 +3,7 @@
 import pytest
 
 from observatory.accounts.roles import OBSERVATORY
-from observatory.simulation import runs
+from observatory.simulation import services
 from observatory.simulation.core.scenario import scenario_from_dict
 from observatory.simulation.forms import builtin_data
 from observatory.simulation.models import Run, SavedScenario
@@ -52,7 +52,7 @@ def test_progress_is_saved_while_running(member_client, monkeypatch):
     saved = saved_paris()
     seen = []
 
-    class Watched(runs.Simulation):
+    class Watched(services.Simulation):
         def run(self, progress=None):
             def watch(done, total):
                 progress(done, total)
@@ -60,7 +60,7 @@ def test_progress_is_saved_while_running(member_client, monkeypatch):
 
             return super().run(progress=watch)
 
-    monkeypatch.setattr(runs, "Simulation", Watched)
+    monkeypatch.setattr(services, "Simulation", Watched)
     member_client.post(f"/simulation/scenarios/{saved.pk}/run/", {})
     assert {status for status, _p in seen} == {"running"}
     percents = [p for _s, p in seen]
@@ -70,7 +70,7 @@ def test_progress_is_saved_while_running(member_client, monkeypatch):
 
 def test_a_failing_run_shows_its_error(member_client, monkeypatch):
     saved = saved_paris()
-    monkeypatch.setattr(runs, "compact", lambda result: 1 / 0)
+    monkeypatch.setattr(services, "compact", lambda result: 1 / 0)
     member_client.post(f"/simulation/scenarios/{saved.pk}/run/", {})
     run = Run.objects.get()
     assert run.status == "failed" and "division by zero" in run.error
@@ -79,10 +79,10 @@ def test_a_failing_run_shows_its_error(member_client, monkeypatch):
 
 def test_too_many_runs_under_way_is_refused(member_client):
     saved = saved_paris()
-    for i in range(runs.MAX_ACTIVE_RUNS):
+    for i in range(services.MAX_ACTIVE_RUNS):
         Run.objects.create(label=f"r{i}", data=saved.data, status="running")
     response = member_client.post(f"/simulation/scenarios/{saved.pk}/run/", {})
-    assert response.status_code == 429 and Run.objects.count() == runs.MAX_ACTIVE_RUNS
+    assert response.status_code == 429 and Run.objects.count() == services.MAX_ACTIVE_RUNS
 
 
 def test_background_thread_runs_it(client, make_user, settings, transactional_db):

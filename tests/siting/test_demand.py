@@ -10,7 +10,7 @@ import pytest
 from observatory.geo.core.cells import cell_centre, cells_of
 from observatory.reports.models import Category, Report
 from observatory.siting.core.costs import aggregate_demand
-from observatory.siting.demand import monthly_windows, report_demand
+from observatory.siting.services.demand import monthly_windows, report_demand
 
 NOW = datetime(2026, 3, 15, 12, tzinfo=UTC)
 

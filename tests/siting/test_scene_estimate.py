@@ -18,11 +18,10 @@ from django.utils import timezone
 
 from observatory.accounts.roles import OBSERVATORY
 from observatory.analysis.models import ReportingArea
-from observatory.analysis.scene_estimate import EstimateUnavailable
+from observatory.analysis.services.scene_estimate import EstimateUnavailable
 from observatory.fieldwork.models import Organisation, Round
-from observatory.siting.demand import estimate_demand, report_demand
-from observatory.siting.forms import day_bounds
 from observatory.siting.models import Scenario
+from observatory.siting.services.demand import day_bounds, estimate_demand, report_demand
 
 from .test_demand import add_reports
 from .test_views_new import form_data

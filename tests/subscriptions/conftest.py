@@ -47,7 +47,7 @@ def scene(db, paris_areas):
         else:
             seen[key] = r
     CellDayCount.objects.bulk_create(seen.values())
-    from observatory.reports.areas import locate_area
+    from observatory.reports.services.areas import locate_area
 
     quartier = locate_area(*STALINGRAD)
     assert quartier is not None and quartier.level == "quartier"
@@ -65,7 +65,7 @@ def arrondissement_of(quartier: Area) -> Area:
 @pytest.fixture
 def make_report(db):
     """A pending report through the real intake path."""
-    from observatory.reports.intake import ReportInput, submit
+    from observatory.reports.services.intake import ReportInput, submit
 
     def make(description: str = ""):
         report, _ = submit(

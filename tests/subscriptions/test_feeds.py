@@ -15,8 +15,8 @@ from django.db.models import Sum
 from observatory.consultation.models import Consultation
 from observatory.fieldwork.models import Operation
 from observatory.releases.models import Release, ReleasedCount
-from observatory.reports import publication
 from observatory.reports.models import Category
+from observatory.reports.services import publication
 from observatory.subscriptions import services
 
 from .conftest import STALINGRAD, arrondissement_of, release_until

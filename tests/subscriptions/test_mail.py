@@ -10,7 +10,7 @@ from django.db.models import Sum
 
 from observatory.accounts.roles import MODERATOR
 from observatory.releases.models import Release, ReleasedCount
-from observatory.reports import moderation
+from observatory.reports.services import moderation
 from observatory.subscriptions import services
 from observatory.subscriptions.models import ReportNotice, Subscription
 

@@ -50,8 +50,8 @@ from observatory.alerts.core.scan import ScanError
 from observatory.alerts.models import DEFAULT_AUDIENCES, Alert, RecipientRule
 from observatory.fieldwork.models import Organisation, Round
 from observatory.jobs.services import JobContext
-from observatory.reports.areas import locate_area_ids
 from observatory.reports.models import Area, Report
+from observatory.reports.services.areas import locate_area_ids
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 MAX_RECURRENCE_DAYS = 1e9  # stored in place of "never by chance" (a float column holds no infinity)

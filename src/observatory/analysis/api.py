@@ -12,9 +12,9 @@ from ninja import Router, Status
 
 from observatory.accounts.roles import ApiRoles
 from observatory.analysis.services import operation_numbers
-from observatory.fieldwork import access
 from observatory.fieldwork.api import ERRORS, aggregates_only, operation_out
 from observatory.fieldwork.models import Operation
+from observatory.fieldwork.services import access
 
 router = Router(tags=["fieldwork"])
 

@@ -164,7 +164,7 @@ def load_events(args: argparse.Namespace) -> EventTable:
         from observatory.common.setup import setup_django
 
         setup_django()
-        from observatory.analysis.events_from_reports import published_events
+        from observatory.analysis.services.events_from_reports import published_events
     except Exception as exc:  # no Django app yet, no database: say so plainly
         raise InputError(f"no events file given and the database is not available ({exc})") from None
     events: EventTable = published_events()

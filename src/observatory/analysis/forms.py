@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from observatory.analysis.scene import SOURCE_CHOICES
+from observatory.analysis.services.scene import SOURCE_CHOICES
 from observatory.reports.models import Category
 
 DEFAULT_DAYS = 365

@@ -1,7 +1,7 @@
 """Counts of published reports kept at publication time, for the analysis dashboard.
 
 The dashboard pages read these tables instead of loading every published report of their window
-(``analysis/aggregates.py`` keeps them in step with the reports in the same transaction as each
+(``analysis/services/aggregates.py`` keeps them in step with the reports in the same transaction as each
 status change, and rebuilds them from the reports on demand). They hold exact counts, so they are
 staff material like the reports themselves: nothing public reads them.
 

@@ -20,9 +20,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from observatory.analysis import scene
 from observatory.analysis.forms import FilterForm, Window
-from observatory.analysis.services import csv_response
+from observatory.analysis.services import csv_response, scene
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models.signals import post_delete
 
-from observatory.analysis import aggregates
+from observatory.analysis.services import aggregates
 from observatory.reports.models import Report
 from observatory.reports.signals import reports_published, reports_unpublished
 

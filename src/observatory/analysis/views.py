@@ -30,13 +30,13 @@ from django.utils.translation import gettext_lazy
 from numpy.typing import NDArray
 
 from observatory.accounts.roles import OBSERVATORY, role_required
-from observatory.analysis import aggregates, scene
 from observatory.analysis.core import figures, rhythm, trends
 from observatory.analysis.core.grids import SquareGrid
 from observatory.analysis.core.hotspots import arcgis_search_radius, gi_star_grid, quartic_kde
 from observatory.analysis.forms import FilterForm, OperationForm, SceneFilterForm, Window, local_midnight
 from observatory.analysis.pages import AnalysisRequest, analysis_page
 from observatory.analysis.services import (
+    aggregates,
     area_outlines,
     circle,
     city_projection,
@@ -44,11 +44,12 @@ from observatory.analysis.services import (
     displacement_panel_context,
     operation_csv_response,
     scale_label,
+    scene,
     widened,
 )
 from observatory.analysis.services import local_number as _num
-from observatory.fieldwork import access
 from observatory.fieldwork.models import Operation
+from observatory.fieldwork.services import access
 
 # A page must stay fast and its SVG small: beyond this many cells, ask for larger cells.
 MAX_CELLS = 60_000

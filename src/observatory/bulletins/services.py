@@ -41,17 +41,17 @@ from django.utils.translation import ngettext
 from shapely.geometry import shape
 
 from observatory.accounts.roles import has_role
-from observatory.analysis import scene_estimate as scene
 from observatory.analysis.core.hotspots import HOT, gi_star_weights
 from observatory.analysis.services import operation_numbers
+from observatory.analysis.services import scene_estimate as scene
 from observatory.bulletins import core
 from observatory.bulletins.core import pdf
 from observatory.bulletins.models import Bulletin
 from observatory.consultation import services as consultation
 from observatory.consultation.models import Consultation
-from observatory.fieldwork import indicators, stats
-from observatory.fieldwork.access import DASHBOARD_ROLES
 from observatory.fieldwork.models import REFERRALS, CarePlace, Indicator, KitType, Operation, PlaceCount
+from observatory.fieldwork.services import indicators, stats
+from observatory.fieldwork.services.access import DASHBOARD_ROLES
 from observatory.panel.models import Panel
 from observatory.releases.models import ComplaintRelease, Release, ReleasedComplaintCount, ReleasedCount
 from observatory.releases.services import domain
@@ -373,8 +373,9 @@ def _scene(month: date, release: Release, edition: str) -> dict[str, Any]:
 
 
 def _estimated_scene(month: date, where: dict[str, str]) -> tuple[dict[str, Any] | None, str]:
-    """Members: the scene estimate of the month (analysis/scene_estimate.py: residents' reports fused with the
-    rounds over the residents layer), by quartier; or the reason it cannot be made."""
+    """Members: the scene estimate of the month (analysis/services/scene_estimate.py: residents'
+    reports fused with the rounds over the residents layer), by quartier; or the reason it cannot
+    be made."""
     since, until = _bounds(month)
     codes = list(Category.objects.filter(active=True).values_list("code", flat=True))
     try:

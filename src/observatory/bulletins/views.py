@@ -18,7 +18,7 @@ from observatory.accounts.roles import role_required
 from observatory.bulletins import core, services
 from observatory.bulletins.core import charts
 from observatory.bulletins.models import Bulletin
-from observatory.fieldwork.access import DASHBOARD_ROLES
+from observatory.fieldwork.services.access import DASHBOARD_ROLES
 
 
 def _bulletin(month: str, edition: str) -> Bulletin:

@@ -25,7 +25,6 @@ from shapely.geometry import box, mapping
 from observatory.analysis.models import ReportingArea
 from observatory.consultation import services as consultation_services
 from observatory.consultation.models import Consultation
-from observatory.fieldwork import indicators
 from observatory.fieldwork.models import (
     CarePlace,
     Indicator,
@@ -38,12 +37,13 @@ from observatory.fieldwork.models import (
     Round,
     RoundKit,
 )
+from observatory.fieldwork.services import indicators
 from observatory.geo import MetricProjection
 from observatory.panel import services as panel_services
 from observatory.panel.models import Feature, FeatureValue, Panel, Volunteer
-from observatory.reports.areas import locate_area_id, locate_area_ids
 from observatory.reports.models import Area
-from observatory.simulation import runs
+from observatory.reports.services.areas import locate_area_id, locate_area_ids
+from observatory.simulation import services as simulation_services
 from observatory.simulation.models import Run, SavedScenario
 
 DEMO_SOURCE = "Démo : année simulée (scénario Paris)"
@@ -589,7 +589,7 @@ def load_whatif(data: dict[str, Any], result: Any, admin: User) -> int:
         data=data,
         status=Run.Status.DONE,
         percent=100,
-        outputs=runs.compact(result),
+        outputs=simulation_services.compact(result),
         created_by=admin,
         started_at=now,
         finished_at=now,

@@ -17,9 +17,9 @@ from ninja.utils import check_csrf
 from pydantic import Field
 
 from observatory.accounts.roles import OBSERVATORY, ORGANISATION, ApiRoles
-from observatory.fieldwork import access, indicators, rounds, stats
 from observatory.fieldwork.models import CarePlace, Indicator, IndicatorValue, Operation, Round
-from observatory.fieldwork.operations import (
+from observatory.fieldwork.services import access, indicators, rounds, stats
+from observatory.fieldwork.services.operations import (
     CountInput,
     OperationInput,
     PlaceInput,
@@ -29,7 +29,7 @@ from observatory.fieldwork.operations import (
     today,
 )
 from observatory.reports.api import ErrorOut
-from observatory.reports.intake import FieldProblem, IntakeError
+from observatory.reports.services.intake import FieldProblem, IntakeError
 
 router = Router(tags=["fieldwork"])
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from observatory.fieldwork.models import REFERRALS, CarePlace, Indicator, KitType, Operation, Organisation
-from observatory.fieldwork.rounds import MAX_NOTES
+from observatory.fieldwork.services.rounds import MAX_NOTES
 from observatory.reports.models import Area
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]

@@ -24,7 +24,6 @@ from pydantic import ValidationError
 
 from observatory.accounts.roles import MODERATOR, OBSERVATORY, ORGANISATION, role_required
 from observatory.common.forms import SentenceErrorList
-from observatory.fieldwork import access, charts, indicators, rounds, stats
 from observatory.fieldwork.forms import (
     CountForm,
     ManualValueForm,
@@ -33,7 +32,8 @@ from observatory.fieldwork.forms import (
     RoundForm,
 )
 from observatory.fieldwork.models import CarePlace, Indicator, IndicatorValue, Operation, Organisation, Round
-from observatory.fieldwork.operations import (
+from observatory.fieldwork.services import access, charts, indicators, rounds, stats
+from observatory.fieldwork.services.operations import (
     CountInput,
     OperationInput,
     PlaceInput,
@@ -42,7 +42,7 @@ from observatory.fieldwork.operations import (
     record_operation,
     today,
 )
-from observatory.reports.intake import FieldProblem, IntakeError
+from observatory.reports.services.intake import FieldProblem, IntakeError
 
 DASHBOARD_WEEKS = 12
 

@@ -33,6 +33,16 @@ from observatory.jobs.models import Job
 log = logging.getLogger(__name__)
 
 
+# Handlers that moved when the apps were layered: jobs queued before an upgrade name them by
+# their old path, and still run.
+MOVED_KINDS = {
+    "observatory.jobs.periodic.release_due": "observatory.releases.services.release_due_job",
+    "observatory.jobs.periodic.run_alerts": "observatory.alerts.services.hourly_job",
+    "observatory.bulletins.services.monthly_job": "observatory.subscriptions.services.monthly_bulletin_job",
+    "observatory.simulation.runs.run_job": "observatory.simulation.services.run_job",
+}
+
+
 def stale_after() -> timedelta:
     """A running job whose heartbeat is older than this lost its worker."""
     return timedelta(seconds=float(settings.OBSERVATORY_JOBS_STALE_SECONDS))
@@ -167,7 +177,7 @@ def execute(job_id: str) -> None:
         heartbeat.start()
     try:
         ctx.check_cancelled()
-        result = import_string(job.kind)(ctx) or {}
+        result = import_string(MOVED_KINDS.get(job.kind, job.kind))(ctx) or {}
     except Cancelled:
         _finish(job_id, Job.Status.CANCELLED, message="cancelled")
     except JobFailure as exc:

@@ -14,7 +14,7 @@ from django.utils.crypto import constant_time_compare
 
 from observatory.geo.core.cells import cell_centre
 from observatory.reports.models import Report
-from observatory.reports.publication import public_cell
+from observatory.reports.services.publication import public_cell
 
 # Our moderation states in Open311's two: a report is "open" until a moderator closes it.
 OPEN311_STATUS: dict[str, str] = {

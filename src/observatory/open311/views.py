@@ -4,7 +4,7 @@ GET answers need no key and go through :func:`observatory.open311.public.public_
 (the privacy rule): anyone gets the anonymous view; the reporter who presents a report's token
 (``X-Report-Token`` header or ``token`` parameter) and a key with the city-service role
 (``api_key`` parameter) get full records. POST goes through the single intake path
-(:func:`observatory.reports.intake.submit`) and authenticates with an API key. Input is
+(:func:`observatory.reports.services.intake.submit`) and authenticates with an API key. Input is
 form-encoded, as the spec says; XML or JSON bodies are refused, never parsed.
 """
 
@@ -29,8 +29,8 @@ from pydantic import ValidationError
 
 from observatory.open311.formats import FORMATS, Open311Error, problem, render, render_errors
 from observatory.open311.public import ANONYMOUS, MAX_RESULTS, Reader, public_service_requests
-from observatory.reports.intake import IntakeError, ReportInput, submit
 from observatory.reports.models import ApiKey, Category, Report
+from observatory.reports.services.intake import IntakeError, ReportInput, submit
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-03T00:00:00Z"  # bump when this endpoint's behaviour changes

@@ -31,8 +31,8 @@ from observatory.releases.services import (
     public_cells,
     resolution,
 )
-from observatory.reports.areas import finest_level
 from observatory.reports.models import Area, Category
+from observatory.reports.services.areas import finest_level
 
 CACHE_SECONDS = 3600
 

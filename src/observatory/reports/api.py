@@ -15,8 +15,8 @@ from pydantic import Field
 
 from observatory.accounts.roles import ORGANISATION, has_role, is_staff_role
 from observatory.common import abuse
-from observatory.reports.intake import ReportInput, submit
 from observatory.reports.models import ApiKey, Area, Category, Report
+from observatory.reports.services.intake import ReportInput, submit
 
 router = Router(tags=["reports"])
 

@@ -10,8 +10,8 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from observatory.reports.intake import forget_categories
         from observatory.reports.models import Category
+        from observatory.reports.services.intake import forget_categories
 
         post_save.connect(forget_categories, sender=Category, dispatch_uid="forget-categories-save")
         post_delete.connect(forget_categories, sender=Category, dispatch_uid="forget-categories-delete")

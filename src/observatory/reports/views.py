@@ -22,10 +22,10 @@ from observatory.accounts.roles import MODERATOR, role_required
 from observatory.addresses.models import Address
 from observatory.common import abuse
 from observatory.photos.services import store_photo
-from observatory.reports import moderation, tracking
 from observatory.reports.forms import ReportForm
-from observatory.reports.intake import IntakeError, ReportInput, submit
 from observatory.reports.models import MAX_DESCRIPTION, Area, Category, FollowUp, Report
+from observatory.reports.services import moderation, tracking
+from observatory.reports.services.intake import IntakeError, ReportInput, submit
 
 
 def _anonymous_check(request: HttpRequest, form: ReportForm) -> HttpResponse | None:

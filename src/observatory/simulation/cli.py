@@ -97,7 +97,7 @@ def _load(result: SimulationResult, scenario, end_now: bool) -> tuple[int, int]:
     setup_django()
     from django.utils import timezone
 
-    from observatory.reports.loading import load_records
+    from observatory.reports.services.loading import load_records
 
     end_at = timezone.now() - dt.timedelta(hours=1) if end_now else None
     name = f"simulation:{scenario.name}:{scenario.seed}:{scenario.duration_days:g}"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from observatory.simulation.core.scenario import ScenarioError, load_scenario, scenario_from_dict
 from observatory.simulation.models import Run, SavedScenario
-from observatory.simulation.runs import city_year_data
+from observatory.simulation.services import city_year_data
 
 BUILTIN = "builtin:paris"
 CITY_YEAR = "city:last-year"

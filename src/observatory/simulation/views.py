@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import OBSERVATORY, role_required
 from observatory.analysis.services import area_outlines, city_projection
-from observatory.simulation import runs
+from observatory.simulation import services
 from observatory.simulation.forms import CompareForm, NewScenarioForm, OperationForm, RoomForm, RunForm
 from observatory.simulation.models import Run, SavedScenario
 
@@ -136,13 +136,13 @@ def run_new(request: HttpRequest, scenario_id: int) -> HttpResponse:
     form = RunForm(request.POST)
     if not form.is_valid():
         return _scenario_page(request, saved, status=400)
-    runs.fail_stale()
-    if runs.active_runs() >= runs.MAX_ACTIVE_RUNS:
+    services.fail_stale()
+    if services.active_runs() >= services.MAX_ACTIVE_RUNS:
         messages.error(request, _("Too many runs are under way: wait until one has finished."))
         return _scenario_page(request, saved, status=429)
     label = form.cleaned_data["label"] or f"{saved.name} #{saved.run_set.count() + 1}"
     run = Run.objects.create(label=label, scenario=saved, data=saved.data, created_by=_member(request))
-    runs.launch(run, request.user)
+    services.launch(run, request.user)
     return redirect("simulation:run", run.pk)
 
 
@@ -163,22 +163,22 @@ def _figures(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     x, y = projection.forward(lats, lons)
     outlines = area_outlines(projection, (min(x), max(x), min(y), max(y)))
     return {
-        "map_svg": runs.scene_map(pairs, outlines, projection, labels["map"]),
-        "uses_svg": runs.uses_chart(pairs, labels["uses"]),
-        "quartiers_svg": runs.quartier_chart(pairs, labels["quartiers"]),
-        "rooms_svg": runs.rooms_chart(pairs, labels["rooms"]),
-        "places": runs.place_table(pairs),
+        "map_svg": services.scene_map(pairs, outlines, projection, labels["map"]),
+        "uses_svg": services.uses_chart(pairs, labels["uses"]),
+        "quartiers_svg": services.quartier_chart(pairs, labels["quartiers"]),
+        "rooms_svg": services.rooms_chart(pairs, labels["rooms"]),
+        "places": services.place_table(pairs),
     }
 
 
 @role_required(OBSERVATORY)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = runs.sync_with_job(get_object_or_404(Run, pk=run_id))
+    run = services.sync_with_job(get_object_or_404(Run, pk=run_id))
     if request.GET.get("format") == "json":  # polled by run_progress.js while the run works
         return JsonResponse(run.progress())
     context: dict[str, Any] = {
         "run": run,
-        "job": runs.job_of(run),
+        "job": services.job_of(run),
         "compare_form": CompareForm(initial={"a": run.pk}),
     }
     if run.status == Run.Status.DONE and run.outputs:

@@ -24,16 +24,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.geometry import shape
 
-from observatory.analysis.scene_estimate import EstimateUnavailable, rounds_exist
+from observatory.analysis.services.scene_estimate import EstimateUnavailable, rounds_exist
 from observatory.consultation.models import Consultation, SensitivePlace
 from observatory.core.clikit import InputError
 from observatory.geo import MetricProjection
-from observatory.reports.areas import finest_level
 from observatory.reports.models import Area, Category
+from observatory.reports.services.areas import finest_level
 from observatory.siting.core import io
 from observatory.siting.core.costs import sites_near_places
-from observatory.siting.demand import CellDemand, estimate_demand, report_demand
 from observatory.siting.models import Scenario
+from observatory.siting.services.demand import CellDemand, day_bounds, estimate_demand, report_demand
 
 MAX_SITES = 500
 MAX_DEMAND = 10_000
@@ -78,14 +78,6 @@ class CheckedScenario:
             "exclude_distance": self.exclude_distance,
             "demand": self.demand_spec,
         }
-
-
-def day_bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """From the first day's start to the last day's end, in the city's time zone."""
-    zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(since, dt.time(), tzinfo=zone)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    return start, end
 
 
 def _inside_city(lat: float, lon: float) -> bool:

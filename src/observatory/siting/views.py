@@ -2,7 +2,7 @@
 
 A member chooses the demand (published reports in a window with category weights, or a file),
 candidate sites (tapped on the map, typed, uploaded, or a grid over quartiers), the model and its
-parameters; the scenario is solved on a worker (jobs/, siting/services.py) with a time limit
+parameters; the scenario is solved on a worker (jobs/, siting/services/__init__.py) with a time limit
 (HiGHS stops there and the page shows status "time_limit" with its gap) and saved with its
 results, so that it can be drawn, compared with others, exported as GeoJSON, re-solved month by
 month (robustness, also a job) and sent to a residents' consultation. Only members see these
@@ -27,7 +27,7 @@ from observatory.consultation.services import ConsultationError, add_site_option
 from observatory.geo.core.cells import cell_polygon, is_cell
 from observatory.jobs.models import Job
 from observatory.jobs.services import submit
-from observatory.reports.areas import locate_area
+from observatory.reports.services.areas import locate_area
 from observatory.siting.forms import CompareForm, RobustnessForm, ScenarioForm, SendForm
 from observatory.siting.models import Scenario
 from observatory.siting.services import TIME_LIMIT_S, summarise  # noqa: F401  (kept importable here)

@@ -44,13 +44,13 @@ from observatory.accounts.models import AuditEntry
 from observatory.bulletins import services as bulletins
 from observatory.bulletins.models import Bulletin, Delivery
 from observatory.consultation.models import Consultation
-from observatory.fieldwork import indicators
 from observatory.fieldwork.models import Indicator, Operation
+from observatory.fieldwork.services import indicators
 from observatory.jobs.services import JobContext
 from observatory.releases.models import Release, ReleasedCount
 from observatory.releases.services import domain, latest_release_id
-from observatory.reports import tracking
 from observatory.reports.models import Area, Category, Report
+from observatory.reports.services import tracking
 from observatory.subscriptions.models import ReportNotice, Subscription
 
 log = logging.getLogger(__name__)

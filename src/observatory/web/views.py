@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from observatory.fieldwork import indicators
 from observatory.fieldwork.models import Indicator
+from observatory.fieldwork.services import indicators
 from observatory.releases import public
 from observatory.releases.core import figures
 from observatory.releases.services import policy

@@ -6,7 +6,7 @@ from django.db import migrations
 
 def fill(apps, schema_editor):
     # The live module: the counts are computed exactly as publication keeps them.
-    from observatory.analysis import aggregates
+    from observatory.analysis.services import aggregates
 
     if apps.get_model("reports", "Report").objects.filter(status="published").exists():
         aggregates.rebuild()

@@ -10,7 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from observatory.analysis import aggregates
+from observatory.analysis.services import aggregates
 
 
 class Command(BaseCommand):

@@ -28,11 +28,11 @@ from observatory.demo import content as demo_content
 from observatory.demo.core import data as demo_data
 from observatory.fieldwork.models import Membership, Organisation
 from observatory.releases.services import release_due
-from observatory.reports.loading import load_records
 from observatory.reports.models import Area, Report
+from observatory.reports.services.loading import load_records
 from observatory.simulation.core.model import Simulation
 from observatory.simulation.core.scenario import scenario_from_dict
-from observatory.simulation.runs import city_year_data
+from observatory.simulation.services import city_year_data
 
 DEMO_USERS = [
     ("admin", None, True),

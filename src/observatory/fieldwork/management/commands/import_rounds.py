@@ -23,10 +23,10 @@ from django.utils.dateparse import parse_datetime
 from pydantic import ValidationError
 
 from observatory.core.clikit import InputError, read_csv
-from observatory.fieldwork import rounds
 from observatory.fieldwork.models import COUNTS, KitType, Organisation, Round
-from observatory.reports.intake import IntakeError
+from observatory.fieldwork.services import rounds
 from observatory.reports.models import Area
+from observatory.reports.services.intake import IntakeError
 
 MAX_ERRORS_SHOWN = 50
 REQUIRED = ("organisation", "started_at", "ended_at")

@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from observatory.core.clikit import InputError, progress
-from observatory.reports.areas import locate_area_ids
-from observatory.reports.importing import ImportOptions, read_category_map, read_rows
-from observatory.reports.intake import build_report, key_digest
 from observatory.reports.models import Report
-from observatory.reports.publication import count_published
+from observatory.reports.services.areas import locate_area_ids
+from observatory.reports.services.importing import ImportOptions, read_category_map, read_rows
+from observatory.reports.services.intake import build_report, key_digest
+from observatory.reports.services.publication import count_published
 
 MAX_ERRORS_SHOWN = 50
 

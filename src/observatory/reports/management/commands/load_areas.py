@@ -12,8 +12,8 @@ from django.db import transaction
 from shapely.geometry import mapping
 
 from observatory.geo.core.areas import areas_from_geojson, read_geojson
-from observatory.reports.areas import forget, locate_area_ids
 from observatory.reports.models import Area, Report
+from observatory.reports.services.areas import forget, locate_area_ids
 
 
 class Command(BaseCommand):

@@ -21,8 +21,8 @@ from django.utils.dateparse import parse_datetime
 from pydantic import ValidationError
 
 from observatory.core.clikit import InputError
-from observatory.reports.intake import IntakeError, ReportInput, validate
 from observatory.reports.models import Category
+from observatory.reports.services.intake import IntakeError, ReportInput, validate
 
 TIME_DIRECTIVES = ("%H", "%I", "%M", "%X", "%c", "%T", "%R")
 

@@ -23,9 +23,9 @@ from pydantic import BaseModel, Field
 
 from observatory.fieldwork.core import geometry
 from observatory.fieldwork.models import COUNTS, KitType, Organisation, Round, RoundKit
-from observatory.reports.areas import locate_area_ids
-from observatory.reports.intake import FieldProblem, IntakeError
 from observatory.reports.models import Area
+from observatory.reports.services.areas import locate_area_ids
+from observatory.reports.services.intake import FieldProblem, IntakeError
 
 MAX_HOURS = 24
 MAX_NOTES = 2000

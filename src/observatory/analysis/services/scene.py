@@ -1,7 +1,7 @@
 """The dashboard's choice of source: the residents' reports, or the estimated scene.
 
 The estimated scene fuses the published reports with the outreach rounds (``analysis/core/estimate.py``,
-an integrated species distribution model; ``analysis/scene_estimate.py`` reads the rounds, the
+an integrated species distribution model; ``analysis/services/scene_estimate.py`` reads the rounds, the
 residents layer and the reports of a window and fits it, the same fit siting's demand reads). Hot spots,
 trends and the displacement panel offer both; the estimated scene is the default where rounds
 exist in the window. When it cannot be made (no round, rounds without effort, no residents layer
@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from numpy.typing import NDArray
 
-from observatory.analysis import scene_estimate
-from observatory.analysis.aggregates import city_projection
+from observatory.analysis.services import scene_estimate
+from observatory.analysis.services.aggregates import city_projection
 from observatory.fieldwork.models import Round
 from observatory.reports.models import Category
 

@@ -9,6 +9,7 @@ at a report's exact point).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from datetime import datetime
 
 import numpy as np
 from django.db.models import Count
+from django.utils import timezone
 from numpy.typing import NDArray
 
-from observatory.analysis import scene_estimate as scene
+from observatory.analysis.services import scene_estimate as scene
 from observatory.geo.core.cells import cell_centre
 from observatory.reports.models import Report
 
@@ -61,6 +63,14 @@ class CellDemand:
             np.asarray(data["weight"], dtype=np.float64),
             np.asarray(data.get("reports") or [0] * len(data["ids"]), dtype=np.int64),
         )
+
+
+def day_bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From the first day's start to the last day's end, in the city's time zone."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(since, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return start, end
 
 
 def report_counts(
@@ -139,7 +149,7 @@ def estimate_demand(
 
     The category weights only choose which residents' reports feed the estimate (those above 0).
     Returns the demand and what the page says about it (rounds used, how sure); raises
-    :class:`observatory.analysis.scene_estimate.EstimateUnavailable` naming what is missing.
+    :class:`observatory.analysis.services.scene_estimate.EstimateUnavailable` naming what is missing.
     """
     if any(not np.isfinite(w) or w < 0 for w in weights.values()):
         raise ValueError("category weights must be finite and not negative")

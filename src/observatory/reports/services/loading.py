@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from observatory.reports.areas import locate_area_ids
-from observatory.reports.intake import ReportInput, build_report, key_digest
 from observatory.reports.models import Category, Report
-from observatory.reports.publication import count_published
+from observatory.reports.services.areas import locate_area_ids
+from observatory.reports.services.intake import ReportInput, build_report, key_digest
+from observatory.reports.services.publication import count_published
 
 
 @transaction.atomic

@@ -16,16 +16,21 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from observatory.analysis.scene_estimate import EstimateUnavailable
+from observatory.analysis.services.scene_estimate import EstimateUnavailable
 from observatory.jobs.services import JobContext, JobFailure
-from observatory.reports.areas import locate_area_ids
 from observatory.reports.models import Area
+from observatory.reports.services.areas import locate_area_ids
 from observatory.siting.core.costs import great_circle_costs
 from observatory.siting.core.robustness import choice_frequency
 from observatory.siting.core.solver import InfeasibleError, LocationModel, SolverError, solve_model
-from observatory.siting.demand import CellDemand, estimate_demand, monthly_windows, report_demand
-from observatory.siting.forms import day_bounds
 from observatory.siting.models import Scenario
+from observatory.siting.services.demand import (
+    CellDemand,
+    day_bounds,
+    estimate_demand,
+    monthly_windows,
+    report_demand,
+)
 
 # Each solve on a worker stops here and keeps the best solution found (status "time_limit").
 TIME_LIMIT_S = 20.0

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 
 from observatory.fieldwork.core import geometry
 from observatory.fieldwork.models import CarePlace, Operation, Organisation, PlaceCount
-from observatory.reports.areas import locate_area_id
-from observatory.reports.intake import FieldProblem, IntakeError
+from observatory.reports.services.areas import locate_area_id
+from observatory.reports.services.intake import FieldProblem, IntakeError
 
 MAX_RADIUS_M = 5000
 

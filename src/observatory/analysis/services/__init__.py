@@ -26,17 +26,17 @@ from django.utils.translation import gettext as _
 from shapely.geometry import Point, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from observatory.analysis import aggregates, scene
-from observatory.analysis.aggregates import city_projection
 from observatory.analysis.core import displacement as disp
 from observatory.analysis.core import figures
-from observatory.analysis.events_from_reports import published_events
 from observatory.analysis.forms import local_midnight
+from observatory.analysis.services import aggregates, scene
+from observatory.analysis.services.aggregates import city_projection
+from observatory.analysis.services.events_from_reports import published_events
 from observatory.fieldwork.core import geometry as field_geometry
 from observatory.fieldwork.models import Operation
 from observatory.geo.core.projection import MetricProjection
-from observatory.reports.areas import finest_level
 from observatory.reports.models import Area
+from observatory.reports.services.areas import finest_level
 
 __all__ = [
     "area_outlines",

@@ -3,9 +3,9 @@
 Residents' reports are the scene thinned by who lives nearby and what they can see; outreach
 rounds count people where the teams walk, with a known effort. :mod:`observatory.analysis.core.estimate`
 fuses both into one intensity per cell (an integrated species distribution model). This module
-reads what it needs from the database and returns the intensity of each cell as demand points (the
-analysis pages draw it, ``analysis/scene.py``; siting solves on it, ``siting/demand.py``; the
-members' bulletin sums it by quartier):
+reads what it needs from the database and returns the intensity of each cell as demand points
+(the analysis pages draw it, ``analysis/services/scene.py``; siting solves on it,
+``siting/services/demand.py``; the members' bulletin sums it by quartier):
 
 * the grid: square cells of ``cell_m`` metres (in the city's UTM zone) over the reports and the
   rounds of the window, 300 m beyond them;

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from observatory.accounts import audit
 from observatory.geo import queries
-from observatory.reports import publication
 from observatory.reports.models import Report
+from observatory.reports.services import publication
 
 DUPLICATE_RADIUS_M = 250
 DUPLICATE_WINDOW = timedelta(hours=48)

@@ -98,7 +98,7 @@ def target(run_id: int) -> str:
 def launch(run: Run, user=None) -> Job:
     """Put the run on the queue (with the immediate backend of the tests, it runs now)."""
     return submit(
-        "observatory.simulation.runs.run_job",
+        "observatory.simulation.services.run_job",
         {"run": run.pk},
         label=f"What-if: {run.label}",
         user=user,

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, Field
 
 from observatory.geo.core.cells import cells_of
-from observatory.reports.areas import locate_area
 from observatory.reports.models import MAX_DESCRIPTION, Category, Report
+from observatory.reports.services.areas import locate_area
 
 ReporterKind = Literal["resident", "pwud", "organisation", "staff"]
 

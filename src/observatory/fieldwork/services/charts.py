@@ -7,7 +7,7 @@ import io
 from django.utils.translation import gettext as _
 
 from observatory.fieldwork.core import plan
-from observatory.fieldwork.indicators import IndicatorView
+from observatory.fieldwork.services.indicators import IndicatorView
 
 
 def indicator_chart(view: IndicatorView) -> str:
