@@ -164,7 +164,9 @@ def test_a_killed_job_without_attempts_left_fails_saying_why(queue):
 
 def test_cancel_a_running_job_and_a_failure_keeps_its_reason(queue):
     queue.start_worker()
-    running = queue.submit(seconds=20, steps=40)
+    # Long enough that the cancel always arrives first, however loaded the machine (each step is
+    # 0.5 s, so a cancelled job stops within half a second): CI once saw a 20 s job finish first.
+    running = queue.submit(seconds=300, steps=600)
     failing = queue.submit(seconds=0.1, steps=1, fail="the quotas conflict")
     try:
         queue.wait([running], lambda j: j["status"] == "running" and j["percent"] > 0)
