@@ -41,3 +41,24 @@ def test_no_aggregates_without_a_role(client, make_user):
     client.force_login(make_user("nobody"))
     assert client.get("/api/v1/fieldwork/stats/outreach").status_code == 403
     assert client.get("/fieldwork/").status_code == 403
+
+
+def test_the_dashboard_names_kits_and_operations_in_the_visitors_language(
+    client, make_member, make_round, organisation, quartiers
+):
+    from observatory.fieldwork.models import Operation
+
+    start = timezone.now() - timedelta(days=1)
+    make_round(organisation, started_at=start, kits={"crack_pipe": 1200, "syringe": 3})
+    Operation.objects.create(
+        kind=Operation.Kind.CLEARANCE, date=start.date(), lat=48.884, lon=2.369, radius_m=100, source="press"
+    )
+    client.force_login(make_member("worker", organisation))
+    html = client.get("/fieldwork/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    kits = html.split('id="kits"')[1].split("</table>")[0]
+    assert "crack_pipe" not in kits and "syringe" not in kits
+    assert "Crack pipes" in kits or "Crack pipe" in kits
+    assert "1,200" in kits  # grouped as people read numbers
+    assert "Clearance on " in html and "clearance ·" not in html
+    html_fr = client.get("/fieldwork/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "1\u202f200" in html_fr or "1\xa0200" in html_fr or "1 200" in html_fr

@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 
 from observatory.fieldwork.core.plan import monday
-from observatory.fieldwork.models import COUNTS, CarePlace, Operation, PlaceCount, Round, RoundKit
+from observatory.fieldwork.models import COUNTS, CarePlace, KitType, Operation, PlaceCount, Round, RoundKit
 from observatory.reports.models import Report
 
 
@@ -75,13 +75,19 @@ def outreach_by_week_and_quartier(since: date | None = None, until: date | None 
 
 
 def kits_by_week(since: date | None = None, until: date | None = None) -> list[dict]:
+    """Kits handed out per week and kind: ``kit`` is the code (for the API and CSV), ``kit_name``
+    the kind's name in the visitor's language (for pages)."""
     rounds = _rounds(since, until)
     totals: dict[tuple[date, str], int] = defaultdict(int)
     for started_at, code, count in RoundKit.objects.filter(round__in=rounds).values_list(
         "round__started_at", "kit_type__code", "count"
     ):
         totals[(monday(_local_date(started_at)), code)] += count
-    return [{"week": w, "kit": code, "count": n} for (w, code), n in sorted(totals.items())]
+    names = {kind.code: kind.name for kind in KitType.objects.filter(code__in={c for _, c in totals})}
+    return [
+        {"week": w, "kit": code, "kit_name": names.get(code, code), "count": n}
+        for (w, code), n in sorted(totals.items())
+    ]
 
 
 def referrals_by_week(since: date | None = None, until: date | None = None) -> list[dict]:
