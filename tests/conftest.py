@@ -2,12 +2,49 @@
 
 from __future__ import annotations
 
+import os
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "live_server"})
+# A test module holding one of these may start a process that opens the database itself.
+PROCESS_WORDS = ("subprocess", "Popen", "multiprocessing", "sys.executable", "os.system")
+
+
+@cache
+def _starts_processes(module: str) -> bool:
+    text = Path(module).read_text(encoding="utf-8")
+    return any(word in text for word in PROCESS_WORDS)
+
+
+def _touches_the_database(item: pytest.Item) -> bool:
+    """A test reads or writes the database when it asks for it (marker or fixture) or when its
+    module starts processes (CLI commands, job workers) that open it themselves. pytest-django
+    refuses every other database access, so the rest cannot depend on which database runs."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    return _starts_processes(str(item.path))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``OBSERVATORY_DATABASE_TESTS_ONLY=1`` (CI's second run, on PostgreSQL): only the tests that
+    touch the database. The others (pure cores: solvers, statistics, the simulation) never see a
+    database, so a second run on another one would repeat the first to the bit."""
+    if os.environ.get("OBSERVATORY_DATABASE_TESTS_ONLY") != "1":
+        return
+    kept = [item for item in items if _touches_the_database(item)]
+    left = [item for item in items if not _touches_the_database(item)]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
