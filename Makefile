@@ -44,7 +44,7 @@ assets: $(NODE_STAMP)
 
 ## make lock: re-resolve every dependency to its newest allowed release (a deliberate upgrade)
 lock: | $(UV)
-	$(UV) $(COMPILE) --upgrade --extra dev --extra redis pyproject.toml requirements/tools.in -o $(LOCK)
+	$(UV) $(COMPILE) --upgrade --extra dev --extra redis --extra s3 pyproject.toml requirements/tools.in -o $(LOCK)
 	$(UV) $(COMPILE) --constraint $(LOCK) requirements/bootstrap.in -o requirements/bootstrap.lock
 	npm install --save-exact --save-dev --ignore-scripts --no-audit --no-fund \
 	  $$(node -p "Object.keys(require('./package.json').devDependencies).map(n => n + '@latest').join(' ')")

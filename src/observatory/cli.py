@@ -77,7 +77,15 @@ OVERVIEW: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "setting up",
         "Django's own commands for the database and the server",
-        ("migrate", "load-demo", "createsuperuser", "collectstatic", "runserver", "help"),
+        (
+            "migrate",
+            "load-demo",
+            "createsuperuser",
+            "collectstatic",
+            "runserver",
+            "photos-to-storage",
+            "help",
+        ),
     ),
 )
 

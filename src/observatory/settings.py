@@ -294,11 +294,66 @@ STATICFILES_DIRS = [Path(_LEAFLET.origin).parent / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
-# Photos (originals, blurred copies) outside MEDIA_ROOT, served only by permission-checked views;
-# with several machines, a folder they all mount (docs/operating.md).
+# Photos (reports' originals and blurred copies, complaints' photos) go through the storage named
+# "photos", never a path, and are served only by permission-checked views (photos/storage.py).
+# OBSERVATORY_PHOTO_STORAGE=local (default): a folder outside MEDIA_ROOT, OBSERVATORY_PRIVATE_ROOT
+# (default VAR_DIR/private). =s3: a private S3-compatible bucket that every web server and worker
+# shares, through django-storages (the observatory[s3] extra); docs/operating.md, "Many machines".
 OBSERVATORY_PRIVATE_ROOT = Path(os.environ.get("OBSERVATORY_PRIVATE_ROOT") or VAR_DIR / "private").resolve()
+OBSERVATORY_PHOTO_STORAGE = os.environ.get("OBSERVATORY_PHOTO_STORAGE", "local").strip().lower() or "local"
+# For s3: the bucket (required); the endpoint of a service other than AWS (MinIO, Garage, Ceph,
+# Scaleway, OVH...); its region; a key prefix inside the bucket; "path" addressing for services
+# without bucket subdomains. Without an access key, boto3's own chain applies (AWS_* variables,
+# ~/.aws, an instance role).
+OBSERVATORY_PHOTO_S3 = {
+    "bucket_name": os.environ.get("OBSERVATORY_PHOTO_S3_BUCKET", ""),
+    "endpoint_url": os.environ.get("OBSERVATORY_PHOTO_S3_ENDPOINT_URL", ""),
+    "region_name": os.environ.get("OBSERVATORY_PHOTO_S3_REGION", ""),
+    "location": os.environ.get("OBSERVATORY_PHOTO_S3_PREFIX", "").strip("/"),
+    "addressing_style": os.environ.get("OBSERVATORY_PHOTO_S3_ADDRESSING_STYLE", ""),
+    "access_key": os.environ.get("OBSERVATORY_PHOTO_S3_ACCESS_KEY_ID", ""),
+    "secret_key": os.environ.get("OBSERVATORY_PHOTO_S3_SECRET_ACCESS_KEY", ""),
+}
+
+
+def photo_storage_setting(kind: str, s3: dict[str, str]) -> dict[str, Any]:
+    """STORAGES["photos"] for OBSERVATORY_PHOTO_STORAGE and the OBSERVATORY_PHOTO_S3 values.
+
+    A function, so that the tests build the S3 entry exactly as a deployment does.
+    """
+    if kind == "local":
+        return {"BACKEND": "observatory.photos.storage.PrivateStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"OBSERVATORY_PHOTO_STORAGE: {kind!r} is not 'local' nor 's3'")
+    if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            "OBSERVATORY_PHOTO_STORAGE=s3 needs django-storages and boto3: install observatory[s3]"
+        )
+    if not s3["bucket_name"]:
+        raise ImproperlyConfigured(
+            "OBSERVATORY_PHOTO_STORAGE=s3 needs OBSERVATORY_PHOTO_S3_BUCKET, the name of a private bucket"
+        )
+    if bool(s3["access_key"]) != bool(s3["secret_key"]):
+        raise ImproperlyConfigured(
+            "OBSERVATORY_PHOTO_S3_ACCESS_KEY_ID and OBSERVATORY_PHOTO_S3_SECRET_ACCESS_KEY go together: "
+            "set both, or neither for boto3's own credentials"
+        )
+    if s3["addressing_style"] not in ("", "auto", "path", "virtual"):
+        raise ImproperlyConfigured("OBSERVATORY_PHOTO_S3_ADDRESSING_STYLE is 'path', 'virtual' or 'auto'")
+    options: dict[str, Any] = {key: value for key, value in s3.items() if value}
+    options.update(
+        # Never an ACL on the objects (buckets with ACLs disabled refuse any), never a public link
+        # (photos/s3.py refuses url()); a name already taken gets a new one, as in a folder.
+        default_acl=None,
+        querystring_auth=True,
+        file_overwrite=False,
+    )
+    return {"BACKEND": "observatory.photos.s3.PrivateS3Storage", "OPTIONS": options}
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "photos": photo_storage_setting(OBSERVATORY_PHOTO_STORAGE, OBSERVATORY_PHOTO_S3),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if TESTING or DEBUG
@@ -392,6 +447,9 @@ LOGGING = {
 # Base map tiles are optional (the map works offline with area outlines only); set a URL
 # template such as https://tile.example.org/{z}/{x}/{y}.png to draw them.
 OBSERVATORY_TILE_URL = os.environ.get("OBSERVATORY_TILE_URL", "")
+# The credit the tile provider asks for (shown in the map's corner, as HTML: `&copy; <a
+# href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors`); empty shows none.
+OBSERVATORY_TILE_ATTRIBUTION = os.environ.get("OBSERVATORY_TILE_ATTRIBUTION", "")
 # Or the city's own vector tiles: the path of a PMTiles archive (for example an extract of the
 # Protomaps basemap), served by the app itself at /map/city.pmtiles (web/maps.py).
 OBSERVATORY_PMTILES = os.environ.get("OBSERVATORY_PMTILES", "")

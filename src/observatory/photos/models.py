@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import cast
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
+from observatory.photos.storage import photo_storage
 
-class PrivateStorage(FileSystemStorage):
-    """Photos live outside MEDIA_ROOT: nothing serves them but a permission-checked view.
 
-    The folder is read from the settings on each use (OBSERVATORY_PRIVATE_ROOT, default
-    VAR_DIR/private), so tests can point it at a temporary folder.
+def private_storage() -> Storage:
+    """The photo fields' storage: settings.STORAGES["photos"] (a private folder, or a bucket).
+
+    Named in the migrations (of photos and of complaints, whose photos live there too), so the
+    name stays; what it returns follows the settings (photos/storage.py).
     """
-
-    @property
-    def base_location(self):
-        return Path(settings.OBSERVATORY_PRIVATE_ROOT)
-
-    @property
-    def location(self):
-        return str(Path(self.base_location).resolve())
-
-    @property
-    def base_url(self):
-        return None
-
-
-def private_storage() -> FileSystemStorage:
-    return PrivateStorage()
+    return cast(Storage, photo_storage)
 
 
 class Photo(models.Model):
@@ -74,12 +61,17 @@ class Photo(models.Model):
 
 @receiver(post_delete, sender=Photo)
 def _delete_files(sender, instance: Photo, **kwargs) -> None:
-    """A deleted report (or photo) leaves no file behind; removed once the deletion is committed."""
+    """A deleted report (or photo) leaves no file behind; removed once the deletion is committed.
+
+    Robust: a storage that fails then (a bucket out of reach) is logged with the names left behind,
+    and does not turn a committed deletion into an error page.
+    """
     names = [f.name for f in (instance.cleaned, instance.blurred) if f.name]  # bool(f) is bool(f.name)
-    storage = PrivateStorage()
+    storage = instance.cleaned.storage
 
     def delete_files() -> None:
         for name in names:
             storage.delete(name)
 
-    transaction.on_commit(delete_files)
+    if names:
+        transaction.on_commit(delete_files, robust=True)

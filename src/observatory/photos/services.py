@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from observatory.accounts import audit
 from observatory.jobs.services import submit
 from observatory.photos.core import processing
 from observatory.photos.models import Photo
+from observatory.photos.storage import photo_storage_backend
 
 
 def retention_days() -> int:
@@ -33,7 +38,8 @@ def store_photo(report, cleaned: bytes) -> Photo:
             submit(
                 "observatory.photos.services.blur_job",
                 {"photo": photo.pk},
-                label=f"Blur faces: photo of report {report.id}",
+                label=gettext_noop("Blur faces: photo of report %(report)s"),
+                label_params={"report": str(report.id)},
                 target=f"photos.photo:{photo.pk}",
                 max_attempts=3,
             )
@@ -116,3 +122,53 @@ def purge_expired_originals(now: datetime | None = None) -> int:
             None, "retention.photo", "photos.photo", after={"originals": purged, "before": cutoff.isoformat()}
         )
     return purged
+
+
+@dataclass
+class FolderCopy:
+    """What :func:`copy_folder_to_storage` did, name by name (names relative to the folder)."""
+
+    copied: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)  # already in the storage, same size
+    conflicts: list[str] = field(default_factory=list)  # a different file under that name: left alone
+    missing: list[str] = field(default_factory=list)  # named by a photo row, in neither place
+
+
+def copy_folder_to_storage(folder: Path, *, dry_run: bool = False) -> FolderCopy:
+    """Copy every file of a local photo folder into the configured photo storage, under its name.
+
+    For a move from OBSERVATORY_PRIVATE_ROOT to a bucket: the rows keep their file names, so each
+    file must land under exactly the same name. Files already there with the same size are left
+    as they are (a second run copies only what is new); a different file under the same name is
+    never overwritten but reported. Nothing is deleted from the folder. Then every file a photo
+    row names is looked up in the storage: ``missing`` lists those found nowhere.
+    """
+    folder = folder.resolve()
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder")
+    target = photo_storage_backend()
+    if isinstance(target, FileSystemStorage) and Path(target.location).resolve() == folder:
+        raise ValueError(f"the photo storage is this folder already ({folder}): nothing to copy")
+    result = FolderCopy()
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(folder).as_posix()
+        if target.exists(name):
+            same = target.size(name) == path.stat().st_size
+            (result.present if same else result.conflicts).append(name)
+            continue
+        if not dry_run:
+            with path.open("rb") as f:
+                saved = target.save(name, File(f, name=name))
+            if saved != name:  # the storage chose another name: the rows would not find it
+                target.delete(saved)
+                result.conflicts.append(name)
+                continue
+        result.copied.append(name)
+    copied = set(result.copied)
+    for names in Photo.objects.values_list("cleaned", "blurred").iterator():
+        for name in names:
+            if name and name not in copied and not target.exists(name):
+                result.missing.append(name)
+    return result
