@@ -12,6 +12,10 @@ largest size's p50 to the smallest's.
 
     .venv/bin/python benchmarks/analysis_views.py [--sizes 10000,100000,1000000] [--requests 15]
     .venv/bin/python benchmarks/analysis_views.py --database-url postgres://postgres@127.0.0.1:5432/obs_bench
+
+A million reports take a while to build (about 25 minutes on a busy 2-core machine, most of it
+the counts' rebuild): ``--keep`` keeps the SQLite database of the last stage, and ``--reuse DIR``
+measures the pages again on such a kept directory (its reports and counts as they are, one size).
 """
 
 from __future__ import annotations
@@ -84,12 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=15, help="timed requests per page and size")
     parser.add_argument("--database-url", default=None, help="use this (empty) PostgreSQL database")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (the SQLite database)")
+    parser.add_argument("--reuse", default=None, help="measure on a directory kept by --keep (SQLite)")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
     with bench_environment(args.database_url, keep=args.keep) as env:
+        if args.reuse:
+            env["OBSERVATORY_VAR"] = str(Path(args.reuse).resolve())
         observatory(env, "migrate", "--noinput", "-v0")
-        observatory(env, "load-areas")
+        if not args.reuse:
+            observatory(env, "load-areas")
         os.environ.update(env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "observatory.settings")
         if not args.database_url:
@@ -114,9 +122,11 @@ def main(argv: list[str] | None = None) -> int:
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
-        if Report.objects.exists():
+        if args.reuse:
+            sizes = [Report.objects.count()]
+        elif Report.objects.exists():
             raise SystemExit("the database already holds reports; give an empty one")
-        user = User.objects.create_user("bench-member", password="a-long-bench-password")
+        user, _created = User.objects.get_or_create(username="bench-member")
         user.groups.add(Group.objects.get(name=OBSERVATORY))
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(user)
@@ -128,19 +138,21 @@ def main(argv: list[str] | None = None) -> int:
         stages = []
         results: dict[tuple[str, int], tuple[float, float, int, float]] = {}
         for size in sizes:
-            # Each stage draws new reports (public_map's generator with another seed), same places.
-            generate, seed = public_map.generate, 7 + len(stages)
-            public_map.generate = lambda n, *, city_bbox, g=generate, s=seed: g(
-                n, city_bbox=city_bbox, seed=s
-            )
-            try:
-                insert_s = public_map.insert_reports(size - loaded, now)
-            finally:
-                public_map.generate = generate
-            loaded = size
-            t0 = time.perf_counter()
-            aggregates.rebuild()
-            rebuild_s = time.perf_counter() - t0
+            insert_s = rebuild_s = float("nan")
+            if not args.reuse:
+                # Each stage draws new reports (public_map's generator with another seed), same places.
+                generate, seed = public_map.generate, 7 + len(stages)
+                public_map.generate = lambda n, *, city_bbox, g=generate, s=seed: g(
+                    n, city_bbox=city_bbox, seed=s
+                )
+                try:
+                    insert_s = public_map.insert_reports(size - loaded, now)
+                finally:
+                    public_map.generate = generate
+                loaded = size
+                t0 = time.perf_counter()
+                aggregates.rebuild()
+                rebuild_s = time.perf_counter() - t0
             published = Report.objects.filter(status="published").count()
             stages.append(
                 [

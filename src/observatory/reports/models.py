@@ -120,7 +120,9 @@ class Report(models.Model):
     class Meta:
         ordering = ["-observed_at"]
         indexes = [
-            models.Index(fields=["status", "observed_at"], name="report_status_time"),
+            # Covers the window reads (status and time) and the displacement panel's box (lat, lon)
+            # without a lookup in the table for each report.
+            models.Index(fields=["status", "observed_at", "lat", "lon"], name="report_status_time_place"),
             models.Index(fields=["h3_7"], name="report_h3_7"),
             models.Index(fields=["h3_8"], name="report_h3_8"),
             models.Index(fields=["h3_9"], name="report_h3_9"),

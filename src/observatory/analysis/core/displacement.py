@@ -206,7 +206,24 @@ def window_counts(
         raise ValueError("the before and after windows must be at least 1 day")
     d = np.asarray(dates, dtype="datetime64[D]")
     op = np.array(operation_date, dtype="datetime64[D]")
-    inside = shapely.contains_xy(area, x, y) | shapely.intersects_xy(area.boundary, x, y)
-    before = inside & (d >= op - np.timedelta64(before_days, "D")) & (d < op)
-    after = inside & (d >= op) & (d < op + np.timedelta64(after_days, "D"))
-    return Counts(int(before.sum()), int(after.sum()))
+    in_window = (d >= op - np.timedelta64(before_days, "D")) & (d < op + np.timedelta64(after_days, "D"))
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return split_counts(xs[in_window], ys[in_window], d[in_window] >= op, area)
+
+
+def split_counts(
+    x: NDArray[np.float64], y: NDArray[np.float64], after: NDArray[np.bool_], area: BaseGeometry
+) -> Counts:
+    """Events in ``area`` (its boundary included) before and after, for events already in the
+    windows: ``after`` says which happened on or after the operation day."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    after = np.asarray(after, dtype=bool)
+    # The area's bounds first (cheap), then the exact test on what is left: a point meets the
+    # polygon when it lies inside it or on its boundary.
+    x0, y0, x1, y1 = area.bounds
+    near = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    inside = np.zeros(len(x), dtype=bool)
+    if near.any():
+        shapely.prepare(area)
+        inside[near] = shapely.intersects_xy(area, x[near], y[near])
+    return Counts(int((inside & ~after).sum()), int((inside & after).sum()))

@@ -31,7 +31,7 @@ from observatory.analysis.core import figures
 from observatory.analysis.forms import local_midnight
 from observatory.analysis.services import aggregates, scene
 from observatory.analysis.services.aggregates import city_projection
-from observatory.analysis.services.events_from_reports import published_events
+from observatory.analysis.services.events_from_reports import published_points_split
 from observatory.fieldwork.core import geometry as field_geometry
 from observatory.fieldwork.models import Operation
 from observatory.geo.core.projection import MetricProjection
@@ -257,17 +257,17 @@ def _report_counts(
 ) -> dict[str, disp.Counts]:
     """Published reports in each metric area over ``[day - before, day)`` and ``[day, day + after)``,
     local calendar days: the one count of the displacement panel, wherever it is shown."""
-    since = local_midnight(day - timedelta(days=before_days))
-    until = local_midnight(day + timedelta(days=after_days))
-    extent = _extent([area for _key, area in areas])
-    # Exact points, as the method needs, but only those of the drawn areas and the windows asked.
-    events = published_events(
-        since=since, until=until, categories=categories or None, bbox=wgs84_bounds(extent, projection)
+    # Exact points, as the method needs, but only those of the drawn areas (a box around each, not
+    # one box around all three: the control may lie kilometres away) and of the windows asked.
+    lat, lon, after = published_points_split(
+        since=local_midnight(day - timedelta(days=before_days)),
+        split=local_midnight(day),
+        until=local_midnight(day + timedelta(days=after_days)),
+        bboxes=[wgs84_bounds(_extent([area]), projection, margin_m=5.0) for _key, area in areas],
+        categories=categories or None,
     )
-    x, y = projection.forward(events.lat, events.lon)
-    dates = events.dates if events.dates is not None else np.array([], dtype="datetime64[D]")
-    op = np.datetime64(day.isoformat(), "D")
-    return {key: disp.window_counts(x, y, dates, area, op, before_days, after_days) for key, area in areas}
+    x, y = projection.forward(lat, lon)
+    return {key: disp.split_counts(x, y, after, area) for key, area in areas}
 
 
 def displacement_panel_context(
