@@ -56,3 +56,24 @@ def member(client, make_user):
 def read_csv(response) -> list[dict[str, str]]:
     assert response["Content-Type"].startswith("text/csv")
     return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def map_payload(html: str, figure_id: str) -> dict:
+    """The interactive map's data embedded in the page (json_script), parsed."""
+    import json
+    import re
+
+    found = re.search(rf'<script id="{figure_id}-cells" type="application/json">(.*?)</script>', html, re.S)
+    assert found, f"no map data for {figure_id}"
+    return json.loads(found.group(1))
+
+
+def cell_centre(payload: dict, i: int, j: int) -> tuple[float, float]:
+    """The centre of the payload's cell (i, j), placed as the browser places it (the affine transform)."""
+    t = payload["transform"]
+    ci, cj = i + 0.5, j + 0.5
+    return t[0] + t[1] * ci + t[2] * cj, t[3] + t[4] * ci + t[5] * cj
+
+
+def main_of(html: str) -> str:
+    return html.split("<main", 1)[1].split("</main>", 1)[0]

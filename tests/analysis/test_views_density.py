@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from observatory.accounts.roles import MODERATOR
+from observatory.analysis.core import figures
 from observatory.analysis.core.grids import SquareGrid
 from observatory.analysis.core.hotspots import arcgis_search_radius, quartic_kde
 from observatory.analysis.services import aggregates, city_projection, widened
 from observatory.analysis.services.events_from_reports import published_events
 
-from .test_views_data import WINDOW, load_reports, member, read_csv
+from .test_views_data import WINDOW, load_reports, map_payload, member, read_csv
 
 pytestmark = pytest.mark.django_db
 URL = "/analysis/density/"
@@ -29,7 +30,11 @@ def test_surface_caption_and_csv_equal_to_quartic_kde(client, make_user, paris_a
     r = c.get(URL, {**WINDOW, "cell_size": 50}, HTTP_ACCEPT_LANGUAGE="en")
     html = r.content.decode()
     assert r.status_code == 200 and 'id="density-map"' in html and "<svg" in html
-    assert "Quartic kernel density" in html and "50 m cells" in html and "search radius" in html
+    summary = html.split('id="density-map-summary">')[1].split("</p>")[0]
+    assert summary.startswith("Reports are most concentrated around ") and "per hectare" in summary
+    method = html.split('<details class="method">')[1].split("</details>")[0]
+    assert "Quartic kernel density" in method and "50 m cells" in method and "search radius" in method
+    assert list(r.context["form"].fields) == ["days", "since", "until", "categories", "cell_size"]
 
     level = aggregates.level_for(50)  # the kept cells that tile 50 m cells
     assert f"Reports counted on the {level} m cells" in html
@@ -52,6 +57,15 @@ def test_surface_caption_and_csv_equal_to_quartic_kde(client, make_user, paris_a
     assert np.allclose(got, expected, rtol=1e-9, atol=1e-9)
     assert expected.max() > 0
 
+    # The map draws the cells above 2 % of the peak, in the figure's colour bands, per hectare.
+    payload = map_payload(html, "density-map")
+    assert len(payload["cells"]) == int(np.sum(got >= 0.02 * got.max()))
+    assert [c["colour"] for c in payload["classes"]] == figures.density_colours(
+        figures.density_levels(got.max() / 100)
+    )
+    peak = max(payload["cells"], key=lambda cell: cell[3])
+    assert peak[2] == len(payload["classes"]) - 1 and abs(peak[3] - got.max() / 100) <= 0.5
+
     # And it is the surface of the exact points, to the binning's precision: the same search radius
     # within 2 %, the same peak within 5 %, the same shape.
     exact_radius = arcgis_search_radius(x, y)
@@ -70,3 +84,4 @@ def test_a_single_report_is_not_enough(client, make_user):
     load_reports(days=1, per_day=1.0, seed=3)
     r = member(client, make_user).get(URL, {"days": 3650})
     assert r.status_code == 200 and r.context["empty"] and "<svg" not in r.content.decode()
+    assert "not enough to analyse" in r.content.decode()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from observatory.accounts.roles import MODERATOR, ORGANISATION
+from observatory.analysis.core import figures
 from observatory.analysis.core.grids import SquareGrid
 from observatory.analysis.core.hotspots import gi_star_grid
 from observatory.analysis.forms import FilterForm
 from observatory.analysis.services import city_projection
 from observatory.analysis.services.events_from_reports import published_events
 
-from .test_views_data import WINDOW, load_reports, member, read_csv
+from .test_views_data import WINDOW, cell_centre, load_reports, main_of, map_payload, member, read_csv
 
 pytestmark = pytest.mark.django_db
 URL = "/analysis/"
@@ -31,18 +34,74 @@ def test_administrators_see_the_dashboard(client, make_user):
     assert client.get(URL).status_code == 200
 
 
-def test_map_with_outlines_caption_and_csv_link(client, make_user, paris_areas):
+def test_map_opens_with_a_sentence_then_legend_table_and_method(client, make_user, paris_areas):
     n = load_reports()
-    r = member(client, make_user).get(URL, {**WINDOW, "cell_size": 100, "alpha": 0.05, "rings": 1})
+    c = member(client, make_user)
+    params = {**WINDOW, "cell_size": 100, "alpha": 0.05, "rings": 1}
+    r = c.get(URL, params)
     html = r.content.decode()
     assert r.status_code == 200
-    assert html.count("<svg") == 1 and "<script" not in html.lower().split("<footer")[0].split("<main")[1]
-    assert 'id="hotspot-map"' in html
-    assert "Getis-Ord Gi*" in html and "100 m" in html and "α = 0.05" in html  # the test client reads English
-    assert f"{n:,} published reports" in html
-    assert "format=csv" in html
-    # Quartier outlines are drawn (a line collection) and significant cells are there.
-    assert "hot spot" in html or "point chaud" in html
+    main = main_of(html)
+    # One sentence a resident understands first, naming the place the demo's scene is around.
+    summary = re.search(r'<p class="summary" id="hotspot-map-summary">(.*?)</p>', main).group(1)
+    assert re.match(r"Reports cluster in \d+ places? in this period\.", summary), summary
+    assert "around Place de Stalingrad" in summary
+    assert main.index("hotspot-map-summary") < main.index("data-analysis-map")
+    # The method and its parameters, folded under the map.
+    method = main.split('<details class="method">')[1].split("</details>")[0]
+    assert "How this was computed" in method
+    assert "Getis-Ord Gi*" in method and "100 m" in method and "α = 0.05" in method
+    assert f"{n:,} published reports" in method
+    assert "format=csv" in main
+    # Without JavaScript, the SVG (inside noscript); the only script in the page's body is data.
+    assert html.count("<svg") == 1 and '<noscript><div class="svg"><svg' in main
+    assert re.findall(r"<script[^>]*>", main) == ['<script id="hotspot-map-cells" type="application/json">']
+    # The legend in words, beside the map, with the figure's colours and each class's cells.
+    legend = main.split('<div class="map-legend"')[1].split("</div>")[0]
+    assert "hot spot, very clear" in legend and "cold spot" in legend
+    assert all(colour in legend for colour in figures.HOTSPOT_COLOURS)
+
+    # The map's cells are the CSV's significant cells, placed where the CSV puts them.
+    rows = read_csv(c.get(URL, {**params, "format": "csv"}))
+    significant = [row for row in rows if row["class"] in ("hot", "cold")]
+    payload = map_payload(html, "hotspot-map")
+    assert 0 < len(payload["cells"]) == len(significant) < len(rows)
+    assert [cls["colour"] for cls in payload["classes"]] == list(figures.HOTSPOT_COLOURS)
+    by_index = {(int(row["ix"]), int(row["iy"])): row for row in rows}
+    ix0 = min(int(row["ix"]) for row in rows)
+    iy0 = min(int(row["iy"]) for row in rows)
+    for i, j, cls, value in payload["cells"]:
+        row = by_index[(ix0 + i, iy0 + j)]
+        assert row["class"] == ("hot" if cls < 2 else "cold") and int(row["count"]) == value
+        lat, lon = cell_centre(payload, i, j)
+        assert abs(lat - float(row["lat"])) * 111_320 < 2 and abs(lon - float(row["lon"])) * 73_000 < 2
+    assert len(html) < 60_000  # compact: the listed cells only, no polygons
+
+    # The table alternative: the listed cells in words, where they are and how many reports.
+    table = main.split('<details class="map-table"')[1].split("</details>")[0]
+    assert "Place de Stalingrad" in table and re.search(r"<td>\d+ reports</td>", table)
+
+
+def test_the_form_has_the_hotspot_fields_and_categories_as_checkboxes(client, make_user):
+    c = member(client, make_user)
+    r = c.get(URL)
+    form = r.context["form"]
+    assert list(form.fields) == [
+        "days",
+        "since",
+        "until",
+        "categories",
+        "cell_size",
+        "alpha",
+        "rings",
+        "source",
+    ]
+    html = r.content.decode()
+    assert 'type="checkbox" name="categories"' in html and "<select multiple" not in html
+    assert 'name="period"' not in html and 'name="timed_only"' not in html
+    # Ticked categories are a filter, as the multi-select was.
+    r = c.get(URL, {"categories": ["dealing", "litter"]})
+    assert r.context["form"].cleaned_data["categories"] == ["dealing", "litter"]
 
 
 def test_csv_numbers_are_gi_star_of_the_same_reports(client, make_user):
@@ -103,8 +162,9 @@ def test_too_many_cells_is_an_error_on_the_cell_size(client, make_user):
 
 def test_no_reports_says_so(client, make_user):
     r = member(client, make_user).get(URL, WINDOW)
-    assert r.status_code == 200 and "<svg" not in r.content.decode()
-    assert r.context["empty"]
+    html = r.content.decode()
+    assert r.status_code == 200 and "<svg" not in html and "data-analysis-map" not in html
+    assert r.context["empty"] and "2025-08-01 00:00 to 2026-02-01 00:00" in html
 
 
 def _querydict(params):

@@ -27,7 +27,13 @@ def test_table_heatmap_and_csv_equal_to_rhythm(client, make_user):
     r = c.get(URL, WINDOW, HTTP_ACCEPT_LANGUAGE="en")
     html = r.content.decode()
     assert r.status_code == 200 and 'id="rhythm-heatmap"' in html
-    assert "Rayleigh test" in html and "Europe/Paris" in html
+    # A sentence in words first (the demo's reports come in the evening), the method in a fold.
+    summary = html.split('id="rhythm-heatmap-summary">')[1].split("</p>")[0]
+    assert summary.startswith("Reports come mostly in the evening, around ") and "The busiest hour" in summary
+    method = html.split('<details class="method">')[1].split("</details>")[0]
+    assert "How this was computed" in method and "Rayleigh test" in method and "Europe/Paris" in method
+    # The tab's own form: no grid, no significance, no period.
+    assert list(r.context["form"].fields) == ["days", "since", "until", "categories", "timed_only"]
     table = r.context["table"]
     assert [row["day"] for row in table] == list(WEEKDAYS) and r.context["total"] == n
 

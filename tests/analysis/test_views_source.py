@@ -22,7 +22,7 @@ from observatory.reports.models import Category, Report
 from observatory.reports.services.intake import ReportInput, build_report
 from observatory.reports.services.publication import count_published
 
-from .test_views_data import member, read_csv
+from .test_views_data import map_payload, member, read_csv
 
 pytestmark = pytest.mark.django_db
 VISIBLE = (48.8843, 2.3678)  # Stalingrad
@@ -136,6 +136,11 @@ def test_rounds_make_the_estimate_the_default_and_the_page_says_how_sure(
     )
     assert "How sure:" in html and ("times smaller or larger" in html or "known to within about" in html)
     assert "Getis-Ord Gi* of the estimated scene" in html
+    # The map says what its cells hold: an estimate of people met, not reports.
+    payload = map_payload(html, "hotspot-map")
+    assert "people met" in payload["unit"]["other"]
+    summary = html.split('id="hotspot-map-summary">')[1].split("</p>")[0]
+    assert summary.startswith(("The estimated scene clusters in", "No place stands out: the estimated scene"))
     # The estimate sees the hidden place the reports barely show: its cells weigh about as much.
     rows = read_csv(c.get(HOTSPOTS, {**WINDOW, "format": "csv"}))
     assert rows and "estimate" in rows[0]

@@ -1,4 +1,4 @@
-"""Dashboard forms: the common filter (window, categories, grid, significance) and an operation."""
+"""Dashboard forms: the window and categories every tab shares, each tab's own parameters, an operation."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from observatory.analysis.services.scene import SOURCE_CHOICES
 from observatory.reports.models import Category
 
 DEFAULT_DAYS = 365
-FILTER_DEFAULTS = {"cell_size": "100", "alpha": "0.05", "rings": "1", "period": "month"}
 OPERATION_DEFAULTS = {"buffer_width": "200", "before_days": "28", "after_days": "28"}
 
 
@@ -43,8 +42,23 @@ class Window:
         }
 
 
+def _categories_field() -> forms.MultipleChoiceField:
+    """The categories as checkboxes (none ticked: all of them), never a ctrl-click multi-select."""
+    return forms.MultipleChoiceField(
+        label=_("Categories"),
+        required=False,
+        help_text=_("None ticked: all categories."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkboxes"}),
+    )
+
+
 class FilterForm(forms.Form):
-    """The filter every dashboard page shares (sent by GET, so a filtered page can be bookmarked)."""
+    """The window and categories every dashboard tab shares (sent by GET, so a filtered page can be
+    bookmarked). Each tab's form adds the fields its analysis uses, and only those: the other
+    tabs' parameters stay in the query string (the tabs carry it) and are ignored here."""
+
+    # Defaults of this form's fields when the query string leaves them out.
+    defaults: dict[str, str] = {}
 
     days = forms.IntegerField(
         label=_("Last N days"),
@@ -53,43 +67,18 @@ class FilterForm(forms.Form):
         max_value=3660,
         help_text=_("Used when no start date is given."),
     )
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     until = forms.DateField(
-        label=_("To (included)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until (date, included)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    categories = forms.MultipleChoiceField(
-        label=_("Categories"),
-        required=False,
-        help_text=_("None selected: all categories."),
-        widget=forms.SelectMultiple(attrs={"size": 4}),
-    )
-    cell_size = forms.IntegerField(
-        label=_("Cell size (m)"), min_value=25, max_value=2000, help_text=_("Side of the square cells.")
-    )
-    alpha = forms.FloatField(
-        label=_("Significance level"),
-        min_value=0.001,
-        max_value=0.2,
-        help_text=_("After the Benjamini-Hochberg correction."),
-        widget=forms.NumberInput(attrs={"step": "any"}),
-    )
-    rings = forms.IntegerField(
-        label=_("Neighbourhood rings"),
-        min_value=1,
-        max_value=5,
-        help_text=_("1: a cell and its 8 neighbours."),
-    )
-    period = forms.ChoiceField(label=_("Trend period"), choices=[("week", _("week")), ("month", _("month"))])
-    timed_only = forms.BooleanField(
-        label=_("Only reports with a time of day"),
-        required=False,
-        help_text=_("Leaves out imported reports that carry a date only."),
-    )
+    categories = _categories_field()
 
     def __init__(self, data, *args, **kwargs):
         merged = data.copy()
-        for key, value in FILTER_DEFAULTS.items():
-            if not merged.get(key):
+        for key, value in self.defaults.items():
+            if key in self.base_fields and not merged.get(key):
                 merged[key] = value
         # Without any window, the last year: the dashboard opens on something useful.
         if not (merged.get("days") or merged.get("since") or merged.get("until")):
@@ -132,12 +121,65 @@ def _source_field() -> forms.ChoiceField:
     )
 
 
-class SceneFilterForm(FilterForm):
-    """The filter of the pages that can read the estimated scene (hot spots, trends)."""
+def _cell_size_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label=_("Cell size (m)"), min_value=25, max_value=2000, help_text=_("Side of the square cells.")
+    )
 
-    def __init__(self, data, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self.fields["source"] = _source_field()
+
+def _alpha_field() -> forms.FloatField:
+    return forms.FloatField(
+        label=_("Significance level"),
+        min_value=0.001,
+        max_value=0.2,
+        help_text=_("After the Benjamini-Hochberg correction."),
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+
+
+def _rings_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label=_("Neighbourhood rings"),
+        min_value=1,
+        max_value=5,
+        help_text=_("1: a cell and its 8 neighbours."),
+    )
+
+
+class HotspotForm(FilterForm):
+    """Hot spots: the grid, the significance and the neighbourhood, and the source."""
+
+    defaults = {"cell_size": "100", "alpha": "0.05", "rings": "1"}
+    cell_size = _cell_size_field()
+    alpha = _alpha_field()
+    rings = _rings_field()
+    source = _source_field()
+
+
+class DensityForm(FilterForm):
+    """Density: the grid only."""
+
+    defaults = {"cell_size": "100"}
+    cell_size = _cell_size_field()
+
+
+class RhythmForm(FilterForm):
+    """Hours and weekdays: no grid; only the choice of leaving out reports without a time of day."""
+
+    timed_only = forms.BooleanField(
+        label=_("Only reports with a time of day"),
+        required=False,
+        help_text=_("Leaves out imported reports that carry a date only."),
+    )
+
+
+class TrendForm(HotspotForm):
+    """Trends: as hot spots, and the period of the space-time cube."""
+
+    defaults = {**HotspotForm.defaults, "period": "month"}
+    period = forms.ChoiceField(label=_("Trend period"), choices=[("week", _("week")), ("month", _("month"))])
+
+    field_order = ["days", "since", "until", "categories", "period", "cell_size", "alpha", "rings", "source"]
 
 
 class OperationForm(forms.Form):
@@ -166,12 +208,7 @@ class OperationForm(forms.Form):
     after_days = forms.IntegerField(
         label=_("Days after"), min_value=1, max_value=365, help_text=_("The operation day included.")
     )
-    categories = forms.MultipleChoiceField(
-        label=_("Categories"),
-        required=False,
-        help_text=_("None selected: all categories."),
-        widget=forms.SelectMultiple(attrs={"size": 4}),
-    )
+    categories = _categories_field()
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:

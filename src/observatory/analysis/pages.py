@@ -6,6 +6,11 @@ analysis and answers with :meth:`~AnalysisRequest.csv` when the link asked for t
 (``?format=csv``) or :meth:`~AnalysisRequest.html` otherwise. Refusals (:meth:`~AnalysisRequest.refuse`)
 are a 400 in both forms: one ``field: message`` line per problem for a CSV link, the page with its
 errors on the form for a browser.
+
+The map pages (hot spots, density, trends) answer with a :class:`MapPanel`: one sentence a resident
+understands first (computed from the result, naming the nearest landmark or quartier), the
+interactive map's compact payload (``figures.cell_layer``), its legend in HTML, a table of the
+listed cells, the method in a fold, and the matplotlib SVG as the fallback without JavaScript.
 """
 
 from __future__ import annotations
@@ -15,13 +20,20 @@ from dataclasses import dataclass, field
 from functools import cached_property, wraps
 from typing import Any, cast
 
+import numpy as np
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from numpy.typing import NDArray
 
+from observatory.analysis.core import figures
+from observatory.analysis.core.grids import SquareGrid
 from observatory.analysis.forms import FilterForm, Window
-from observatory.analysis.services import csv_response, scene
+from observatory.analysis.services import csv_response, local_number, scene
+from observatory.reports.models import Area
+from observatory.reports.services.areas import locate_area_ids
 
 
 @dataclass
@@ -144,3 +156,168 @@ def analysis_page(
         return view
 
     return decorate
+
+
+# --- names a resident knows -------------------------------------------------------------------------
+
+# A landmark names a place when the point is this close to it; farther, the quartier does.
+NEAR_LANDMARK_M = 400.0
+
+
+@dataclass(frozen=True)
+class PlaceName:
+    """Where a point is, in words: the nearest landmark of the city pack (when close) and the
+    quartier (or finest loaded area) it lies in."""
+
+    landmark: str | None
+    area: str | None
+
+    @property
+    def around(self) -> str | None:
+        """The one name a sentence uses ("around Place de Stalingrad")."""
+        return self.landmark or self.area
+
+    @property
+    def where(self) -> str:
+        """The name a table uses: the quartier, and the landmark when one is near."""
+        if self.landmark and self.area:
+            return _("%(area)s, near %(landmark)s") % {"area": self.area, "landmark": self.landmark}
+        return self.landmark or self.area or _("outside the quartiers")
+
+
+def place_names(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> list[PlaceName]:
+    """The nearest landmark (within ``NEAR_LANDMARK_M``) and the containing area of each point: the
+    same names the maps draw as labels when they have no tiles."""
+    lat, lon = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
+    if lat.size == 0:
+        return []
+    ids = locate_area_ids(lat, lon)
+    names = dict(Area.objects.filter(pk__in={i for i in ids if i is not None}).values_list("pk", "name"))
+    places = settings.CITY.places
+    landmarks: list[str | None] = [None] * lat.size
+    if places:
+        plat = np.array([p.lat for p in places])
+        plon = np.array([p.lon for p in places])
+        dy = (lat[:, None] - plat[None, :]) * 111_320.0
+        dx = (lon[:, None] - plon[None, :]) * 111_320.0 * np.cos(np.radians(lat[:, None]))
+        dist = np.hypot(dx, dy)
+        nearest = dist.argmin(axis=1)
+        for k, (n, d) in enumerate(zip(nearest, dist[np.arange(lat.size), nearest], strict=True)):
+            if d <= NEAR_LANDMARK_M:
+                landmarks[k] = places[int(n)].name
+    return [PlaceName(landmarks[k], names.get(i) if i is not None else None) for k, i in enumerate(ids)]
+
+
+def name_list(names: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C" in the visitor's language."""
+    if len(names) <= 1:
+        return "".join(names)
+    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+# --- the map pages --------------------------------------------------------------------------------
+
+# The table under a map lists at most this many cells (the CSV has them all).
+TABLE_ROWS = 15
+
+
+@dataclass
+class MapPanel:
+    """What a map page shows, in this order: the plain sentence, the map (its payload, the SVG
+    without JavaScript), the legend, the table of the listed cells, the method in a fold."""
+
+    figure_id: str
+    summary: str
+    layer: dict[str, Any]
+    legend: list[figures.MapClass]
+    legend_title: str
+    svg: str
+    caption: str
+    # The method's name, on the fold's label for those who know it ("Getis-Ord Gi*").
+    method: str = ""
+    table: list[dict[str, str]] = field(default_factory=list)
+    table_caption: str = ""
+    value_heading: str = ""
+    more_rows: int = 0
+
+    @property
+    def cells_id(self) -> str:
+        return f"{self.figure_id}-cells"
+
+
+def map_panel(
+    figure_id: str,
+    grid: SquareGrid,
+    classes: NDArray[np.integer],
+    values: NDArray[np.floating] | NDArray[np.integer],
+    legend: list[figures.MapClass],
+    *,
+    opacity: float,
+    unit: Callable[[int], str],
+    decimals: int = 0,
+    order: NDArray[np.floating] | None = None,
+) -> MapPanel:
+    """The map part of a :class:`MapPanel` (the page fills in the sentence, the SVG, the caption):
+    the cells with a class (``classes`` >= 0, an index into ``legend``), each with its value, and
+    the table of the first ``TABLE_ROWS`` of them by ``order`` (descending; default the value).
+
+    ``unit``: the value's words for a count, with ``%(n)s`` for the number (an ``ngettext`` of
+    "%(n)s report", "%(n)s reports"); the map's popups (with the browser's plural rules) and the
+    table use the same words."""
+    cls = np.asarray(classes).ravel()
+    vals = np.asarray(values, dtype=np.float64).ravel()
+    legend = [
+        figures.MapClass(c.colour, c.label, int(np.count_nonzero(cls == k))) for k, c in enumerate(legend)
+    ]
+    layer = figures.cell_layer(grid, cls, vals, legend, opacity=opacity, decimals=decimals)
+    layer["unit"] = {"one": unit(1), "other": unit(2)}
+    listed = np.flatnonzero(cls >= 0)
+    key = np.asarray(order, dtype=np.float64).ravel()[listed] if order is not None else vals[listed]
+    top = listed[np.argsort(-key, kind="stable")][:TABLE_ROWS]
+    jj, ii = np.divmod(top, grid.nx)
+    lat, lon = figures.cell_centre_latlon(grid, ii + 0.5, jj + 0.5)
+    names = place_names(lat, lon)
+    table = [
+        {
+            "where": names[r].where,
+            "class": legend[int(cls[k])].label,
+            "colour": legend[int(cls[k])].colour,
+            "value": value_text(float(vals[k]), unit, decimals),
+            "lat": f"{lat[r]:.5f}",
+            "lon": f"{lon[r]:.5f}",
+        }
+        for r, k in enumerate(top)
+    ]
+    return MapPanel(
+        figure_id=figure_id,
+        summary="",
+        layer=layer,
+        legend=legend,
+        legend_title="",
+        svg="",
+        caption="",
+        table=table,
+        more_rows=max(0, listed.size - len(table)),
+    )
+
+
+def value_text(value: float, unit: Callable[[int], str], decimals: int = 0) -> str:
+    """A cell's value in words ("12 reports"), in the visitor's language."""
+    shown = round(value, decimals)
+    count = int(shown) if float(shown).is_integer() else 2
+    return unit(count) % {"n": local_number(shown, decimals)}
+
+
+def cluster_names(grid: SquareGrid, found: Sequence[figures.Cluster]) -> list[str]:
+    """The name around each cluster's centre (landmark or quartier), distinct, in the clusters'
+    order; clusters without a name are left out."""
+    if not found:
+        return []
+    lat, lon = figures.cell_centre_latlon(
+        grid, np.array([c.i for c in found]), np.array([c.j for c in found])
+    )
+    out: list[str] = []
+    for name in place_names(lat, lon):
+        if name.around and name.around not in out:
+            out.append(name.around)
+    return out

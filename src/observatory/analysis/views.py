@@ -3,10 +3,14 @@
 Each page reads the counts of published reports kept at publication time (``aggregates.py``: per
 cell, day, week, month, hour and category), never every report of its window; the displacement
 panel reads the exact points of its drawn areas and windows only. Each page runs one pure analysis
-and shows an SVG figure rendered by matplotlib (``figures.py``) with a caption naming the method,
-window and parameters, and a link to the numbers behind it (``?format=csv``: the same filter, the
-analysis function's output cell by cell). Nothing is cached: the counts change in the transaction
-of each moderation decision, so a page always shows the reports as they are now.
+and opens with one sentence a resident understands, computed from the result; the map pages then
+show an interactive map (Leaflet, the site's base map) of the cells that carry information, with
+its legend and a table of the listed cells, and the method with its parameters in a fold ("How this
+was computed"), and a link to the numbers behind it (``?format=csv``: the same filter, the analysis
+function's output cell by cell). The SVG figure rendered by matplotlib (``figures.py``) is what a
+browser without JavaScript shows. Each tab has its own form: only the fields its analysis uses.
+Nothing is cached: the counts change in the transaction of each moderation decision, so a page
+always shows the reports as they are now.
 
 Exact points are staff material: these pages are for observatory members and administrators only
 (and a recorded operation's panel numbers for the fieldwork dashboard's roles). What the pages share
@@ -26,15 +30,30 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from numpy.typing import NDArray
 
 from observatory.accounts.roles import OBSERVATORY, role_required
 from observatory.analysis.core import figures, rhythm, trends
 from observatory.analysis.core.grids import SquareGrid
 from observatory.analysis.core.hotspots import arcgis_search_radius, gi_star_grid, quartic_kde
-from observatory.analysis.forms import FilterForm, OperationForm, SceneFilterForm, Window, local_midnight
-from observatory.analysis.pages import AnalysisRequest, analysis_page
+from observatory.analysis.forms import (
+    DensityForm,
+    HotspotForm,
+    OperationForm,
+    RhythmForm,
+    TrendForm,
+    Window,
+    local_midnight,
+)
+from observatory.analysis.pages import (
+    AnalysisRequest,
+    MapPanel,
+    analysis_page,
+    cluster_names,
+    map_panel,
+    name_list,
+)
 from observatory.analysis.services import (
     aggregates,
     area_outlines,
@@ -52,8 +71,6 @@ from observatory.fieldwork.models import Operation
 from observatory.fieldwork.services import access
 
 # A page must stay fast and its SVG small: beyond this many cells, ask for larger cells.
-MAX_CELLS = 60_000
-
 MAX_CELLS = 60_000
 
 TREND_CLASS_LABELS = {
@@ -161,8 +178,109 @@ def _hotspot_labels(alpha: float) -> dict[str, str]:
     }
 
 
+def _hotspot_legend() -> list[figures.MapClass]:
+    """The hot spot classes in words, in the order of ``figures.HOTSPOT_KEYS``."""
+    labels = (
+        _("hot spot, very clear: far more reports than around"),
+        _("hot spot: more reports than around"),
+        _("cold spot: fewer reports than around"),
+        _("cold spot, very clear: far fewer reports than around"),
+    )
+    return [figures.MapClass(c, str(label)) for c, label in zip(figures.HOTSPOT_COLOURS, labels, strict=True)]
+
+
+def _reports_unit(n: int) -> str:
+    return ngettext("%(n)s report", "%(n)s reports", n)
+
+
+def _estimate_unit(n: int) -> str:
+    return ngettext(
+        "about %(n)s person met per round (estimated)", "about %(n)s people met per round (estimated)", n
+    )
+
+
+def _largest_around(names: list[str], n_places: int) -> str:
+    """ "It is around X." / "The largest is around X. Others stand out around Y and Z." ('' unnamed)."""
+    if not names:
+        return ""
+    if n_places == 1:
+        return _("It is around %(name)s.") % {"name": names[0]}
+    text = _("The largest is around %(name)s.") % {"name": names[0]}
+    if names[1:]:
+        text += " " + _("Others stand out around %(names)s.") % {"names": name_list(names[1:])}
+    return text
+
+
+def _hotspot_summary(
+    grid: SquareGrid, classes: NDArray[np.int8], values: NDArray[Any], estimate: bool
+) -> str:
+    """One sentence: how many places stand out, and where the largest is."""
+    found = figures.clusters((classes == 1) | (classes == 2), np.asarray(values).ravel(), grid.nx, grid.ny)
+    n = len(found)
+    if estimate:
+        if not n:
+            return _("No place stands out: the estimated scene is spread without a clear cluster.")
+        text = ngettext(
+            "The estimated scene clusters in %(n)s place in this period.",
+            "The estimated scene clusters in %(n)s places in this period.",
+            n,
+        )
+    else:
+        if not n:
+            return _("No place stands out: reports are spread without a clear cluster in this period.")
+        text = ngettext(
+            "Reports cluster in %(n)s place in this period.",
+            "Reports cluster in %(n)s places in this period.",
+            n,
+        )
+    return " ".join(filter(None, [text % {"n": n}, _largest_around(cluster_names(grid, found[:3]), n)]))
+
+
+def _hotspot_panel(
+    page: AnalysisRequest,
+    grid: SquareGrid,
+    result: Any,
+    values: NDArray[Any],
+    caption: str,
+    *,
+    estimate: bool,
+) -> HttpResponse:
+    """The hot spot page: the sentence, the map of significant cells, the legend, the table."""
+    alpha = page.data["alpha"]
+    classes = figures.hotspot_classes(result.z, result.p_adjusted, alpha)
+    panel = map_panel(
+        "hotspot-map",
+        grid,
+        classes.astype(np.int64) - 1,
+        values,
+        _hotspot_legend(),
+        opacity=figures.HOTSPOT_OPACITY,
+        unit=_estimate_unit if estimate else _reports_unit,
+        decimals=1 if estimate else 0,
+        # Hot cells first, the clearest first, then by value.
+        order=np.where(classes == 1, 4e12, np.where(classes == 2, 3e12, np.where(classes == 4, 2e12, 1e12)))
+        + np.asarray(values, dtype=np.float64).ravel(),
+    )
+    panel.summary = _hotspot_summary(grid, classes, values, estimate)
+    panel.method = "Getis-Ord Gi*"
+    panel.legend_title = _("Colour of a cell of %(size)s m:") % {"size": _num(grid.cell_size)}
+    panel.value_heading = _("Estimate") if estimate else _("Reports")
+    panel.table_caption = _("Significant cells, hot spots first")
+    panel.caption = caption
+    panel.svg = figures.hotspot_map(
+        grid,
+        result.z,
+        result.p_adjusted,
+        alpha,
+        area_outlines(city_projection(), figures.grid_extent(grid)),
+        _hotspot_labels(alpha),
+        legend=False,
+    )
+    return page.html(map=panel, window=page.window)
+
+
 @role_required(OBSERVATORY)
-@analysis_page(SceneFilterForm, "hotspots")
+@analysis_page(HotspotForm, "hotspots")
 def hotspots(page: AnalysisRequest) -> HttpResponse:
     """Gi* hot and cold spots on square cells, FDR-corrected, over the quartier outlines."""
     est = _estimated_scene(page, page.data["cell_size"])
@@ -199,14 +317,6 @@ def hotspots(page: AnalysisRequest) -> HttpResponse:
             for k in range(grid.n_cells)
         )
         return page.csv([HOTSPOT_COLUMNS, *rows], "hotspots")
-    svg = figures.hotspot_map(
-        grid,
-        result.z,
-        result.p_adjusted,
-        data["alpha"],
-        area_outlines(projection, figures.grid_extent(grid)),
-        _hotspot_labels(data["alpha"]),
-    )
     caption = _(
         "Getis-Ord Gi* on %(size)s m square cells (%(crs)s), binary weights over a queen "
         "neighbourhood of %(rings)s ring(s), the cell included; two-sided p-values corrected by "
@@ -225,7 +335,7 @@ def hotspots(page: AnalysisRequest) -> HttpResponse:
         "hot": result.n_hot,
         "cold": result.n_cold,
     }
-    return page.html(svg=svg, caption=caption, window=window)
+    return _hotspot_panel(page, grid, result, result.values, caption, estimate=False)
 
 
 def _hotspots_of_estimate(page: AnalysisRequest, est: scene.Estimated) -> HttpResponse:
@@ -248,14 +358,6 @@ def _hotspots_of_estimate(page: AnalysisRequest, est: scene.Estimated) -> HttpRe
             for k in range(grid.n_cells)
         )  # fmt: skip
         return page.csv([ESTIMATE_HOTSPOT_COLUMNS, *rows], "hotspots-estimate")
-    svg = figures.hotspot_map(
-        grid,
-        result.z,
-        result.p_adjusted,
-        data["alpha"],
-        area_outlines(projection, figures.grid_extent(grid)),
-        _hotspot_labels(data["alpha"]),
-    )
     caption = _(
         "Getis-Ord Gi* of the estimated scene (people a round would meet per pass) on %(size)s m square "
         "cells (%(crs)s), binary weights over a queen neighbourhood of %(rings)s ring(s), the cell "
@@ -271,7 +373,7 @@ def _hotspots_of_estimate(page: AnalysisRequest, est: scene.Estimated) -> HttpRe
         "hot": result.n_hot,
         "cold": result.n_cold,
     }
-    return page.html(svg=svg, caption=caption, window=window)
+    return _hotspot_panel(page, grid, result, values, caption, estimate=True)
 
 
 # --- density --------------------------------------------------------------------------------------
@@ -281,7 +383,7 @@ DENSITY_COLUMNS = ("ix", "iy", "lat", "lon", "density_per_km2")
 
 
 @role_required(OBSERVATORY)
-@analysis_page(FilterForm, "density")
+@analysis_page(DensityForm, "density")
 def density(page: AnalysisRequest) -> HttpResponse:
     """Quartic kernel density with ArcGIS's default search radius, in reports per km²."""
     data, window = page.data, page.window
@@ -305,12 +407,6 @@ def density(page: AnalysisRequest) -> HttpResponse:
             for k in range(grid.n_cells)
         )
         return page.csv([DENSITY_COLUMNS, *rows], "density")
-    svg = figures.density_map(
-        grid,
-        result.density_per_km2,
-        area_outlines(projection, figures.grid_extent(grid)),
-        {"unit": _("reports per km²"), "scale": scale_label()},
-    )
     caption = _(
         "Quartic kernel density at the centres of %(size)s m cells (%(crs)s), search radius "
         "%(radius)s m by ArcGIS's default rule (0.9 · min(SD, √(1/ln 2) · Dm) · n^-0.2); peak "
@@ -329,7 +425,63 @@ def density(page: AnalysisRequest) -> HttpResponse:
             "Reports counted on the %(level)s m cells of the same grid, each cell's count at its centre "
             "(binned kernel density)."
         ) % {"level": _num(cells.level)}
-    return page.html(svg=svg, caption=caption, window=window)
+    panel = _density_panel(grid, result.density_per_km2)
+    panel.caption = caption
+    panel.method = _("quartic kernel density")
+    panel.svg = figures.density_map(
+        grid,
+        result.density_per_km2,
+        area_outlines(projection, figures.grid_extent(grid)),
+        {"unit": _("reports per km²"), "scale": scale_label()},
+    )
+    return page.html(map=panel, window=window)
+
+
+def _per_hectare_unit(n: int) -> str:
+    return ngettext("about %(n)s report per hectare", "about %(n)s reports per hectare", n)
+
+
+def _density_panel(grid: SquareGrid, density_km2: NDArray[np.float64]) -> MapPanel:
+    """The density bands of the surface (as the SVG's contours paint them), in reports per hectare
+    (a square of 100 m): a number a resident can picture, where "per km²" over a few streets was not."""
+    per_ha = np.asarray(density_km2, dtype=np.float64).ravel() / 100.0
+    top = float(per_ha.max()) if per_ha.size else 0.0
+    levels = figures.density_levels(top)
+    bands = figures.density_band(per_ha, levels) if top > 0 else np.full(per_ha.shape, -1)
+    decimals = 0 if top >= 20 else 1
+    legend = [
+        figures.MapClass(
+            colour,
+            _("%(low)s to %(high)s reports per hectare")
+            % {"low": _num(float(levels[k]), decimals), "high": _num(float(levels[k + 1]), decimals)},
+        )
+        for k, colour in enumerate(figures.density_colours(levels))
+    ]
+    panel = map_panel(
+        "density-map",
+        grid,
+        bands,
+        per_ha,
+        legend,
+        opacity=figures.DENSITY_OPACITY,
+        unit=_per_hectare_unit,
+        decimals=decimals,
+    )
+    found = figures.clusters(bands >= figures.DENSITY_BANDS // 2, per_ha, grid.nx, grid.ny)
+    names = cluster_names(grid, found[:3])
+    if names:
+        panel.summary = _(
+            "Reports are most concentrated around %(names)s, with up to about %(peak)s reports per "
+            "hectare (a square of 100 m) over the period."
+        ) % {"names": name_list(names), "peak": _num(top, decimals)}
+    else:
+        panel.summary = _(
+            "Reports reach up to about %(peak)s per hectare (a square of 100 m) over the period."
+        ) % {"peak": _num(top, decimals)}
+    panel.legend_title = _("Reports per hectare, smoothed over the neighbourhood:")
+    panel.value_heading = _("Density")
+    panel.table_caption = _("The densest cells")
+    return panel
 
 
 # --- rhythm ---------------------------------------------------------------------------------------
@@ -340,7 +492,7 @@ def _weekday_names() -> list[str]:
 
 
 @role_required(OBSERVATORY)
-@analysis_page(FilterForm, "rhythm")
+@analysis_page(RhythmForm, "rhythm")
 def rhythm_view(page: AnalysisRequest) -> HttpResponse:
     """Counts by hour of the week on the city's clock, circular mean hour and the Rayleigh test."""
     window = page.window
@@ -394,6 +546,8 @@ def rhythm_view(page: AnalysisRequest) -> HttpResponse:
     ]
     return page.html(
         svg=svg,
+        summary=_rhythm_summary(result, names),
+        method=_("Rayleigh test"),
         caption=caption,
         window=window,
         hours=[f"{h:02d}" for h in range(24)],
@@ -403,13 +557,185 @@ def rhythm_view(page: AnalysisRequest) -> HttpResponse:
     )
 
 
+def _rhythm_summary(result: rhythm.RhythmResult, names: list[str]) -> str:
+    """One sentence: when reports come most, in words (a time of day, the busiest weekday and hour)."""
+    day, hour = divmod(int(np.argmax(result.hour_of_week)), 24)
+    busiest = _("The busiest hour of the week is %(day)s from %(start)s to %(end)s.") % {
+        "day": names[day],
+        "start": f"{hour:02d}:00",
+        "end": f"{(hour + 1) % 24:02d}:00",
+    }
+    if result.rayleigh_p >= 0.05 or result.resultant_length < 0.1:
+        return _("Reports come at every time of day, without one clear peak.") + " " + busiest
+    parts_of_day = (
+        (6, _("Reports come mostly at night, around %(time)s.")),
+        (12, _("Reports come mostly in the morning, around %(time)s.")),
+        (18, _("Reports come mostly in the afternoon, around %(time)s.")),
+        (24, _("Reports come mostly in the evening, around %(time)s.")),
+    )
+    minutes = round(result.mean_hour * 60) % 1440
+    text = next(t for end, t in parts_of_day if minutes < end * 60)
+    return text % {"time": "{:02d}:{:02d}".format(*divmod(minutes, 60))} + " " + busiest
+
+
 # --- trends ---------------------------------------------------------------------------------------
 
 TREND_COLUMNS = ("ix", "iy", "lat", "lon", "count", "tau", "tau_p", "class")
+# The hot spot classes in three plain groups, for the sentence the page opens with.
+GROWING = ("new hotspot", "consecutive hotspot", "intensifying hotspot", "persistent hotspot")
+FADING = ("diminishing hotspot", "historical hotspot")
+# Map legend order: hot classes (growing, then fading, then on and off), then cold ones.
+TREND_ORDER = (
+    *GROWING, *FADING, "oscillating hotspot", "sporadic hotspot",
+    "new coldspot", "consecutive coldspot", "intensifying coldspot", "persistent coldspot",
+    "diminishing coldspot", "historical coldspot", "oscillating coldspot", "sporadic coldspot",
+)  # fmt: skip
+
+
+def _trend_summary(
+    grid: SquareGrid,
+    classes: NDArray[np.str_],
+    totals: NDArray[Any],
+    n_periods: int,
+    period: str,
+    estimate: bool,
+) -> str:
+    """Plain sentences: in how many places reports grew or stayed high (and where the largest is),
+    in how many they are fading."""
+    if period == "week":
+        span = ngettext("%(n)s week", "%(n)s weeks", n_periods) % {"n": n_periods}
+    else:
+        span = ngettext("%(n)s month", "%(n)s months", n_periods) % {"n": n_periods}
+    growing = figures.clusters(np.isin(classes, GROWING), totals, grid.nx, grid.ny)
+    fading = figures.clusters(np.isin(classes, FADING), totals, grid.nx, grid.ny)
+    g, f = len(growing), len(fading)
+    if estimate:
+        none = _("Over these %(span)s, no place shows a lasting rise or fall of the estimated scene.")
+        grew = ngettext(
+            "Over these %(span)s, the estimated scene grew or stayed high in %(n)s place.",
+            "Over these %(span)s, the estimated scene grew or stayed high in %(n)s places.",
+            g,
+        )
+        fade = ngettext(
+            "The estimated scene is fading in %(n)s place.",
+            "The estimated scene is fading in %(n)s places.",
+            f,
+        )
+    else:
+        none = _("Over these %(span)s, no place shows a lasting rise or fall of reports.")
+        grew = ngettext(
+            "Over these %(span)s, reports grew or stayed high in %(n)s place.",
+            "Over these %(span)s, reports grew or stayed high in %(n)s places.",
+            g,
+        )
+        fade = ngettext("Reports are fading in %(n)s place.", "Reports are fading in %(n)s places.", f)
+    if not g and not f:
+        return none % {"span": span}
+    parts = []
+    if g:
+        parts += [grew % {"span": span, "n": g}, _largest_around(cluster_names(grid, growing[:1]), g)]
+    if f:
+        if not g:
+            parts.append(_("Over these %(span)s:") % {"span": span})
+        parts.append(fade % {"n": f})
+    return " ".join(filter(None, parts))
+
+
+def _trend_meaning(name: str) -> str:
+    """What an emerging hot spot class means, in words (Esri's definitions, shortened)."""
+    if name.endswith("coldspot"):
+        return str(_("fewer reports than around, over time"))
+    kind = name.split(" ", 1)[0]
+    meanings = {
+        "new": _("more reports than around in the last period only, for the first time"),
+        "consecutive": _("more reports than around in the last periods only, in a row"),
+        "intensifying": _("more reports than around most of the time, and growing"),
+        "persistent": _("more reports than around most of the time, steadily"),
+        "diminishing": _("more reports than around most of the time, but fading"),
+        "oscillating": _("more reports than around now, fewer at times before"),
+        "historical": _("more reports than around in the past, not in the last period"),
+        "sporadic": _("more reports than around now and then"),
+    }
+    return str(meanings.get(kind, ""))
+
+
+def _trend_rank(classes: NDArray[np.str_]) -> NDArray[np.float64]:
+    """3 growing, 2 fading, 1 other hot spot classes, 0 cold spots and no pattern."""
+    rank = np.where(np.char.endswith(classes.astype(str), "hotspot"), 1.0, 0.0)
+    rank[np.isin(classes, FADING)] = 2.0
+    rank[np.isin(classes, GROWING)] = 3.0
+    return rank
+
+
+def _trend_panel(
+    page: AnalysisRequest,
+    grid: SquareGrid,
+    result: Any,
+    totals: NDArray[Any],
+    labels: list[str],
+    caption: str,
+    *,
+    estimate: bool,
+) -> HttpResponse:
+    """The trends page: the sentence, the map of classified cells, the legend, the class table."""
+    classes = np.asarray(result.classes).ravel()
+    present = [name for name in TREND_ORDER if np.any(classes == name)]
+    index = {name: k for k, name in enumerate(present)}
+    class_index = np.array([index.get(str(c), -1) for c in classes], dtype=np.int64)
+    legend = [
+        figures.MapClass(
+            figures.trend_colour(name) or "#ffffff",
+            _("%(name)s: %(meaning)s") % {"name": TREND_CLASS_LABELS[name], "meaning": _trend_meaning(name)},
+        )
+        for name in present
+    ]
+    panel = map_panel(
+        "trend-map",
+        grid,
+        class_index,
+        totals,
+        legend,
+        opacity=figures.TREND_OPACITY,
+        unit=_estimate_total_unit if estimate else _reports_unit,
+        decimals=1 if estimate else 0,
+        # The growing classes first, then fading, on and off, cold; by total within each group.
+        order=_trend_rank(classes) * 1e12 + np.asarray(totals, dtype=np.float64).ravel(),
+    )
+    period = page.data["period"]
+    panel.summary = _trend_summary(grid, classes, totals, len(labels), period, estimate)
+    panel.method = _("emerging hot spot analysis")
+    panel.legend_title = _("Colour of a cell of %(size)s m, by how its reports changed over time:") % {
+        "size": _num(grid.cell_size)
+    }
+    panel.value_heading = _("Estimate over the window") if estimate else _("Reports over the window")
+    panel.table_caption = _("Cells with a pattern, growing ones first")
+    panel.caption = caption
+    class_labels = {k: str(v) for k, v in TREND_CLASS_LABELS.items()}
+    panel.svg = figures.trend_map(
+        grid,
+        result.classes,
+        area_outlines(city_projection(), figures.grid_extent(grid)),
+        {"scale": scale_label()},
+        class_labels,
+        legend=False,
+    )
+    counts = [
+        {"name": class_labels[name], "cells": n, "colour": figures.trend_colour(name)}
+        for name, n in result.class_counts().items()
+    ]
+    return page.html(map=panel, window=page.window, counts=counts)
+
+
+def _estimate_total_unit(n: int) -> str:
+    return ngettext(
+        "about %(n)s person met (estimated, summed over the periods)",
+        "about %(n)s people met (estimated, summed over the periods)",
+        n,
+    )
 
 
 @role_required(OBSERVATORY)
-@analysis_page(SceneFilterForm, "trends")
+@analysis_page(TrendForm, "trends")
 def trends_view(page: AnalysisRequest) -> HttpResponse:
     """Emerging hot spot classes: space-time Gi* per week or month, Mann-Kendall, 17 classes."""
     estimated = _estimated_trends(page)
@@ -460,14 +786,6 @@ def trends_view(page: AnalysisRequest) -> HttpResponse:
             for k in range(grid.n_cells)
         )
         return page.csv([TREND_COLUMNS, *rows], "trends")
-    class_labels = {k: str(v) for k, v in TREND_CLASS_LABELS.items()}
-    svg = figures.trend_map(
-        grid,
-        result.classes,
-        area_outlines(projection, figures.grid_extent(grid)),
-        {"scale": scale_label()},
-        class_labels,
-    )
     caption = _(
         "Emerging hot spot analysis: a space-time cube of %(n_periods)s %(period)s periods (%(first)s to "
         "%(last)s) on %(size)s m cells (%(crs)s), space-time Gi* over a queen neighbourhood of "
@@ -487,11 +805,7 @@ def trends_view(page: AnalysisRequest) -> HttpResponse:
         "categories": page.categories_label,
         "window": window.label(),
     }
-    counts = [
-        {"name": class_labels[name], "cells": n, "colour": figures.trend_colour(name)}
-        for name, n in result.class_counts().items()
-    ]
-    return page.html(svg=svg, caption=caption, window=window, counts=counts)
+    return _trend_panel(page, grid, result, cube.sum(axis=0), labels, caption, estimate=False)
 
 
 MAX_ESTIMATED_PERIODS = 13
@@ -599,14 +913,6 @@ def _trends_of_estimate(
         )  # fmt: skip
         columns = ("ix", "iy", "lat", "lon", "estimate", "tau", "tau_p", "class")
         return page.csv([columns, *rows], "trends-estimate")
-    class_labels = {k: str(v) for k, v in TREND_CLASS_LABELS.items()}
-    svg = figures.trend_map(
-        grid,
-        result.classes,
-        area_outlines(projection, figures.grid_extent(grid)),
-        {"scale": scale_label()},
-        class_labels,
-    )
     caption = _(
         "Emerging hot spot analysis of the estimated scene: %(n_periods)s %(period)s periods (%(first)s to "
         "%(last)s), one estimate per period on %(size)s m cells (%(crs)s), space-time Gi* over a queen "
@@ -623,11 +929,7 @@ def _trends_of_estimate(
         "alpha": _num(data["alpha"], None),
         "window": window.label(),
     }
-    counts = [
-        {"name": class_labels[name], "cells": n, "colour": figures.trend_colour(name)}
-        for name, n in result.class_counts().items()
-    ]
-    return page.html(svg=svg, caption=caption, window=window, counts=counts)
+    return _trend_panel(page, grid, result, cube.sum(axis=0), labels, caption, estimate=True)
 
 
 # --- displacement ---------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ returns the SVG markup of one figure. Text drawn inside a figure (legends, axis 
 arguments, so the views translate it. Figures are built on ``matplotlib.figure.Figure`` objects,
 never through pyplot's global state, so concurrent requests in one process do not share a figure.
 
-Cells are drawn as vector polygons (only the cells that carry information: significant or
-classified ones), and the density surface as filled contours: no raster image is embedded, so the
-markup stays small and a content security policy never has to allow ``data:`` images.
+Cells are painted as one small raster (one pixel a cell), and the density surface as filled
+contours, so the markup stays small. These SVGs are the pages' fallback without JavaScript: the
+interactive maps draw the same cells, in the same colours, from :func:`cell_layer`'s compact
+payload (only the cells that carry information, and one affine transform from cell corners to
+latitude and longitude), and the pages put the legend beside the map in HTML.
 """
 
 from __future__ import annotations
@@ -24,19 +26,25 @@ matplotlib.use("Agg")  # no display on a server; must precede any pyplot import 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
-from matplotlib.colors import to_rgba
+from matplotlib.colors import Normalize, to_hex, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from observatory.analysis.core.grids import SquareGrid
+from observatory.geo.core.projection import MetricProjection
 
 # Text stays text (smaller, searchable, selectable); a fixed salt keeps element ids reproducible.
 matplotlib.rcParams["svg.fonttype"] = "none"
 matplotlib.rcParams["svg.hashsalt"] = "observatory-dashboard"
 
 HOT_STRONG, HOT, COLD, COLD_STRONG = "#b2182b", "#ef8a62", "#67a9cf", "#2166ac"
+# Hot spot classes in the order of :func:`hotspot_classes` (0: not significant, not drawn).
+HOTSPOT_KEYS = ("hot_strong", "hot", "cold", "cold_strong")
+HOTSPOT_COLOURS = (HOT_STRONG, HOT, COLD, COLD_STRONG)
+HOTSPOT_OPACITY, TREND_OPACITY, DENSITY_OPACITY = 0.85, 0.9, 0.8
+DENSITY_CMAP, DENSITY_BANDS, DENSITY_FLOOR = "YlOrRd", 8, 0.02
 OUTLINE = "#8c8c8c"
 TREND_COLOURS = {
     "new": ("#fdd0a2", "#c6dbef"),
@@ -140,6 +148,21 @@ def grid_extent(grid: SquareGrid) -> tuple[float, float, float, float]:
     return grid.ix0 * s, (grid.ix0 + grid.nx) * s, grid.iy0 * s, (grid.iy0 + grid.ny) * s
 
 
+def hotspot_classes(
+    z: NDArray[np.float64], p_adjusted: NDArray[np.float64], alpha: float
+) -> NDArray[np.int8]:
+    """Each cell's class: 1 hot with p < alpha / 10, 2 hot, 3 cold, 4 cold with p < alpha / 10, 0 not
+    significant (the order of ``HOTSPOT_KEYS``)."""
+    p = np.nan_to_num(np.asarray(p_adjusted, dtype=np.float64), nan=1.0).ravel()
+    zz = np.nan_to_num(np.asarray(z, dtype=np.float64)).ravel()
+    out = np.zeros(p.shape, dtype=np.int8)
+    out[(p < alpha) & (zz > 0)] = 2
+    out[(p < alpha / 10) & (zz > 0)] = 1
+    out[(p < alpha) & (zz < 0)] = 3
+    out[(p < alpha / 10) & (zz < 0)] = 4
+    return out
+
+
 def hotspot_map(
     grid: SquareGrid,
     z: NDArray[np.float64],
@@ -147,29 +170,29 @@ def hotspot_map(
     alpha: float,
     outlines: Outlines | None,
     labels: dict[str, str],
+    *,
+    legend: bool = True,
 ) -> str:
     """Significant Gi* cells: hot (red) and cold (blue), darker when p < alpha / 10.
 
     ``labels``: ``hot_strong``, ``hot``, ``cold``, ``cold_strong`` (legend) and ``scale``
-    (``"%(metres)d m"``).
+    (``"%(metres)d m"``). ``legend=False``: the page shows the legend beside the figure.
     """
     fig = Figure(figsize=(7, 6))
     extent = grid_extent(grid)
     ax = _map_axes(fig, extent, outlines)
-    p = np.nan_to_num(p_adjusted, nan=1.0)
-    zz = np.nan_to_num(z)
-    groups = (
-        ((p < alpha / 10) & (zz > 0), HOT_STRONG, labels["hot_strong"]),
-        ((p < alpha) & (p >= alpha / 10) & (zz > 0), HOT, labels["hot"]),
-        ((p < alpha) & (p >= alpha / 10) & (zz < 0), COLD, labels["cold"]),
-        ((p < alpha / 10) & (zz < 0), COLD_STRONG, labels["cold_strong"]),
-    )
-    _paint_cells(ax, grid, [(mask, colour) for mask, colour, _label in groups], 0.85)
-    handles = [
-        Patch(facecolor=colour, label=f"{label} ({int(np.count_nonzero(mask))})")
-        for mask, colour, label in groups
+    classes = hotspot_classes(z, p_adjusted, alpha)
+    groups = [
+        (classes == k + 1, colour, labels[key])
+        for k, (key, colour) in enumerate(zip(HOTSPOT_KEYS, HOTSPOT_COLOURS, strict=True))
     ]
-    ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
+    _paint_cells(ax, grid, [(mask, colour) for mask, colour, _label in groups], HOTSPOT_OPACITY)
+    if legend:
+        handles = [
+            Patch(facecolor=colour, label=f"{label} ({int(np.count_nonzero(mask))})")
+            for mask, colour, label in groups
+        ]
+        ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
     _scale_bar(ax, extent, labels["scale"])
     return to_svg(fig)
 
@@ -193,9 +216,8 @@ def density_map(
         x, y = grid.centres_xy()
         xs = x.reshape(grid.ny, grid.nx)
         ys = y.reshape(grid.ny, grid.nx)
-        levels = np.linspace(0, top, 9)
-        levels[0] = top * 0.02  # below 2 % of the peak: left clear, the outlines show through
-        cs = ax.contourf(xs, ys, density, levels=levels, cmap="YlOrRd", alpha=0.8, zorder=2)
+        levels = density_levels(top)  # below 2 % of the peak: left clear, the outlines show through
+        cs = ax.contourf(xs, ys, density, levels=levels, cmap=DENSITY_CMAP, alpha=DENSITY_OPACITY, zorder=2)
         cax = fig.add_axes((0.86, 0.1, 0.03, 0.8))
         bar = fig.colorbar(cs, cax=cax)
         bar.set_label(labels["unit"])
@@ -209,8 +231,11 @@ def trend_map(
     outlines: Outlines | None,
     labels: dict[str, str],
     class_labels: dict[str, str],
+    *,
+    legend: bool = True,
 ) -> str:
-    """Cells coloured by emerging hot spot class ("no pattern detected" left clear)."""
+    """Cells coloured by emerging hot spot class ("no pattern detected" left clear);
+    ``legend=False``: the page shows the legend beside the figure."""
     fig = Figure(figsize=(7, 6))
     extent = grid_extent(grid)
     ax = _map_axes(fig, extent, outlines)
@@ -225,11 +250,130 @@ def trend_map(
         handles.append(
             Patch(facecolor=colour, label=f"{class_labels.get(str(name), str(name))} ({int(mask.sum())})")
         )
-    _paint_cells(ax, grid, painted, 0.9)
-    if handles:
+    _paint_cells(ax, grid, painted, TREND_OPACITY)
+    if handles and legend:
         ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
     _scale_bar(ax, extent, labels["scale"])
     return to_svg(fig)
+
+
+def density_levels(top: float) -> NDArray[np.float64]:
+    """The density bands' bounds: 8 equal bands up to the peak, the lowest starting at 2 % of it."""
+    levels = np.linspace(0.0, top, DENSITY_BANDS + 1)
+    levels[0] = top * DENSITY_FLOOR
+    return levels
+
+
+def density_colours(levels: NDArray[np.float64]) -> list[str]:
+    """The colour of each band, as the filled contours paint it (the colour map at the band's middle)."""
+    cmap = matplotlib.colormaps[DENSITY_CMAP]
+    middles = (levels[:-1] + levels[1:]) / 2
+    return [to_hex(c) for c in cmap(Normalize(levels[0], levels[-1])(middles))]
+
+
+def density_band(density: NDArray[np.float64], levels: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Each cell's band (0 the lowest), -1 under the lowest bound (left clear)."""
+    values = np.nan_to_num(np.asarray(density, dtype=np.float64).ravel())
+    band = np.searchsorted(levels, values, side="right") - 1
+    return np.where(values < levels[0], -1, np.minimum(band, len(levels) - 2)).astype(np.int64)
+
+
+def corner_transform(grid: SquareGrid) -> list[float]:
+    """Latitude and longitude of a grid corner ``(i, j)``, counted in cells from the grid's lower-left
+    corner, as an affine fit over the grid: ``[lat0, lat_i, lat_j, lon0, lon_i, lon_j]`` with
+    ``lat = lat0 + lat_i * i + lat_j * j`` (and the same for lon). The map draws each cell from it;
+    over a city (20 km) the fit is within 10 m of the projection, within 1 m over a few kilometres."""
+    samples = np.linspace(0.0, 1.0, 5)
+    mesh_i, mesh_j = np.meshgrid(samples * grid.nx, samples * grid.ny)
+    ii, jj = mesh_i.ravel(), mesh_j.ravel()
+    x = (grid.ix0 + ii) * grid.cell_size
+    y = (grid.iy0 + jj) * grid.cell_size
+    lat, lon = MetricProjection(grid.crs).inverse(x, y)
+    design = np.column_stack([np.ones_like(ii), ii, jj])
+    lat_fit = np.linalg.lstsq(design, np.asarray(lat, dtype=np.float64), rcond=None)[0]
+    lon_fit = np.linalg.lstsq(design, np.asarray(lon, dtype=np.float64), rcond=None)[0]
+    return [round(float(v), 10) for v in (*lat_fit, *lon_fit)]
+
+
+@dataclass(frozen=True)
+class MapClass:
+    """One class of an interactive map's legend: its colour, its label and how many cells it has."""
+
+    colour: str
+    label: str
+    cells: int = 0
+
+
+def cell_layer(
+    grid: SquareGrid,
+    classes: NDArray[np.integer],
+    values: NDArray[np.floating] | NDArray[np.integer],
+    legend: Sequence[MapClass],
+    *,
+    opacity: float,
+    decimals: int = 0,
+) -> dict[str, object]:
+    """The compact payload of an interactive map: only the cells of a class (``classes`` >= 0, an
+    index into ``legend``), each as ``[i, j, class, value]`` in cells from the grid's lower-left
+    corner, with :func:`corner_transform` to place them. A city of 100 m cells sends a few
+    kilobytes, where every cell's polygon in GeoJSON made megabytes."""
+    cls = np.asarray(classes).ravel()
+    vals = np.asarray(values, dtype=np.float64).ravel()
+    keep = np.flatnonzero(cls >= 0)
+    jj, ii = np.divmod(keep, grid.nx)
+    rounded = np.round(vals[keep], decimals)
+    cells = [
+        [int(i), int(j), int(c), int(v) if decimals == 0 else float(v)]
+        for i, j, c, v in zip(ii, jj, cls[keep], rounded, strict=True)
+    ]
+    return {
+        "transform": corner_transform(grid),
+        "size": [grid.nx, grid.ny],
+        "opacity": opacity,
+        "classes": [{"colour": c.colour, "label": c.label} for c in legend],
+        "cells": cells,
+    }
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Touching cells of one kind (queen contiguity): how many, their summed weight, and the
+    weighted centre in grid cell units (``i``, ``j`` from the grid's lower-left corner)."""
+
+    cells: int
+    weight: float
+    i: float
+    j: float
+
+
+def clusters(mask: NDArray[np.bool_], weights: NDArray[np.floating], nx: int, ny: int) -> list[Cluster]:
+    """Groups of touching cells in ``mask`` (flat, row-major ``(ny, nx)``), heaviest first."""
+    from scipy import ndimage
+
+    grid_mask = np.asarray(mask, dtype=bool).reshape(ny, nx)
+    labels, n = ndimage.label(grid_mask, structure=np.ones((3, 3), dtype=int))
+    if n == 0:
+        return []
+    w = np.clip(np.nan_to_num(np.asarray(weights, dtype=np.float64).reshape(ny, nx)), 0.0, None)
+    w = np.where(grid_mask, w + 1e-9, 0.0)  # a cell of weight 0 still places its cluster
+    index = np.arange(1, n + 1)
+    total = np.asarray(ndimage.sum_labels(w, labels, index), dtype=np.float64)
+    sizes = np.asarray(ndimage.sum_labels(grid_mask, labels, index), dtype=np.int64)
+    jj, ii = np.indices((ny, nx), dtype=np.float64)
+    ci = np.asarray(ndimage.sum_labels(w * (ii + 0.5), labels, index)) / total
+    cj = np.asarray(ndimage.sum_labels(w * (jj + 0.5), labels, index)) / total
+    found = [Cluster(int(sizes[k]), float(total[k]), float(ci[k]), float(cj[k])) for k in range(n)]
+    return sorted(found, key=lambda c: (-c.weight, -c.cells))
+
+
+def cell_centre_latlon(
+    grid: SquareGrid, i: NDArray[np.floating], j: NDArray[np.floating]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Latitude and longitude of points given in cell units from the grid's lower-left corner."""
+    x = (grid.ix0 + np.asarray(i, dtype=np.float64)) * grid.cell_size
+    y = (grid.iy0 + np.asarray(j, dtype=np.float64)) * grid.cell_size
+    lat, lon = MetricProjection(grid.crs).inverse(x, y)
+    return np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
 
 
 def hour_weekday_heatmap(table: NDArray[np.int64], weekdays: Sequence[str], labels: dict[str, str]) -> str:
