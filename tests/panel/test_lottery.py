@@ -380,6 +380,21 @@ def test_decomposition_is_a_lottery_of_valid_panels_with_that_mean(n_features):
         assert np.all(mean <= x + 1e-9)
 
 
+def test_decomposition_with_a_node_limit_stops_early_with_valid_panels():
+    # a rounding MIP stopped at its node limit counts as no panel: the decomposition ends there,
+    # with a prefix of quota-meeting panels, never a wrong one
+    pool, quotas = _biased_pool(150, 15, 6, 11)
+    prob = Problem(pool, quotas, 15)
+    x = relaxed_leximin(prob, np.ones(prob.m, dtype=bool))
+    full, full_weights, _ = decompose(prob, x)
+    for nodes in (0, 1, 10**6):
+        comps, weights, _ = decompose(prob, x, mip_nodes=nodes)
+        assert comps and all(prob.composition_ok(c) for c in comps)
+        assert math.fsum(weights) <= math.fsum(full_weights) + 1e-12
+        assert np.all(np.array(comps, dtype=np.float64).T @ np.array(weights) <= x + 1e-9)
+    assert len(decompose(prob, x, mip_nodes=10**6)[0]) == len(full)
+
+
 def test_decomposing_start_gives_the_same_leximin_with_almost_no_pricing():
     pool, quotas = _biased_pool(150, 15, 6, 7)
     plain = _EagerLeximin(pool, quotas, 15).solve()

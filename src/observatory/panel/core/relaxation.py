@@ -22,6 +22,7 @@ from observatory.panel.core.pricing import _INF, _master_lp, _Pricer
 from observatory.panel.core.problem import Problem
 
 _SOLUTION_LIMIT = highspy.HighsModelStatus.kSolutionLimit  # a MIP stopped at its first solution
+_FEASIBLE = 2  # HiGHS's primal_solution_status of a feasible point
 _DUAL_EPS = 1e-8  # a type whose dual exceeds this is fixed at the current level (leximin)
 # The relaxation's levels: each LP meets its rows to _RELAX_TOL (HiGHS's smallest tolerance), and a
 # level is fixed _RELAX_FIX_SLACK below the value found, a hundred times that tolerance. A level
@@ -179,19 +180,125 @@ def _round_by_swaps(
     return None
 
 
+class _Rounder:
+    """Integer compositions on one face of the quota polytope, rounded from the face's LP vertex.
+
+    :func:`decompose` asks for one composition per Carathéodory step, inside a box of seat counts
+    (``lower`` to ``upper`` per type) and with the quota rows the face keeps tight
+    (:meth:`set_rows`). A vertex of the face's LP is integral but for at most one seat count per
+    quota row, so a composition is looked for, cheapest first:
+
+    1. swaps from the vertex (:func:`_round_by_swaps`, milliseconds; it finds most panels);
+    2. a MIP over the vertex's fractional types and the ``_ROUND_EXTRA`` free types of smallest
+       reduced cost, the others held at the vertex;
+    3. a MIP over the whole box.
+
+    Both MIPs stop at their first panel. ``mip_nodes`` bounds each one's branch and bound: a MIP
+    that has found no panel by then counts as no panel on the face (deterministic, unlike a time
+    limit). The decomposition then stops there, and the column generation carries on from the
+    panels found: proving that a face holds no integer point took most of the decomposition's
+    time on tight pools, to learn nothing the column generation needs.
+    """
+
+    def __init__(self, prob: Problem, mip_nodes: int | None = None) -> None:
+        m = prob.m
+        self.prob = prob
+        self.m = m
+        self.A = prob.A.astype(np.float64)
+        self.mip = _Pricer(prob).h
+        self.mip.setOptionValue("mip_rel_gap", 1e-3)  # the objective only steers the rounding
+        self.mip.setOptionValue("mip_max_improving_sols", 1)
+        if mip_nodes is not None:
+            self.mip.setOptionValue("mip_max_nodes", int(mip_nodes))
+        self.lp = _Pricer(prob).h  # the same model as an LP: its vertices leave few seats fractional
+        kind = np.full(m, highspy.HighsVarType.kContinuous)
+        self.lp.changeColsIntegrality(m, np.arange(m, dtype=np.int32), kind)
+        self.cols = np.arange(m, dtype=np.int32)
+        self.rows = np.arange(1, 1 + len(prob.quotas), dtype=np.int32)
+        self.row_lo = prob.lo.astype(np.float64)
+        self.row_hi = prob.hi.astype(np.float64)
+        self.calls = {"swaps": 0, "mip_near": 0, "mip_box": 0, "none": 0}
+
+    def set_rows(self, row_lo: NDArray[np.float64], row_hi: NDArray[np.float64]) -> None:
+        """The face's quota rows: each between ``row_lo`` and ``row_hi`` seats."""
+        self.row_lo, self.row_hi = row_lo, row_hi
+        for model in (self.mip, self.lp):
+            model.changeRowsBounds(len(self.rows), self.rows, row_lo, row_hi)  # type: ignore[attr-defined]  # not in its stubs
+
+    def round(
+        self, lower: NDArray[np.float64], upper: NDArray[np.float64], cost: NDArray[np.float64]
+    ) -> NDArray[np.int64] | None:
+        """A composition in the box meeting the face's rows (near the LP vertex for ``cost``), or None."""
+        m, lp = self.m, self.lp
+        lp.changeColsBounds(m, self.cols, lower, upper)
+        lp.changeColsCost(m, self.cols, cost)
+        lp.run()
+        if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            self.calls["none"] += 1
+            return None
+        sol = lp.getSolution()
+        v = np.asarray(sol.col_value)
+        if np.all(upper - lower <= 1.0):
+            found = _round_by_swaps(
+                self.A, lower, upper > lower, v - lower, self.row_lo, self.row_hi, self.prob.k
+            )
+            if found is not None:
+                self.calls["swaps"] += 1
+                return found
+        for stage, bounds in (("mip_near", self._near(lower, upper, v, sol)), ("mip_box", (lower, upper))):
+            found = self._mip(bounds, cost)
+            if found is not None:
+                self.calls[stage] += 1
+                return found
+        self.calls["none"] += 1
+        return None
+
+    def _near(
+        self, lower: NDArray[np.float64], upper: NDArray[np.float64], v: NDArray[np.float64], sol: Any
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The box of the vertex's fractional types and the free types of smallest reduced cost."""
+        whole = np.abs(v - np.rint(v)) <= 1e-9
+        loose = whole & (upper > lower)
+        reduced = np.where(loose, np.abs(np.asarray(sol.col_dual)), np.inf)
+        widen = np.zeros(self.m, dtype=bool)
+        widen[np.argsort(reduced, kind="stable")[: min(_ROUND_EXTRA, int(loose.sum()))]] = True
+        return (
+            np.where(widen, lower, np.where(whole, np.rint(v), lower)),
+            np.where(widen, upper, np.where(whole, np.rint(v), upper)),
+        )
+
+    def _mip(
+        self, bounds: tuple[NDArray[np.float64], NDArray[np.float64]], cost: NDArray[np.float64]
+    ) -> NDArray[np.int64] | None:
+        h = self.mip
+        h.changeColsBounds(self.m, self.cols, *bounds)
+        h.changeColsCost(self.m, self.cols, cost)
+        h.run()
+        stopped = h.getModelStatus() in (highspy.HighsModelStatus.kOptimal, _SOLUTION_LIMIT)
+        if not (stopped and h.getInfo().primal_solution_status == _FEASIBLE):  # a node limit: maybe none
+            return None
+        seats: NDArray[np.int64] = np.rint(np.asarray(h.getSolution().col_value)).astype(np.int64)
+        return seats
+
+
 def decompose(
-    prob: Problem, x: NDArray[np.float64], tol: float = 1e-7, row_tol: float = 1e-6
+    prob: Problem,
+    x: NDArray[np.float64],
+    tol: float = 1e-7,
+    row_tol: float = 1e-6,
+    mip_nodes: int | None = None,
 ) -> tuple[list[NDArray[np.int64]], list[float], bool]:
     """Panel compositions and weights whose mixture is ``x`` (Caratheodory, one face at a time).
 
     ``x`` is a fractional composition (in the polytope of the quotas). Each step takes an integer
     composition ``c`` on the smallest face holding ``x`` (every bound tight at ``x`` kept tight),
-    rounded from ``x`` where it can be (a HiGHS MIP, types rounded towards their nearer integer),
-    and writes ``x = (mu c + x') / (1 + mu)`` with ``x' = x + mu (x - c)`` pushed as far as the
-    polytope allows: ``x'`` gains a tight bound, so there are at most as many steps as bounds.
-    When the quotas' matrix is totally unimodular (two features) such a ``c`` always exists;
-    with more features it almost always does. Returns ``(compositions, weights, complete)``;
-    when no integer composition lies on a face the decomposition stops there, incomplete, and
+    rounded from ``x`` where it can be (:class:`_Rounder`: swaps, then HiGHS MIPs stopped at their
+    first panel, or at ``mip_nodes`` nodes when given), and writes ``x = (mu c + x') / (1 + mu)``
+    with ``x' = x + mu (x - c)`` pushed as far as the polytope allows: ``x'`` gains a tight
+    bound, so there are at most as many steps as bounds. When the quotas' matrix is totally
+    unimodular (two features) such a ``c`` always exists; with more features it almost always
+    does. Returns ``(compositions, weights, complete)``; when no integer composition lies on a
+    face (or none was found within ``mip_nodes``) the decomposition stops there, incomplete, and
     the column generation carries on from the panels found.
     """
     m = prob.m
@@ -199,52 +306,7 @@ def decompose(
     A = prob.A.astype(np.float64)
     lo, hi = prob.lo.astype(np.float64), prob.hi.astype(np.float64)
     x = np.clip(np.asarray(x, dtype=np.float64), 0.0, size)
-    h = _Pricer(prob).h
-    h.setOptionValue("mip_rel_gap", 1e-3)  # the objective only steers the rounding
-    h.setOptionValue("mip_max_improving_sols", 1)
-    lp = _Pricer(prob).h  # the same model as an LP: its vertices leave few seats fractional
-    lp.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.full(m, highspy.HighsVarType.kContinuous))
-    cols = np.arange(m, dtype=np.int32)
-    rows = np.arange(1, 1 + len(prob.quotas), dtype=np.int32)
-
-    def rounded(
-        lower: NDArray[np.float64],
-        upper: NDArray[np.float64],
-        cost: NDArray[np.float64],
-        row_lo: NDArray[np.float64],
-        row_hi: NDArray[np.float64],
-    ) -> Any:
-        # a vertex of the face's LP is integral but for at most one seat count per quota row:
-        # first rounded by swaps (:func:`_round_by_swaps`, milliseconds; it finds most panels),
-        # then a MIP over those few types only (the others held at the vertex; cheap, but on
-        # the generated pools it is mostly infeasible), then over the whole box, stopped at the
-        # first panel found (about 0.1 s on a 1,500-volunteer pool)
-        lp.changeColsBounds(m, cols, lower, upper)
-        lp.changeColsCost(m, cols, cost)
-        lp.run()
-        if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
-        v = np.asarray(lp.getSolution().col_value)
-        if np.all(upper - lower <= 1.0):
-            found = _round_by_swaps(A, lower, upper > lower, v - lower, row_lo, row_hi, prob.k)
-            if found is not None:
-                return found
-        whole = np.abs(v - np.rint(v)) <= 1e-9
-        near = (np.where(whole, np.rint(v), lower), np.where(whole, np.rint(v), upper))
-        # the vertex's fractional types and the free types of smallest reduced cost
-        loose = whole & (upper > lower)
-        reduced = np.where(loose, np.abs(np.asarray(lp.getSolution().col_dual)), np.inf)
-        widen = np.zeros(m, dtype=bool)
-        widen[np.argsort(reduced, kind="stable")[: min(_ROUND_EXTRA, int(loose.sum()))]] = True
-        wider = (np.where(widen, lower, near[0]), np.where(widen, upper, near[1]))
-        for bounds in (wider, (lower, upper)):
-            h.changeColsBounds(m, cols, *bounds)
-            h.changeColsCost(m, cols, cost)
-            h.run()
-            if h.getModelStatus() in (highspy.HighsModelStatus.kOptimal, _SOLUTION_LIMIT):
-                return np.rint(np.asarray(h.getSolution().col_value)).astype(np.int64)
-        return None
-
+    rounder = _Rounder(prob, mip_nodes)
     comps: list[NDArray[np.int64]] = []
     weights: list[float] = []
     mass = 1.0
@@ -255,14 +317,13 @@ def decompose(
         at_lo = counts <= lo + row_tol  # x comes from an LP: a row may miss its bound by ~1e-7
         at_hi = counts >= hi - row_tol
         row_lo, row_hi = np.where(at_hi, hi, lo), np.where(at_lo, lo, hi)
-        for model in (h, lp):
-            model.changeRowsBounds(len(rows), rows, row_lo, row_hi)  # type: ignore[attr-defined]  # not in its stubs
+        rounder.set_rows(row_lo, row_hi)
         frac = x - np.floor(x)
         found = None
         for box in (True, False):
             lower = np.where(at_full, size, np.floor(x + tol) if box else 0.0)
             upper = np.where(at_zero, 0.0, np.ceil(x - tol) if box else size)
-            found = rounded(lower, upper, frac - 0.5 if box else x / size, row_lo, row_hi)
+            found = rounder.round(lower, upper, frac - 0.5 if box else x / size)
             if found is not None:
                 break
         if found is None:
