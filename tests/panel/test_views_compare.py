@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from observatory.panel.core.lottery import METHODS
+from observatory.panel.models import method_name
 
 from .test_views_new import QUOTAS, member, pool_panel, set_quotas  # noqa: F401 (fixtures)
 
@@ -19,8 +20,10 @@ def test_chart_has_one_line_per_method(client, pool_panel):  # noqa: F811
     assert response.status_code == 200
     svg = page[page.index("<svg") : page.index("</svg>")]
     for method in METHODS:
-        assert f"{method} (min " in svg  # the legend names every line
-        assert f'data-method="{method}"' in page
+        name = method_name(method)  # "Leximin", "Legacy greedy draw": names, never the code
+        assert f"{name} (min " in svg  # the legend names every line
+        assert f'data-method="{method}"' in page and f"<th>{name}</th>" in page
+        assert f"<th>{method}</th>" not in page
     assert "<script" not in svg.lower()
     assert svg.count("<path") >= len(METHODS)
 

@@ -58,3 +58,21 @@ def test_only_observatory_members(client, member, make_user):  # noqa: F811
     assert client.get(reverse("panel:manage", args=[panel.pk])).status_code == 403
     assert client.post(reverse("panel:status", args=[panel.pk]), {"status": "closed"}).status_code == 403
     assert Panel.objects.get(pk=panel.pk).status == "open"
+
+
+def test_method_by_name_and_numbers_grouped(client, member):  # noqa: F811
+    from django.test import Client
+
+    panel = create_panel(client, method="nash", size="1200")
+    page = client.get(reverse("panel:manage", args=[panel.pk])).content.decode()
+    assert 'data-method="nash">Nash</dd>' in page and "<dd>1,200</dd>" in page
+    public = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("panel:draw", args=[panel.pk])).content.decode()
+    assert "method “Nash”" in public and "1,200 seats are drawn" in public
+    assert "“nash”" not in public
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    with translation.override("fr"):
+        french = number_format(1200, force_grouping=True)
+    index = Client(HTTP_ACCEPT_LANGUAGE="fr").get(reverse("panel:index")).content.decode()
+    assert french != "1200" and f"{french} " in index

@@ -184,3 +184,34 @@ def test_only_staff_open_meetings(panel, settings):
     from observatory.accounts.models import Meeting
 
     assert not Meeting.objects.exists()
+
+
+def test_errors_are_summed_up_at_the_top_in_sentence_case(panel, visitor):
+    response = visitor.post(
+        reverse("panel:register", args=[panel.pk]),
+        data(consent=None, **{"f_gender": None, "email": "", "phone": ""}),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
+    assert page.index('id="error-summary"') < page.index('id="registration-form"')
+    assert "There are 3 problems to fix" in summary
+    # each row links to its field, with a short label (never the whole consent text)
+    assert '<a href="#id_f_gender">Gender: Choose one answer.</a>' in summary
+    assert '<a href="#id_phone">Phone number: Give a phone number or an e-mail address' in summary
+    assert '<a href="#id_consent">Consent: Registration needs your consent.</a>' in summary
+    # Django's own messages start with a capital and end with a full stop, under the field too
+    response = visitor.post(reverse("panel:register", args=[panel.pk]), data(name=""))
+    assert "This field is required." in response.content.decode()
+    assert response.context["form"].errors["name"] == ["This field is required."]
+
+
+def test_the_consent_gives_the_date_in_words_and_answers_are_radio_buttons(panel, visitor):
+    from django.utils.formats import date_format
+
+    page = visitor.get(reverse("panel:register", args=[panel.pk])).content.decode()
+    assert f"until {date_format(panel.term_ends_on, 'DATE_FORMAT')}, to contact me" in page
+    assert f"until {panel.term_ends_on.isoformat()}" not in page
+    assert "<select" not in page and page.count('type="radio"') == 5  # 3 genders, 2 age brackets
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr").get(reverse("panel:register", args=[panel.pk]))
+    assert panel.term_ends_on.isoformat() not in french.content.decode()

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from observatory.common.forms import SentenceErrorList
 from observatory.panel.core.lottery import METHODS, QuotaBound
 from observatory.panel.models import Feature, FeatureValue, Panel
 from observatory.panel.services import ID_COLUMN
@@ -193,9 +195,11 @@ class RegistrationForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    consent = forms.BooleanField(label="", required=True)
+    # A short label for the error summary; the page shows the full text (``consent_text``) beside the box.
+    consent = forms.BooleanField(label=gettext_lazy("Consent"), required=True)
 
     def __init__(self, *args, panel: Panel, **kwargs):
+        kwargs.setdefault("error_class", SentenceErrorList)
         super().__init__(*args, **kwargs)
         self.panel = panel
         self.feature_fields: list[str] = []
@@ -216,12 +220,12 @@ class RegistrationForm(forms.Form):
         self.fields.update(fields)
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
-        self.fields["consent"].label = _(
+        self.consent_text = _(
             "I agree that the observatory keeps my answers and, apart from them, my contact details "
             "until %(date)s, to contact me if I am drawn or to replace someone who withdraws. My "
             "answers are published without my name, under a random number; my contact details are "
             "never published and are deleted after that date."
-        ) % {"date": panel.term_ends_on.isoformat()}
+        ) % {"date": date_format(panel.term_ends_on, "DATE_FORMAT")}
         self.fields["consent"].error_messages["required"] = _("Registration needs your consent.")
 
     def clean_phone(self):

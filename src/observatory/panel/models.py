@@ -22,6 +22,22 @@ _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PUBLIC_ID_LENGTH = 8
 
 
+# The lottery methods by their names as pages show them (the code, "leximin", is what the audit
+# file and the CLI record). The forms' METHOD_CHOICES add what each one does.
+METHOD_NAMES = {
+    "leximin": _("Leximin"),
+    "maximin": _("Maximin"),
+    "nash": _("Nash"),
+    "goldilocks": _("Goldilocks"),
+    "legacy": _("Legacy greedy draw"),
+}
+
+
+def method_name(code: str) -> str:
+    """The method's name in the visitor's language (the code itself for an unknown one)."""
+    return str(METHOD_NAMES.get(code, code))
+
+
 def new_public_id() -> str:
     """A random public id (8 symbols of 31: about 2^40, collisions retried on insert)."""
     return "".join(secrets.choice(_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
@@ -75,6 +91,10 @@ class Panel(models.Model):
     def is_frozen(self) -> bool:
         """Committed or drawn: pool, quotas, size and method may no longer change."""
         return self.status in (self.Status.COMMITTED, self.Status.DRAWN)
+
+    @property
+    def method_name(self) -> str:
+        return method_name(self.method)
 
     @property
     def drawn_ids(self) -> list[str]:
@@ -164,3 +184,7 @@ class Computation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.panel_id} {self.method}"
+
+    @property
+    def method_name(self) -> str:
+        return method_name(self.method)

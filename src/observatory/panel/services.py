@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from observatory.accounts import audit as audit_log
+from observatory.jobs.models import Job
 from observatory.jobs.services import JobFailure
 from observatory.panel.core import draw as drawing
 from observatory.panel.core.lottery import (
@@ -35,7 +37,7 @@ from observatory.panel.core.lottery import (
     Quota,
     solve,
 )
-from observatory.panel.models import Computation, Contact, FeatureValue, Panel
+from observatory.panel.models import Computation, Contact, FeatureValue, Panel, method_name
 
 ID_COLUMN = "public_id"
 QUOTA_HEADER = ["feature", "value", "min", "max"]
@@ -212,42 +214,121 @@ def result_from_distribution(distribution: dict[str, Any]) -> LotteryResult:
     )
 
 
-def commit(panel: Panel, actor) -> Panel:
-    """Freeze the pool and quotas, compute the chosen method's lottery, publish their hashes.
-
-    Registration must be closed. Raises PanelError (state) or InfeasibleQuotasError before
-    anything is written.
-    """
+def check_committable(panel: Panel) -> Inputs:
+    """The pool and quotas a commitment would freeze; PanelError when the panel cannot be committed
+    now (registration open, already committed, fewer volunteers than seats). Quick: no solving."""
     if panel.status != Panel.Status.CLOSED:
         raise PanelError(_("Close registration before committing to the pool and quotas."), field="status")
     inputs = current_inputs(panel)
     _check_size(panel, inputs)
-    result = solve(inputs.pool, inputs.quotas, panel.size, panel.method, **method_options(panel.method))
+    return inputs
+
+
+def fingerprint(panel: Panel, inputs: Inputs) -> dict[str, Any]:
+    """What a commitment freezes, in short: the seats, the method and the two files' hashes."""
+    return {
+        "size": panel.size,
+        "method": panel.method,
+        "pool_sha256": inputs.pool_sha256,
+        "quotas_sha256": inputs.quotas_sha256,
+    }
+
+
+def _changed() -> PanelError:
+    return PanelError(
+        _("The pool, the quotas or the settings changed after the commit was asked for: commit again."),
+        field="status",
+    )
+
+
+def commit(
+    panel: Panel,
+    actor,
+    progress: Callable[[int, str], None] | None = None,
+    expected: dict[str, Any] | None = None,
+) -> Panel:
+    """Freeze the pool and quotas, compute the chosen method's lottery, publish their hashes.
+
+    Long (it solves the lottery): the web app runs it in :func:`commit_job`, on a worker; the demo
+    and the commands call it directly. Registration must be closed. Raises PanelError (state) or
+    InfeasibleQuotasError before anything is written. PanelError too when the pool, the quotas,
+    the size or the method differ from ``expected`` (their :func:`fingerprint` when the member
+    asked for the commitment) or changed while the lottery was computed: what is published is
+    what the member saw, and the frozen files, their hashes and the distribution always describe
+    the same lottery. ``progress(percent, message)`` is called before solving and before writing
+    (a job's progress, which may cancel it).
+    """
+    inputs = check_committable(panel)
+    frozen = fingerprint(panel, inputs)
+    if expected is not None and expected != frozen:
+        raise _changed()
+    size, method = panel.size, panel.method
+    if progress:
+        progress(5, _("computing the lottery (%(method)s)") % {"method": method_name(method)})
+    result = solve(inputs.pool, inputs.quotas, size, method, **method_options(method))
     distribution = canonical_distribution(result)
+    if progress:
+        progress(90, _("publishing the commitment"))
     with transaction.atomic():
         locked = Panel.objects.select_for_update().get(pk=panel.pk)
         if locked.status != Panel.Status.CLOSED:
             raise PanelError(_("The panel changed meanwhile: reload the page."), field="status")
-        panel.pool_csv, panel.quotas_csv = inputs.pool_csv, inputs.quotas_csv
-        panel.pool_sha256, panel.quotas_sha256 = inputs.pool_sha256, inputs.quotas_sha256
-        panel.distribution = distribution
-        panel.distribution_sha256 = distribution_sha256(distribution)
-        panel.committed_at = timezone.now()
-        panel.status = Panel.Status.COMMITTED
-        panel.save()
+        if fingerprint(locked, current_inputs(locked)) != frozen:
+            raise _changed()
+        locked.pool_csv, locked.quotas_csv = inputs.pool_csv, inputs.quotas_csv
+        locked.pool_sha256, locked.quotas_sha256 = inputs.pool_sha256, inputs.quotas_sha256
+        locked.distribution = distribution
+        locked.distribution_sha256 = distribution_sha256(distribution)
+        locked.committed_at = timezone.now()
+        locked.status = Panel.Status.COMMITTED
+        locked.save()
         audit_log.record(
             actor,
             "panel.commit",
-            panel,
+            locked,
             after={
-                "pool_sha256": panel.pool_sha256,
-                "quotas_sha256": panel.quotas_sha256,
-                "distribution_sha256": panel.distribution_sha256,
-                "method": panel.method,
+                "pool_sha256": locked.pool_sha256,
+                "quotas_sha256": locked.quotas_sha256,
+                "distribution_sha256": locked.distribution_sha256,
+                "method": locked.method,
                 "volunteers": inputs.pool.n,
             },
         )
+    panel.refresh_from_db()
     return panel
+
+
+COMMIT_JOB = "observatory.panel.services.commit_job"
+
+
+def job_target(panel: Panel) -> str:
+    """What the panel's jobs (lotteries, commitment) name as their target."""
+    return f"panel.panel:{panel.pk}"
+
+
+def pending_commit(panel: Panel) -> Job | None:
+    """The commitment queued or running for this panel, if any (the manage page shows it)."""
+    return (
+        Job.objects.filter(target=job_target(panel), kind=COMMIT_JOB).exclude(status__in=Job.FINISHED).first()
+    )
+
+
+def commit_job(ctx) -> dict[str, Any]:
+    """The background job behind the commit button: :func:`commit` on a worker, for the member who
+    pressed it (the audit log names them). Ends on the public draw page; infeasible quotas fail
+    the job with the conflicting bounds, as :func:`compute_job` does."""
+    from dataclasses import asdict
+
+    panel = Panel.objects.get(pk=ctx.params["panel"])
+    try:
+        commit(panel, ctx.job.created_by, progress=ctx.progress, expected=ctx.params.get("expected"))
+    except InfeasibleQuotasError as exc:
+        raise JobFailure(str(exc), field="quotas", conflict=[asdict(b) for b in exc.conflict]) from None
+    except PanelError as exc:
+        raise JobFailure(exc.message, field=exc.field) from None
+    except LotteryError as exc:
+        raise JobFailure(str(exc)) from None
+    return {"url": reverse("panel:draw", args=[panel.pk])}
 
 
 def draw(panel: Panel, seed_text: str, actor) -> Panel:
@@ -345,7 +426,7 @@ def probability_chart(
             linestyle=styles.get(c.method, "-"),
             color=colours.get(c.method),
             linewidth=1.6,
-            label=f"{c.method} (min {c.min_probability:.3f})",
+            label=f"{method_name(c.method)} (min {c.min_probability:.3f})",
         )
     if computations and computations[0].probabilities:
         n = len(computations[0].probabilities)
@@ -370,7 +451,8 @@ def compute_job(ctx) -> dict[str, Any]:
     from dataclasses import asdict
 
     panel = Panel.objects.get(pk=ctx.params["panel"])
-    ctx.progress(5, _("computing %(methods)s") % {"methods": ", ".join(ctx.params["methods"])})
+    names = ", ".join(method_name(m) for m in ctx.params["methods"])
+    ctx.progress(5, _("computing %(methods)s") % {"methods": names})
     try:
         compute(panel, ctx.params["methods"])
     except InfeasibleQuotasError as exc:

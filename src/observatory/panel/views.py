@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from observatory.accounts import audit
@@ -27,7 +28,7 @@ from observatory.accounts.roles import OBSERVATORY, has_role, role_required
 from observatory.jobs.models import Job
 from observatory.jobs.services import submit
 from observatory.panel import services
-from observatory.panel.core.lottery import InfeasibleQuotasError, LotteryError, QuotaBound
+from observatory.panel.core.lottery import QuotaBound
 from observatory.panel.forms import ComputeForm, DrawForm, PanelForm, QuotaForm, RegistrationForm, StatusForm
 from observatory.panel.models import Contact, Panel, Volunteer
 
@@ -91,6 +92,7 @@ def _manage_page(
         "volunteers": panel.volunteers.count(),
         "counts": _counts(panel),
         "computations": list(panel.computations.all()),
+        "commit_job": services.pending_commit(panel),
         "error": error,
     }
     return render(request, "panel/manage.html", context, status=status)
@@ -245,16 +247,17 @@ def compute(request: HttpRequest, panel_id: int) -> HttpResponse:
     job = submit(
         "observatory.panel.services.compute_job",
         {"panel": panel.pk, "methods": list(form.cleaned_data["methods"])},
-        label=_("Lotteries of the panel “%(name)s”") % {"name": panel.name},
+        label=gettext_noop("Lotteries of the panel “%(name)s”"),
+        label_params={"name": panel.name},
         user=request.user,
-        target=f"panel.panel:{panel.pk}",
+        target=services.job_target(panel),
     )
     if job.status == Job.Status.FAILED:  # refused at once (the job ran in the request: tests)
         result = job.result or {}
         if result.get("conflict") is not None:
             conflict = [QuotaBound(**b) for b in result["conflict"]]
             return _quota_page(request, panel, QuotaForm.with_conflict(panel, conflict), status=400)
-        return _manage_page(request, panel, error=job.error, status=400)
+        return _manage_page(request, panel, error=job.error_text, status=400)
     if job.status == Job.Status.DONE:
         return redirect("panel:compare", panel.pk)
     return redirect("jobs:detail", job.pk)
@@ -300,16 +303,42 @@ def compare(request: HttpRequest, panel_id: int) -> HttpResponse:
 @require_POST
 @role_required(OBSERVATORY)
 def commit(request: HttpRequest, panel_id: int) -> HttpResponse:
-    """Freeze and publish the pool and quotas and the chosen method's lottery (their hashes)."""
+    """Freeze and publish the pool and quotas and the chosen method's lottery (their hashes).
+
+    Solving the lottery takes long: a worker does it (a job, whose page shows the progress and
+    then leads to the draw page); this request only checks that the panel can be committed."""
     panel = get_object_or_404(Panel, pk=panel_id)
     try:
-        services.commit(panel, request.user)
-    except InfeasibleQuotasError as exc:
-        return _quota_page(request, panel, QuotaForm.with_conflict(panel, exc.conflict), status=400)
-    except (services.PanelError, LotteryError) as exc:
-        return _manage_page(request, panel, error=getattr(exc, "message", str(exc)), status=400)
-    messages.success(request, _("Committed: the draw page now shows the hashes and the files."))
-    return redirect("panel:draw", panel.pk)
+        inputs = services.check_committable(panel)
+    except services.PanelError as exc:
+        return _manage_page(request, panel, error=exc.message, status=400)
+    pending = services.pending_commit(panel)
+    if pending is not None:
+        messages.info(request, _("The commitment is already under way."))
+        return redirect("jobs:detail", pending.pk)
+    job = submit(
+        services.COMMIT_JOB,
+        {"panel": panel.pk, "expected": services.fingerprint(panel, inputs)},
+        label=gettext_noop("Commitment of the panel “%(name)s”"),
+        label_params={"name": panel.name},
+        user=request.user,
+        target=services.job_target(panel),
+    )
+    if job.status == Job.Status.FAILED:  # refused at once (the job ran in the request: tests)
+        result = job.result or {}
+        if result.get("conflict") is not None:
+            conflict = [QuotaBound(**b) for b in result["conflict"]]
+            return _quota_page(request, panel, QuotaForm.with_conflict(panel, conflict), status=400)
+        panel.refresh_from_db()
+        return _manage_page(request, panel, error=job.error_text, status=400)
+    if job.status == Job.Status.DONE:
+        messages.success(request, _("Committed: the draw page now shows the hashes and the files."))
+        return redirect("panel:draw", panel.pk)
+    messages.info(
+        request,
+        _("The lottery is being computed; the commitment is published on the draw page when it is done."),
+    )
+    return redirect("jobs:detail", job.pk)
 
 
 @require_POST
