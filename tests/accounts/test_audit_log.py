@@ -1,7 +1,9 @@
 """The audit log reads as words: actions and objects by name, each entry's changes as a diff
 ("Status: pending → published"), never a raw Python dict."""
 
+import ast
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -76,3 +78,91 @@ def test_the_action_filter_lists_labels(client, make_user, report):
     assert '<option value="report.publish" selected>Report published</option>' in page
     assert '<option value="account.delete">Account deleted</option>' in page
     assert 'data-action="account.delete"' not in page  # filtered out
+
+
+# Every action recorded anywhere has a label ----------------------------------------------------
+# The test reads the source: a new `audit.record(by, "x.y", ...)` without a label in
+# accounts/audit.py ACTION_LABELS fails here, before a member reads "X · y" in the log.
+
+SOURCE = Path(audit.__file__).resolve().parents[1]  # src/observatory
+
+
+def _dynamic_actions() -> dict[str, tuple[str, ...]]:
+    """Actions built from a variable (f"complaint.{step}"): the values that variable can take."""
+    from observatory.complaints import core as complaints
+
+    return {
+        # complaints/services.py _step(): one audit entry per step of a complaint
+        "complaint.": (complaints.ANSWER, complaints.REFER, complaints.CLOSE, complaints.PERSON_MESSAGE),
+        # consultation/services.py moderate_argument(): the view allows these two actions only
+        "argument.": ("publish", "reject"),
+    }
+
+
+def _audit_aliases(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """Names under which a module imported the audit module, and the record function itself."""
+    modules, functions = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "observatory.accounts":
+            modules |= {a.asname or a.name for a in node.names if a.name == "audit"}
+        if isinstance(node, ast.ImportFrom) and node.module == "observatory.accounts.audit":
+            functions |= {a.asname or a.name for a in node.names if a.name == "record"}
+        if isinstance(node, ast.Import):
+            modules |= {a.asname for a in node.names if a.name == "observatory.accounts.audit" and a.asname}
+    return modules, functions
+
+
+def recorded_actions() -> tuple[set[str], list[str]]:
+    """(every action code recorded in the source, the calls whose action could not be read)."""
+    dynamic = _dynamic_actions()
+    found: set[str] = set()
+    unreadable: list[str] = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules, functions = _audit_aliases(tree)
+        if not modules and not functions:
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            is_record = (isinstance(func, ast.Attribute) and func.attr == "record"
+                         and isinstance(func.value, ast.Name) and func.value.id in modules) or (
+                isinstance(func, ast.Name) and func.id in functions
+            )  # fmt: skip
+            if not is_record:
+                continue
+            where = f"{path.relative_to(SOURCE)}:{node.lineno}"
+            action = node.args[1] if len(node.args) > 1 else None
+            action = next((k.value for k in node.keywords if k.arg == "action"), action)
+            if isinstance(action, ast.Constant) and isinstance(action.value, str):
+                found.add(action.value)
+            elif (
+                isinstance(action, ast.JoinedStr)
+                and len(action.values) == 2
+                and isinstance(action.values[0], ast.Constant)
+                and action.values[0].value in dynamic
+            ):
+                prefix = action.values[0].value
+                found |= {prefix + v for v in dynamic[prefix]}
+            else:
+                unreadable.append(where)
+    return found, unreadable
+
+
+def test_every_recorded_action_has_a_label():
+    found, unreadable = recorded_actions()
+    assert not unreadable, f"audit.record() with an action this test cannot read: {unreadable}"
+    # The scan sees the whole source (moderation, panels, complaints, retention...).
+    assert {"report.publish", "panel.draw", "complaint.close", "retention.text"} <= found
+    missing = sorted(found - set(audit.ACTION_LABELS))
+    assert not missing, f"actions recorded without a label in accounts/audit.py ACTION_LABELS: {missing}"
+
+
+def test_the_new_labels_are_sentences_not_codes():
+    with translation.override("fr"):
+        labels = {code: audit.action_label(code) for code in ("panel.draw", "complaint.answer")}
+    for code, label in labels.items():
+        assert label and "·" not in label and code not in label

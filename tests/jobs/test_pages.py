@@ -7,8 +7,13 @@ in each state directly, as a worker would leave them.
 
 from __future__ import annotations
 
+import html
+import re
+from datetime import timedelta
+
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from observatory.accounts.roles import MODERATOR, OBSERVATORY
 from observatory.jobs.models import Job
@@ -87,3 +92,101 @@ def test_only_observatory_members_see_jobs(client, make_user):
     assert client.post(f"/jobs/{job.pk}/cancel/").status_code == 403
     job.refresh_from_db()
     assert not job.cancel_requested
+
+
+# Texts stored as message ids, read in the visitor's language ---------------------------------
+
+
+def test_a_job_reads_in_the_visitors_language_whoever_started_it(member):
+    from observatory.jobs.services import submit
+
+    # Started by a French member, from a page in French: what is stored is the message id.
+    with translation.override("fr"):
+        job = submit(
+            KIND,
+            {"seconds": 0, "steps": 1},
+            label=gettext_noop("Siting scenario “%(name)s”"),
+            label_params={"name": "Trois salles"},
+        )
+    job.refresh_from_db()
+    assert job.label == "Siting scenario “%(name)s”" and job.texts["label"] == {"name": "Trois salles"}
+    english = member.get("/jobs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    french = member.get("/jobs/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Siting scenario “Trois salles”" in english
+    with translation.override("fr"):
+        assert job.label_text != job.label % {"name": "Trois salles"}  # the catalogue has it
+        assert html.escape(job.label_text) in french and "Trois salles" in job.label_text
+    assert "%(name)s" not in english + french
+
+
+def test_progress_is_stored_as_a_message_id_and_shown_translated(member):
+    from observatory.jobs.services import JobContext
+
+    job = _job("Siting: three rooms", "running")
+    JobContext(job=job).progress(50, gettext_noop("month %(k)d of %(n)d"), {"k": 3, "n": 6})
+    job.refresh_from_db()
+    assert (job.percent, job.message, job.texts["message"]) == (50, "month %(k)d of %(n)d", {"k": 3, "n": 6})
+    page = member.get(f"/jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    with translation.override("fr"):
+        shown = job.message_text
+    assert shown != "month 3 of 6" and "3" in shown and "6" in shown and shown in page
+    # The status the pages poll keeps its fields as stored and adds them as shown.
+    status = member.get(f"/jobs/{job.pk}/status.json", HTTP_ACCEPT_LANGUAGE="fr").json()
+    assert status["message"] == "month %(k)d of %(n)d" and status["message_display"] == shown
+    assert status["label"] == status["label_display"] == "Siting: three rooms"  # a text as it is
+    english = member.get(f"/jobs/{job.pk}/status.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["message_display"] == "month 3 of 6"
+    # A later message without parameters drops the old ones.
+    JobContext(job=job).progress(90, gettext_noop("saving"))
+    job.refresh_from_db()
+    assert job.message == "saving" and "message" not in job.texts and job.message_text == "saving"
+
+
+def test_cancelled_reads_in_french(member):
+    job = _job("Import: rounds of October")
+    member.post(f"/jobs/{job.pk}/cancel/")
+    job.refresh_from_db()
+    assert job.message == "cancelled"  # the code's word, whatever the member's language
+    status = member.get(f"/jobs/{job.pk}/status.json", HTTP_ACCEPT_LANGUAGE="fr").json()
+    with translation.override("fr"):
+        assert status["message_display"] == translation.gettext("cancelled") != "cancelled"
+
+
+def test_a_job_whose_worker_died_says_so_with_its_attempts(member):
+    from observatory.jobs.services import KILLED_MESSAGE, reap
+
+    long_ago = timezone.now() - timedelta(hours=1)
+    job = _job("Panel", "running", attempts=2, max_attempts=2, heartbeat_at=long_ago)
+    assert reap()["failed"] == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error == KILLED_MESSAGE and job.texts["error"] == {"n": 2}
+    page = member.get(f"/jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "did not finish (attempts: 2)" in page and "%(n)d" not in page
+
+
+def test_a_failure_is_translated_when_shown():
+    job = submit_selftest(fail_with=gettext_noop("saving"))
+    assert job.status == "failed" and job.error == "saving"
+    with translation.override("fr"):
+        assert job.error_text == translation.gettext("saving") != "saving"
+
+
+def test_periodic_jobs_are_labelled_by_message_id_without_their_slot():
+    from observatory.jobs import periodic
+
+    job = periodic.fire("retention")
+    entry = next(p for p in periodic.SCHEDULE if p.name == "retention")
+    assert job is not None and job.label == entry.label and job.dedupe_key.startswith("retention:")
+    assert not re.search(r"\d{4}-\d\d-\d\d", job.label)  # the date is the page's "Queued" column
+
+
+def submit_selftest(fail_with: str) -> Job:
+    """The selftest job, run here at once, failing with this message."""
+    from observatory.jobs.services import execute
+
+    job = Job.objects.create(
+        kind=KIND, label="selftest", params={"seconds": 0, "steps": 1, "fail": fail_with}
+    )
+    execute(str(job.pk))
+    job.refresh_from_db()
+    return job

@@ -71,11 +71,15 @@ def test_members_only(client, make_user):
     assert client.get(url).status_code == 403
 
 
-def test_form_offers_every_choice(client, member, scene):
+def test_form_offers_every_choice(client, member, scene, paris_areas):
     page = client.get(reverse("siting:new")).content.decode()
     fields = ("weight_drug_use", "sites_text", "sites_file", "grid_areas", "demand_file", "fixed", "excluded")
     for name in fields:
         assert f'name="{name}"' in page
+    # The quartiers of a grid are boxes to tick (no ctrl-click list), each named by its quartier.
+    box = r'<label><input type="checkbox" name="grid_areas" value="\d+"[^>]*> ([^<]+)</label>'
+    boxes = re.findall(box, page)
+    assert '<select name="grid_areas"' not in page and "La Chapelle" in boxes
     assert 'id="siting-pick-map"' in page and "<script>" not in page  # static scripts only
 
 
@@ -184,5 +188,6 @@ def test_time_limit_reported_with_its_gap(client, member, scene, monkeypatch):
     scenario = Scenario.objects.get()
     assert scenario.result["status"] == "time_limit" and scenario.result["gap"] == 0.042
     page = response.content.decode()
-    assert 'data-status="time_limit"' in page and "0.0420" in page
-    assert "time limit was reached" in page
+    assert 'data-status="time_limit"' in page and "at most 4.2 % better" in page
+    assert "time limit was reached" in page and "best sites found within the time limit" in page
+    assert "(time_limit)" not in page

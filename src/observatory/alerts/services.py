@@ -39,9 +39,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, override
+from django.utils.translation import gettext_noop, ngettext, override
 from shapely.geometry import shape
 
 from observatory.accounts.roles import OBSERVATORY, ORGANISATION
@@ -321,7 +321,38 @@ def recipients(kind: str) -> list[str]:
 # --- words, map and e-mail --------------------------------------------------------------------
 
 
+def local_number(value: float, decimals: int = 0) -> str:
+    """A number in the active language's format: "1,5" and "1 200" in French, "1.5" in English."""
+    return number_format(value, decimals, use_l10n=True, force_grouping=True)
+
+
+def _two_digits(value: float) -> str:
+    """A number below 1 with two significant digits (0.35, 0.042), in the active language."""
+    return local_number(value, min(6, 1 - math.floor(math.log10(value))))
+
+
+def expected_text(value: float) -> str:
+    """An expected count as people read it: one decimal from 1 up, two significant digits below
+    (0.35, 0.042), in the active language's format."""
+    if not math.isfinite(value) or value <= 0:
+        return local_number(0)
+    return local_number(value, 1) if value >= 1 else _two_digits(value)
+
+
+def p_value_text(value: float) -> str:
+    """A p-value with two significant digits, "< 0.0001" below that, in the active language."""
+    if value < 0.0001:
+        return "< " + local_number(0.0001, 4)
+    return local_number(value, 2) if value >= 0.1 else _two_digits(value)
+
+
+def observed_text(value: float) -> str:
+    """An observed count: whole reports, or people met shared over cells (one decimal then)."""
+    return local_number(value, 0 if float(value).is_integer() else 1)
+
+
 def recurrence_text(days: float) -> str:
+    # Whole numbers below a thousand (days under 730, years under 1,000): %d needs no locale.
     if days >= 365_000 or not math.isfinite(days):
         return _("less than once in a thousand years by chance alone")
     if days >= 730:
@@ -341,12 +372,13 @@ def _window_text(hours: float) -> str:
 
 
 def sentence(a: Alert) -> str:
-    """One plain sentence: what, where, how many against how many expected, how rare."""
+    """One plain sentence: what, where, how many against how many expected, how rare; numbers in
+    the active language's format (a decimal comma in French)."""
     hours = (a.window_end - a.window_start).total_seconds() / 3600
     where = a.place or _("an area without a quartier")
     values = {
-        "observed": f"{a.observed:g}",
-        "expected": f"{a.expected:.1f}" if a.expected >= 1 else f"{a.expected:.2g}",
+        "observed": observed_text(a.observed),
+        "expected": expected_text(a.expected),
         "window": _window_text(hours),
         "where": where,
         "rarity": recurrence_text(a.recurrence_days),
@@ -434,6 +466,8 @@ def send_alert(alert: Alert) -> int:
                 "alert": alert,
                 "sentence": sentence(alert),
                 "rarity": recurrence_text(alert.recurrence_days),
+                "observed": observed_text(alert.observed),
+                "expected": expected_text(alert.expected),
                 "url": url,
                 "signalled": date_format(timezone.localtime(alert.signalled_at), "DATETIME_FORMAT"),
             },
@@ -454,5 +488,5 @@ def send_alert(alert: Alert) -> int:
 def hourly_job(ctx: JobContext) -> dict[str, Any]:
     """`observatory alerts`, as the hourly job (jobs/periodic.py): detect, store new alerts, e-mail
     the members."""
-    ctx.progress(5, "alerts")
+    ctx.progress(5, gettext_noop("looking for emerging clusters"))
     return run().as_dict()

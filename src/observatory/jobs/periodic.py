@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from observatory.jobs import services
 
@@ -24,21 +25,21 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Periodic:
     name: str
-    label: str
+    label: str  # a message id, translated where the job is shown (the slot's time is its own column)
     kind: str
     cron: dict[str, Any]  # APScheduler CronTrigger fields, in the city's time zone
     slot_format: str  # strftime of the firing time: one job per distinct value
 
 
 SCHEDULE: tuple[Periodic, ...] = (
-    Periodic("retention", "Daily retention (report text, photo originals, panel contacts)",
+    Periodic("retention", gettext_noop("Daily retention (report text, photo originals, panel contacts)"),
              "observatory.jobs.periodic.apply_retention", {"hour": 3, "minute": 10}, "%Y-%m-%d"),
-    Periodic("releases", "Daily release of due weeks and months",
+    Periodic("releases", gettext_noop("Daily release of due weeks and months"),
              "observatory.releases.services.release_due_job", {"hour": 3, "minute": 40}, "%Y-%m-%d"),
-    Periodic("bulletins", "Monthly bulletin of the last released month, sent to subscribers",
+    Periodic("bulletins", gettext_noop("Monthly bulletin of the last released month, sent to subscribers"),
              "observatory.subscriptions.services.monthly_bulletin_job", {"hour": 4, "minute": 20},
              "%Y-%m-%d"),
-    Periodic("alerts", "Hourly alerts for the field (clusters and rises)",
+    Periodic("alerts", gettext_noop("Hourly alerts for the field (clusters and rises)"),
              "observatory.alerts.services.hourly_job", {"minute": 5}, "%Y-%m-%dT%H"),
 )  # fmt: skip
 
@@ -47,9 +48,7 @@ def fire(name: str) -> Any:
     """What the scheduler calls: submit this slot's job unless it was submitted already."""
     entry = next(p for p in SCHEDULE if p.name == name)
     slot = timezone.localtime().strftime(entry.slot_format)
-    job = services.submit_once(
-        entry.kind, f"{entry.name}:{slot}", label=f"{entry.label} {slot}", max_attempts=3
-    )
+    job = services.submit_once(entry.kind, f"{entry.name}:{slot}", label=entry.label, max_attempts=3)
     log.info("periodic %s %s: %s", name, slot, "submitted" if job else "already submitted")
     return job
 
@@ -86,7 +85,7 @@ def apply_retention(ctx: services.JobContext) -> dict[str, Any]:
     import io
 
     out = io.StringIO()
-    ctx.progress(5, "retention")
+    ctx.progress(5, gettext_noop("erasing what is past its retention period"))
     call_command("apply_retention", stdout=out)
     return {"output": out.getvalue().splitlines()}
 
@@ -99,7 +98,7 @@ def selftest(ctx: services.JobContext) -> dict[str, Any]:
     steps = max(1, int(ctx.params.get("steps", 10)))
     for i in range(steps):
         time.sleep(seconds / steps)
-        ctx.progress(100 * (i + 1) / steps, f"step {i + 1} of {steps}")
+        ctx.progress(100 * (i + 1) / steps, gettext_noop("step %(k)d of %(n)d"), {"k": i + 1, "n": steps})
     if ctx.params.get("fail"):
         raise services.JobFailure(str(ctx.params["fail"]))
     return {"slept": seconds, "worker": services.worker_name()}

@@ -6,6 +6,12 @@ once a member asked to cancel) and returns a JSON result; a ``"url"`` in it is t
 result. :class:`JobFailure` ends the job as failed with a message meant for the member (and the
 form field to blame); any other exception too, with its text.
 
+Texts are stored in English and translated when shown (models.Job.translated): a caller passes a
+message id marked with ``gettext_noop`` and its parameters apart (``label_params``,
+``ctx.progress(50, gettext_noop("month %(k)d of %(n)d"), {"k": 3, "n": 6})``,
+``JobFailure(gettext_noop("..."), params={...})``), never a text already formatted in the
+language of whoever happened to start or run the job.
+
 While a handler runs, a thread of the worker writes a heartbeat every few seconds. A job still
 "running" whose heartbeat stopped belongs to a worker that was killed (or a machine that died):
 :func:`reap` queues it again while it has attempts left, else marks it failed saying so. Every
@@ -26,6 +32,7 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from observatory.jobs.models import Job
@@ -52,10 +59,19 @@ def heartbeat_seconds() -> float:
     return min(5.0, stale_after().total_seconds() / 4)
 
 
-KILLED_MESSAGE = (
-    "The worker running this job stopped (killed, crashed or its machine restarted) "
-    "{n} time(s); the job did not finish. Start it again, or ask the operator to look at the workers."
+KILLED_MESSAGE = gettext_noop(
+    "The worker running this job stopped (killed, crashed or its machine restarted) and the job "
+    "did not finish (attempts: %(n)d). Start it again, or ask the operator to look at the workers."
 )
+CANCELLED_MESSAGE = gettext_noop("cancelled")
+CANCELLING_MESSAGE = gettext_noop("cancelling…")
+RETRIED_MESSAGE = gettext_noop("retried: its worker stopped")
+
+
+def _texts(job: Job, **changes: dict[str, Any] | None) -> dict[str, Any]:
+    """The job's text parameters with some replaced (None: that text has no parameters now)."""
+    texts = {**(job.texts or {}), **changes}
+    return {name: params for name, params in texts.items() if params is not None}
 
 
 class Cancelled(Exception):
@@ -63,11 +79,15 @@ class Cancelled(Exception):
 
 
 class JobFailure(Exception):
-    """A failure to show the member as it is (and the form field it concerns, if any)."""
+    """A failure to show the member (and the form field it concerns, if any): a message id with
+    its ``params``, translated when shown, or a text shown as it is."""
 
-    def __init__(self, message: str, field: str | None = None, **extra: Any) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, field: str | None = None, *, params: dict[str, Any] | None = None, **extra: Any
+    ) -> None:
+        super().__init__(message % params if params else message)
         self.message = message
+        self.params = params
         self.field = field
         self.extra = extra
 
@@ -77,12 +97,15 @@ class JobContext:
     job: Job
     params: dict[str, Any] = field(default_factory=dict)
 
-    def progress(self, percent: float, message: str = "") -> None:
-        """Save how far the job is; raise Cancelled when a member asked to stop it."""
+    def progress(self, percent: float, message: str = "", params: dict[str, Any] | None = None) -> None:
+        """Save how far the job is; raise Cancelled when a member asked to stop it.
+
+        ``message`` is a message id (``gettext_noop``) with its ``params``, translated when shown."""
         percent = int(max(0, min(100, percent)))
         updates: dict[str, Any] = {"percent": percent, "heartbeat_at": timezone.now()}
         if message:
             updates["message"] = message[:200]
+            updates["texts"] = self.job.texts = _texts(self.job, message=params or None)
         Job.objects.filter(pk=self.job.pk).update(**updates)
         self.check_cancelled()
 
@@ -107,12 +130,15 @@ def submit(
     params: dict[str, Any] | None = None,
     *,
     label: str,
+    label_params: dict[str, Any] | None = None,
     user=None,
     target: str = "",
     dedupe_key: str | None = None,
     max_attempts: int = 2,
 ) -> Job:
     """Create the job and put it on the queue, in the caller's transaction.
+
+    ``label`` is a message id (``gettext_noop``) with its ``label_params``, translated when shown.
 
     With the database backend the queue row is written in the same transaction as the job (and
     as whatever the caller saved): both exist, or neither. Raises IntegrityError when a job with
@@ -123,6 +149,7 @@ def submit(
         job = Job.objects.create(
             kind=kind,
             label=label[:200],
+            texts={"label": label_params} if label_params else {},
             params=params or {},
             created_by=user if getattr(user, "is_authenticated", False) else None,
             target=target,
@@ -179,9 +206,15 @@ def execute(job_id: str) -> None:
         ctx.check_cancelled()
         result = import_string(MOVED_KINDS.get(job.kind, job.kind))(ctx) or {}
     except Cancelled:
-        _finish(job_id, Job.Status.CANCELLED, message="cancelled")
+        _finish(job_id, Job.Status.CANCELLED, message=CANCELLED_MESSAGE, texts=_texts(ctx.job, message=None))
     except JobFailure as exc:
-        _finish(job_id, Job.Status.FAILED, error=exc.message, result={"field": exc.field, **exc.extra})
+        _finish(
+            job_id,
+            Job.Status.FAILED,
+            error=exc.message,
+            texts=_texts(ctx.job, error=exc.params or None),
+            result={"field": exc.field, **exc.extra},
+        )
     except Exception as exc:  # whatever went wrong, the job ends failed with the reason shown
         log.exception("job %s (%s) failed", job_id, job.kind)
         _finish(job_id, Job.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
@@ -211,10 +244,11 @@ def cancel(job: Job) -> Job:
             status=Job.Status.CANCELLED,
             cancel_requested=True,
             finished_at=timezone.now(),
-            message="cancelled",
+            message=CANCELLED_MESSAGE,
+            texts=_texts(job, message=None),
         ):
             Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
-                cancel_requested=True, message="cancelling…"
+                cancel_requested=True, message=CANCELLING_MESSAGE, texts=_texts(job, message=None)
             )
     job.refresh_from_db()
     return job
@@ -229,14 +263,20 @@ def reap(now: datetime | None = None) -> dict[str, int]:
         base = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, heartbeat_at=job.heartbeat_at)
         if job.attempts < job.max_attempts and not job.cancel_requested:
             with transaction.atomic():
-                if base.update(status=Job.Status.QUEUED, message="retried: its worker stopped", worker=""):
+                if base.update(
+                    status=Job.Status.QUEUED,
+                    message=RETRIED_MESSAGE,
+                    texts=_texts(job, message=None),
+                    worker="",
+                ):
                     _mark_task_failed(job.task_id, now)
                     job.refresh_from_db()
                     _enqueue(job)
                     counts["retried"] += 1
         elif base.update(
             status=Job.Status.CANCELLED if job.cancel_requested else Job.Status.FAILED,
-            error="" if job.cancel_requested else KILLED_MESSAGE.format(n=job.attempts),
+            error="" if job.cancel_requested else KILLED_MESSAGE,
+            texts=_texts(job, error=None if job.cancel_requested else {"n": job.attempts}),
             finished_at=now,
         ):
             _mark_task_failed(job.task_id, now)

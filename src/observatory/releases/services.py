@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Min, Q, Sum
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from observatory.complaints.models import Complaint
 from observatory.fieldwork.models import CarePlace
@@ -408,7 +409,7 @@ def public_complaint_counts(months: int = 12) -> tuple[list, list[ComplaintLine]
 
 def release_due_job(ctx: JobContext) -> dict[str, Any]:
     """`observatory release` (every due period), as the daily job (jobs/periodic.py)."""
-    ctx.progress(5, "releases")
+    ctx.progress(5, gettext_noop("releasing the periods due"))
     made = release_due()
     complaints = release_complaints_due()
     return {

@@ -20,6 +20,7 @@ import numpy as np
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from observatory.geo.core.areas import AreaIndex, areas_from_geojson, read_geojson
 from observatory.jobs.models import Job
@@ -100,7 +101,8 @@ def launch(run: Run, user=None) -> Job:
     return submit(
         "observatory.simulation.services.run_job",
         {"run": run.pk},
-        label=f"What-if: {run.label}",
+        label=gettext_noop("What-if: %(label)s"),
+        label_params={"label": run.label},
         user=user,
         target=target(run.pk),
     )
@@ -154,7 +156,7 @@ def sync_with_job(run: Run) -> Run:
         return run
     job = job_of(run)
     if job is not None and job.status in (Job.Status.FAILED, Job.Status.CANCELLED):
-        error = job.error or str(job.get_status_display())
+        error = job.error_text or str(job.get_status_display())
         Run.objects.filter(pk=run.pk, status__in=[Run.Status.QUEUED, Run.Status.RUNNING]).update(
             status=Run.Status.FAILED, error=error[:2000], finished_at=job.finished_at or timezone.now()
         )

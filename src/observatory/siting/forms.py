@@ -47,6 +47,36 @@ MODEL_CHOICES = [
     ("pcenter", gettext_lazy("p-center: p sites with the shortest worst distance")),
     ("lscp", gettext_lazy("set covering (LSCP): the fewest sites covering all demand within the radius")),
 ]
+# The same models named in a few words, for tables that list scenarios side by side.
+MODEL_NAMES = {
+    "mclp": gettext_lazy("maximal covering"),
+    "pmedian": gettext_lazy("p-median"),
+    "pcenter": gettext_lazy("p-center"),
+    "lscp": gettext_lazy("set covering"),
+}
+# How a solve ended (the scenario's result, and each month of its robustness), as a sentence.
+STATUS_LABELS = {
+    "optimal": gettext_lazy("best sites found, and proven the best"),
+    "time_limit": gettext_lazy("best sites found within the time limit (not proven the best)"),
+    "infeasible": gettext_lazy("no choice of sites meets the constraints"),
+    "no_solution": gettext_lazy("no solution found within the time limit"),
+    "no_demand": gettext_lazy("no demand in this month"),
+    "no_estimate": gettext_lazy("no estimated scene for this month"),
+}
+
+
+def model_name(code: str) -> str:
+    """'pmedian' -> 'p-median' in the visitor's language (an unknown code is shown as it is)."""
+    return str(MODEL_NAMES.get(code, code))
+
+
+def model_description(code: str) -> str:
+    """'mclp' -> the form's sentence for the model."""
+    return str(dict(MODEL_CHOICES).get(code, code))
+
+
+def status_label(code: str) -> str:
+    return str(STATUS_LABELS.get(code, code))
 
 
 @dataclass
@@ -181,12 +211,12 @@ class ScenarioForm(forms.Form):
         widget=forms.RadioSelect,
     )
     since = forms.DateField(
-        label=gettext_lazy("From"),
+        label=gettext_lazy("From (date)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=gettext_lazy("To"),
+        label=gettext_lazy("Until (date, included)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -211,7 +241,7 @@ class ScenarioForm(forms.Form):
         label=gettext_lazy("A grid of candidates over these quartiers"),
         queryset=Area.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
     )
     grid_spacing = forms.IntegerField(
         label=gettext_lazy("Grid spacing (m)"), min_value=100, max_value=5000, initial=400, required=False

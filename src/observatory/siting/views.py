@@ -11,15 +11,20 @@ pages: demand points are cell centres anyway.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import OBSERVATORY, role_required
@@ -27,8 +32,17 @@ from observatory.consultation.services import ConsultationError, add_site_option
 from observatory.geo.core.cells import cell_polygon, is_cell
 from observatory.jobs.models import Job
 from observatory.jobs.services import submit
-from observatory.reports.services.areas import locate_area
-from observatory.siting.forms import CompareForm, RobustnessForm, ScenarioForm, SendForm
+from observatory.reports.models import Area
+from observatory.reports.services.areas import locate_area_ids
+from observatory.siting.forms import (
+    CompareForm,
+    RobustnessForm,
+    ScenarioForm,
+    SendForm,
+    model_description,
+    model_name,
+    status_label,
+)
 from observatory.siting.models import Scenario
 from observatory.siting.services import TIME_LIMIT_S, summarise  # noqa: F401  (kept importable here)
 
@@ -41,7 +55,8 @@ def _form_page(request: HttpRequest, form: ScenarioForm, status: int = 200) -> H
 def index(request: HttpRequest) -> HttpResponse:
     """Saved scenarios, with boxes to tick for a side-by-side comparison."""
     scenarios = Scenario.objects.select_related("created_by").defer("demand")[:200]
-    return render(request, "siting/index.html", {"scenarios": scenarios})
+    rows = [{"scenario": s, "model_name": model_name(s.inputs.get("model", ""))} for s in scenarios]
+    return render(request, "siting/index.html", {"rows": rows})
 
 
 @role_required(OBSERVATORY)
@@ -61,11 +76,12 @@ def scenario_new(request: HttpRequest) -> HttpResponse:
             "excluded": list(checked.excluded),
             "user": request.user.pk,
         },
-        label=_("Siting scenario “%(name)s”") % {"name": form.cleaned_data["name"]},
+        label=gettext_noop("Siting scenario “%(name)s”"),
+        label_params={"name": form.cleaned_data["name"]},
         user=request.user,
     )
     if job.status == Job.Status.FAILED:  # refused at once (the job ran in the request: tests)
-        form.add_error((job.result or {}).get("field"), job.error)
+        form.add_error((job.result or {}).get("field"), job.error_text)
         return _form_page(request, form, status=400)
     return _follow(job)
 
@@ -80,32 +96,99 @@ def _follow(job: Job) -> HttpResponse:
 GRID_ID = re.compile(r"^G(\d+)$")
 
 
-def _site_label(site: dict[str, Any]) -> str:
-    """A site as a reader names it: a grid point by its number and quartier ("Grid point 4, La
-    Chapelle"), not its internal id "G4"; a site typed or imported keeps the id it was given."""
-    match = GRID_ID.match(str(site["id"]))
-    if not match:
-        return str(site["id"])
-    area = locate_area(float(site["lat"]), float(site["lon"])) if "lat" in site else None
-    if area is None:
-        return _("Grid point %(n)s") % {"n": match.group(1)}
-    return _("Grid point %(n)s, %(quartier)s") % {"n": match.group(1), "quartier": area.name}
+def _site_labels(sites: Sequence[dict[str, Any]]) -> list[str]:
+    """Sites as a reader names them: a grid point by its number and quartier ("Grid point 4, La
+    Chapelle"), not its internal id "G4"; a site typed or imported keeps the id it was given.
+    The grid points are placed in their quartiers in one pass."""
+    labels = [str(s["id"]) for s in sites]
+    grid = [(k, m.group(1)) for k, s in enumerate(sites) if (m := GRID_ID.match(str(s["id"])))]
+    placed = [(k, n) for k, n in grid if "lat" in sites[k]]
+    ids = (
+        locate_area_ids(
+            np.array([float(sites[k]["lat"]) for k, _n in placed]),
+            np.array([float(sites[k]["lon"]) for k, _n in placed]),
+        )
+        if placed
+        else []
+    )
+    area_of = {k: i for (k, _n), i in zip(placed, ids, strict=True) if i is not None}
+    names = dict(Area.objects.filter(pk__in=set(area_of.values())).values_list("pk", "name"))
+    for k, n in grid:
+        name = names.get(area_of[k]) if k in area_of else None
+        labels[k] = (
+            _("Grid point %(n)s, %(quartier)s") % {"n": n, "quartier": name}
+            if name
+            else _("Grid point %(n)s") % {"n": n}
+        )
+    return labels
+
+
+def _day(value: str | None, *, last: bool = False) -> dt.date | None:
+    """A stored ISO day ("2026-09-15") or bound ("2026-09-15T00:00:00+02:00") as a date the page
+    formats in the visitor's language; ``last``: the bound ends a window, so the day before it."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if len(value) <= 10:
+        return moment.date()
+    if last:
+        moment -= dt.timedelta(microseconds=1)
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+
+
+def _labels(scenario: Scenario) -> dict[str, str]:
+    """Each candidate site's id -> its name on the page."""
+    return dict(zip((str(s["id"]) for s in scenario.sites), _site_labels(scenario.sites), strict=True))
+
+
+def _periods(scenario: Scenario) -> list[dict[str, Any]]:
+    """The robustness months as a reader sees them: dates, how the solve ended, sites by name."""
+    rob = scenario.robustness or {}
+    labels = _labels(scenario)
+    return [
+        {
+            "since": _day(p.get("since")),
+            "until": _day(p.get("until"), last=True),
+            "status": p.get("status", ""),
+            "status_label": status_label(p.get("status", "")),
+            "open": [labels.get(str(i), str(i)) for i in p.get("open", [])],
+            "error": p.get("error", ""),
+        }
+        for p in rob.get("periods", [])
+    ]
+
+
+def _summary(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's inputs and result in words: model, status, demand window, gap as a share."""
+    inputs, result = scenario.inputs, scenario.result
+    demand = inputs.get("demand", {})
+    gap = result.get("gap")
+    return {
+        "model_name": model_name(inputs.get("model", "")),
+        "model_description": model_description(inputs.get("model", "")),
+        "status_label": status_label(result.get("status", "")),
+        "gap_percent": 100 * gap if gap is not None else None,
+        "since": _day(demand.get("since")),
+        "until": _day(demand.get("until")),
+    }
 
 
 def _site_rows(scenario: Scenario) -> list[dict[str, Any]]:
     total = scenario.result["total_weight"] or 0.0
-    rows = []
     fixed = set(scenario.inputs["fixed"])
-    for row in scenario.open_sites:
-        rows.append(
-            {
-                **row,
-                "label": _site_label(row),
-                "forced": row["id"] in fixed,
-                "share": row["covered_weight"] / total if total else None,
-            }
-        )
-    return rows
+    open_sites = scenario.open_sites
+    return [
+        {
+            **row,
+            "label": label,
+            "forced": row["id"] in fixed,
+            "share": row["covered_weight"] / total if total else None,
+        }
+        for row, label in zip(open_sites, _site_labels(open_sites), strict=True)
+    ]
 
 
 def _robustness_rows(scenario: Scenario) -> list[dict[str, Any]]:
@@ -113,10 +196,11 @@ def _robustness_rows(scenario: Scenario) -> list[dict[str, Any]]:
     if not rob or not rob.get("runs"):
         return []
     opened = set(scenario.result["open"])
+    labels = _site_labels(scenario.sites)
     rows = [
         {
             "id": s["id"],
-            "label": _site_label(s),
+            "label": labels[j],
             "chosen": rob["counts"][j],
             "share": rob["counts"][j] / rob["runs"],
             "open": j in opened,
@@ -141,6 +225,8 @@ def _detail_page(
         "result": scenario.result,
         "site_rows": _site_rows(scenario),
         "robustness_rows": _robustness_rows(scenario),
+        "periods": _periods(scenario),
+        "summary": _summary(scenario),
         "robustness_form": robustness_form or RobustnessForm(),
         "send_form": send_form or SendForm(),
         "ring_radius": _ring_radius(scenario),
@@ -177,10 +263,12 @@ def scenario_geojson(request: HttpRequest, scenario_id: int) -> HttpResponse:
     excluded = set(result.get("excluded", []))
     ring = _ring_radius(scenario)
     features: list[dict[str, Any]] = []
+    labels = _site_labels(scenario.sites)
     for j, s in enumerate(scenario.sites):
         props: dict[str, Any] = {
             "kind": "open_site" if j in stats else "candidate",
             "id": s["id"],
+            "label": labels[j],
             "forced": s["id"] in fixed,
             "excluded": j in excluded,
         }
@@ -269,13 +357,13 @@ def scenario_robustness(request: HttpRequest, scenario_id: int) -> HttpResponse:
     job = submit(
         "observatory.siting.services.robustness_job",
         {"scenario": scenario.pk, "months": form.cleaned_data["months"]},
-        label=_("Robustness of “%(name)s” over %(n)d months")
-        % {"name": scenario.name, "n": form.cleaned_data["months"]},
+        label=gettext_noop("Robustness of “%(name)s” over %(n)d months"),
+        label_params={"name": scenario.name, "n": form.cleaned_data["months"]},
         user=request.user,
         target=f"siting.scenario:{scenario.pk}",
     )
     if job.status == Job.Status.FAILED:
-        form.add_error((job.result or {}).get("field"), job.error)
+        form.add_error((job.result or {}).get("field"), job.error_text)
         return _detail_page(request, scenario, robustness_form=form, status=400)
     return _follow(job)
 
@@ -283,9 +371,10 @@ def scenario_robustness(request: HttpRequest, scenario_id: int) -> HttpResponse:
 def consultation_sites(scenario: Scenario) -> list[dict[str, Any]]:
     """The open sites as consultation options, with the scenario's evidence numbers."""
     total = scenario.result["total_weight"] or 0.0
+    open_sites = scenario.open_sites
     return [
         {
-            "name": f"{scenario.name} · {row['id']}",
+            "name": f"{scenario.name} · {label}",
             "lat": row["lat"],
             "lon": row["lon"],
             "covered_weight": row["covered_weight"],
@@ -293,7 +382,7 @@ def consultation_sites(scenario: Scenario) -> list[dict[str, Any]]:
             "mean_cost_m": row["mean_cost"],
             "max_cost_m": row["max_cost"],
         }
-        for row in scenario.open_sites
+        for row, label in zip(open_sites, _site_labels(open_sites), strict=True)
     ]
 
 
@@ -329,6 +418,12 @@ def compare(request: HttpRequest) -> HttpResponse:
         return render(request, "siting/compare.html", {"form": form}, status=status)
     scenarios = list(form.cleaned_data["s"].order_by("created_at", "id"))
     columns = [
-        {"scenario": s, "result": s.result, "sites": [r["id"] for r in s.open_sites]} for s in scenarios
+        {
+            "scenario": s,
+            "result": s.result,
+            "summary": _summary(s),
+            "sites": _site_labels(s.open_sites),
+        }
+        for s in scenarios
     ]
     return render(request, "siting/compare.html", {"form": form, "columns": columns})

@@ -38,6 +38,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from shapely.geometry import shape
 
 from observatory.accounts.models import AuditEntry
@@ -665,9 +666,9 @@ def after_audit(sender=None, instance=None, created=False, **_kwargs) -> None:
 def monthly_bulletin_job(ctx: JobContext) -> dict[str, Any]:
     """The periodic job (jobs/periodic.py): make the latest month's bulletins, then send the public
     edition to the subscribers who have not had it (a failed send is retried on the next run)."""
-    ctx.progress(5, "bulletins")
+    ctx.progress(5, gettext_noop("making the monthly bulletins"))
     made = bulletins.generate_due()
-    ctx.progress(70, "mail")
+    ctx.progress(70, gettext_noop("sending the e-mails"))
     month = bulletins.latest_released_month()
     sent = failed = 0
     if month is not None:

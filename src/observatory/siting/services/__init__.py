@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from observatory.analysis.services.scene_estimate import EstimateUnavailable
 from observatory.jobs.services import JobContext, JobFailure
@@ -133,17 +133,21 @@ def solver_refusal(inputs: dict[str, Any], demand: CellDemand, exc: Exception) -
         if inputs["model"] == "lscp" and exc.demand is not None:
             d = demand.ids[exc.demand]
             return JobFailure(
-                _("Demand point %(d)s has no candidate site within the radius: raise it or add sites.")
-                % {"d": d},
+                gettext_noop(
+                    "Demand point %(d)s has no candidate site within the radius: raise it or add sites."
+                ),
                 field="radius",
+                params={"d": d},
             )
         if inputs["capacity"] is not None:
             return JobFailure(str(exc), field="capacity")
         return JobFailure(str(exc))
     if isinstance(exc, SolverError):
         return JobFailure(
-            _("No solution was found within the time limit (%(s)d s): try fewer sites or larger hexagons.")
-            % {"s": TIME_LIMIT_S}
+            gettext_noop(
+                "No solution was found within the time limit (%(s)d s): try fewer sites or larger hexagons."
+            ),
+            params={"s": TIME_LIMIT_S},
         )
     return JobFailure(str(exc))
 
@@ -152,12 +156,12 @@ def solve_job(ctx: JobContext) -> dict[str, Any]:
     """Solve a checked scenario (params: name, inputs, demand, excluded, user) and save it."""
     p = ctx.params
     inputs, demand = p["inputs"], CellDemand.from_json(p["demand"])
-    ctx.progress(5, _("solving"))
+    ctx.progress(5, gettext_noop("solving"))
     try:
         result = _solve(inputs, demand, p["excluded"], TIME_LIMIT_S)
     except (InfeasibleError, SolverError, ValueError) as exc:
         raise solver_refusal(inputs, demand, exc) from None
-    ctx.progress(90, _("saving"))
+    ctx.progress(90, gettext_noop("saving"))
     user_pk = p.get("user")
     user = get_user_model().objects.filter(pk=user_pk).first() if user_pk is not None else None
     scenario = Scenario.objects.create(
@@ -193,7 +197,7 @@ def robustness_job(ctx: JobContext) -> dict[str, Any]:
     periods = []
     per_solve = max(1.0, TIME_LIMIT_S / months)
     for k, (since, until) in enumerate(monthly_windows(end, months)):
-        ctx.progress(100 * k / months, _("month %(k)d of %(n)d") % {"k": k + 1, "n": months})
+        ctx.progress(100 * k / months, gettext_noop("month %(k)d of %(n)d"), {"k": k + 1, "n": months})
         period: dict[str, Any] = {"since": since.isoformat(), "until": until.isoformat()}
         try:
             demand = month_demand(spec, since, until)
@@ -235,9 +239,11 @@ def robustness_job(ctx: JobContext) -> dict[str, Any]:
     runs = sum(1 for p in periods if p["open"])
     if runs == 0:
         raise JobFailure(
-            _("No month in this period has published reports to solve on.")
+            gettext_noop("No month in this period has published reports to solve on.")
             if spec.get("source") != "estimate"
-            else _("No month in this period has an estimated scene to solve on (see each month's reason)."),
+            else gettext_noop(
+                "No month in this period has an estimated scene to solve on (see each month's reason)."
+            ),
             field="months",
         )
     scenario.robustness = {"months": months, "runs": runs, "counts": counts.tolist(), "periods": periods}

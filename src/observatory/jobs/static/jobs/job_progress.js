@@ -14,7 +14,7 @@
         if (bar) { bar.value = s.percent; }
         if (text) { text.textContent = s.percent + " %"; }
         if (status) { status.textContent = s.status_display; }
-        if (message) { message.textContent = s.message || ""; }
+        if (message) { message.textContent = s.message_display || s.message || ""; }
         box.dataset.status = s.status;
         if (FINISHED[s.status]) {
           if (s.status === "done" && s.result_url && box.dataset.follow) { window.location.assign(s.result_url); }

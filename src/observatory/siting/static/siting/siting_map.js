@@ -1,17 +1,28 @@
 // Siting maps (observatory members only). Two maps, configured by data- attributes:
 // #siting-pick-map   tapping adds a candidate site as a "lat,lon" line of the sites textarea;
 // #siting-result-map draws the scenario's GeoJSON export: open sites with their coverage rings,
-//                    demand cells joined to the site that serves them.
+//                    demand cells joined to the site that serves them (legend in the page).
+// The base (tiles, the city's PMTiles archive, or place and quartier names) is the site's one
+// map component (web/static/web/basemap.js, templatetags/maps.py); these maps add the quartier
+// outlines (data-areas-url: always, since coverage is read by quartier) and their own layers.
 (function () {
   "use strict";
   if (!window.L) { return; }
 
+  var lang = document.documentElement.lang || undefined;
+  function number(value, decimals) {
+    try {
+      return new Intl.NumberFormat(lang, { maximumFractionDigits: decimals, minimumFractionDigits: decimals }).format(value);
+    } catch (e) { return value.toFixed(decimals); }
+  }
+
   function baseMap(el) {
     var map = L.map(el, { zoomControl: true }).setView(
       [parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)], parseInt(el.dataset.zoom, 10));
+    if (window.ObservatoryBasemap) { window.ObservatoryBasemap.add(map, el); }
     fetch(el.dataset.areasUrl + "?level=quartier").then(function (r) { return r.json(); }).then(function (gj) {
       L.geoJSON(gj, { style: { color: "#555", weight: 1, fill: false }, interactive: false }).addTo(map);
-    });
+    }).catch(function () { /* outlines are a help, never a failure of the map */ });
     return map;
   }
 
@@ -80,7 +91,7 @@
         }
         var r = 2 + 8 * Math.sqrt(p.weight / Math.max(maxWeight, 1e-9));
         var dot = L.circleMarker(at, { radius: r, weight: 0, fillOpacity: 0.7, fillColor: p.covered ? "#2e7d32" : "#c62828" });
-        dot.bindTooltip(result.dataset.labelDemand + " " + p.weight.toFixed(1) + (p.cost_m !== null ? " · " + Math.round(p.cost_m) + " m" : ""));
+        dot.bindTooltip(result.dataset.labelDemand + " " + number(p.weight, 1) + (p.cost_m !== null ? " · " + number(p.cost_m, 0) + " m" : ""));
         demand.addLayer(dot);
       });
       var nOpen = 0;
@@ -95,12 +106,12 @@
             open.addLayer(ring);
           }
           var m = L.circleMarker(at, { radius: 9, color: "#fff", weight: 2, fillColor: "#1f4e79", fillOpacity: 1 });
-          m.bindTooltip(result.dataset.labelOpen + " " + id);
+          m.bindTooltip(result.dataset.labelOpen + " · " + (p.label || id));
           tag(m, { "data-site-open": id });
           open.addLayer(m);
         } else {
           var cand = L.circleMarker(at, { radius: 4, color: "#1f4e79", weight: 1, fillOpacity: 0 });
-          cand.bindTooltip(result.dataset.labelCandidate + " " + id);
+          cand.bindTooltip(result.dataset.labelCandidate + " · " + (p.label || id));
           tag(cand, { "data-candidate": id });
           open.addLayer(cand);
         }
