@@ -55,6 +55,38 @@ def test_bad_input_is_refused_with_reasons(client):
     assert Complaint.objects.count() == 0
 
 
+def summary_links(html: str) -> list[tuple[str, str]]:
+    """The error summary at the top of the page: (anchor, text) of each error it lists. Each
+    anchor names an element further down the page, so following the link reaches the field."""
+    start = html.index('id="error-summary"')
+    box = html[start : html.index("</div>", start)]
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', box)
+    for anchor, _text in links:
+        assert html.index(f'id="{anchor}"') > start, f"#{anchor} is not on the page, below the summary"
+    return links
+
+
+def test_errors_are_summarised_at_the_top_in_sentence_case(client):
+    page = client.post(
+        "/complaints/new/", {"text": "x" * 3001, "happened_on": "2999-01-01", "contact": ""}
+    ).content.decode()
+    assert page.index('id="error-summary"') < page.index('id="complaint-form"')  # before the form
+    assert "There are 3 problems to fix" in page
+    links = dict(summary_links(page))
+    assert set(links) == {"id_kind", "id_happened_on", "id_text"}
+    assert links["id_kind"] == "What happened: This field is required."
+    assert links["id_happened_on"] == "When: This date is in the future."
+    assert "Ensure this value has at most 3000 characters (it has 3001)." in links["id_text"]
+    # Under each field too, in sentence case.
+    assert '<ul class="errorlist"' in page and "This date is in the future." in page
+
+    page = client.post("/complaints/follow/", {"code": "abc"}).content.decode()
+    expected = "Your code: A code has 12 letters and numbers. Check your slip."
+    assert dict(summary_links(page)) == {"id_code": expected}
+    # A form shown for the first time has no summary.
+    assert 'id="error-summary"' not in client.get("/complaints/new/").content.decode()
+
+
 def test_an_outreach_worker_files_with_spoken_consent(client, worker):
     client.force_login(worker)
     page = client.get("/complaints/new/").content.decode()

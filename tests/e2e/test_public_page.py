@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import h3
 import pytest
@@ -16,7 +15,6 @@ from observatory.releases.models import Release, ReleasedCount
 from observatory.reports.models import Category, CellDayCount
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-ARTIFACTS = Path("var/test-artifacts")
 FIRST = date(2026, 3, 2)
 NOW = datetime(2026, 5, 10, tzinfo=UTC)
 
@@ -36,8 +34,7 @@ def released(paris_areas):
     return {rc.cell: rc.count for rc in ReleasedCount.objects.filter(release=month, category__isnull=True)}
 
 
-def test_public_page_map_filters_and_legend(live_server, browser, released):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def test_public_page_map_filters_and_legend(live_server, browser, released, screenshot):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -54,7 +51,7 @@ def test_public_page_map_filters_and_legend(live_server, browser, released):
     expect(page.locator("#map-legend")).to_contain_text("Counts are noisy")
     expect(page.locator("#map-status")).to_contain_text("2026-04")
     assert page.locator("#map-table").get_attribute("open") is None  # folded once the map is there
-    page.screenshot(path=str(ARTIFACTS / "public-page-desktop.png"), full_page=True)
+    screenshot(page, "desktop")
 
     # Untick drug use: the figures and the map follow, without a reload, and the address says so.
     sentence = page.locator("#lead-sentence").inner_text()
@@ -83,7 +80,7 @@ def test_public_page_map_filters_and_legend(live_server, browser, released):
     context.close()
 
 
-def test_public_page_without_javascript_on_a_phone(live_server, browser, released):
+def test_public_page_without_javascript_on_a_phone(live_server, browser, released, screenshot):
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
@@ -105,5 +102,5 @@ def test_public_page_without_javascript_on_a_phone(live_server, browser, release
     page.locator("#filters-apply").click()
     page.wait_for_url(re.compile(r"period=week%3A1"))
     expect(page.locator("#map-status")).to_contain_text("2026-W")
-    page.screenshot(path=str(ARTIFACTS / "public-page-phone-nojs.png"), full_page=True)
+    screenshot(page, "phone-nojs")
     context.close()

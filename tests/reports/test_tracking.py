@@ -101,9 +101,39 @@ def test_a_follow_up_reaches_the_moderation_queue_and_a_service_action_the_histo
 def test_a_follow_up_is_checked(client, make_report):
     report = make_report()
     url = f"/report/track/{report.access_token}/"
-    assert client.post(url, {"kind": "nonsense"}).status_code == 400
-    assert client.post(url, {"kind": "other", "text": "x" * 501}).status_code == 400
+    page = client.post(url, {"kind": "nonsense"})
+    # The reporter reads why, as a sentence: a capital first, a full stop last.
+    assert page.status_code == 400
+    assert "Choose what you want to tell us." in page.content.decode()
+    page = client.post(url, {"kind": "other", "text": "x" * 501})
+    assert page.status_code == 400
+    assert "The text is longer than 500 characters." in page.content.decode()
     assert not FollowUp.objects.exists()
+
+
+def test_follow_up_refusals_are_sentences(make_report):
+    from observatory.reports.models import Report
+
+    published = make_report(status="published")
+    refusals = []
+    for kind, text in (("nonsense", ""), ("other", "x" * (tracking.FOLLOW_UP_MAX + 1)), ("other", "a\x00b")):
+        with pytest.raises(ValueError) as refused:
+            tracking.add_follow_up(published, kind, text)
+        refusals.append(str(refused.value))
+    rejected = make_report()
+    Report.objects.filter(pk=rejected.pk).update(status=Report.Status.REJECTED)
+    rejected.refresh_from_db()
+    with pytest.raises(ValueError) as refused:
+        tracking.add_follow_up(rejected, "other", "")
+    refusals.append(str(refused.value))
+    for _ in range(tracking.FOLLOW_UPS_PER_REPORT):
+        tracking.add_follow_up(published, "still_there", "")
+    with pytest.raises(ValueError) as refused:
+        tracking.add_follow_up(published, "cleared", "")
+    refusals.append(str(refused.value))
+    assert len(set(refusals)) == 5
+    for message in refusals:
+        assert message[0].isupper() and message.endswith("."), message
 
 
 def test_without_the_token_nothing_is_shown(client, make_report):

@@ -47,6 +47,6 @@ def error_summary(form) -> list[dict]:
         anchor = bound.id_for_label or bound.auto_id or ""
         for message in errors:
             # "What did you see?: ..." reads badly: the label loses its own end punctuation.
-            label = str(field.label or name).rstrip(" ?:\u00a0")
+            label = str(field.label or name).rstrip(" ?:.\u00a0")
             rows.append({"label": label, "message": sentence(message), "anchor": anchor})
     return rows

@@ -9,13 +9,23 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from observatory.common.forms import SentenceErrorList
 from observatory.complaints import core
 from observatory.complaints.models import Complaint, Step
 from observatory.fieldwork.models import CarePlace, Operation
 from observatory.photos.forms import clean_upload
 
 
-class FileForm(forms.Form):
+class PublicForm(forms.Form):
+    """A form a person fills in: its errors read as sentences (a capital first, a full stop last),
+    under each field and in the summary at the top of the page."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", SentenceErrorList)
+        super().__init__(*args, **kwargs)
+
+
+class FileForm(PublicForm):
     kind = forms.ChoiceField(
         label=_("What happened?"), choices=Complaint.Kind.choices, widget=forms.RadioSelect
     )
@@ -98,7 +108,7 @@ class FileForm(forms.Form):
         return data
 
 
-class CodeForm(forms.Form):
+class CodeForm(PublicForm):
     code = forms.CharField(
         label=_("Your code"),
         max_length=30,
@@ -120,7 +130,7 @@ class CodeForm(forms.Form):
         return core.normalise(code)
 
 
-class MessageForm(forms.Form):
+class MessageForm(PublicForm):
     code = forms.CharField(widget=forms.HiddenInput, max_length=30)
     text = forms.CharField(
         label=_("Add a message"),

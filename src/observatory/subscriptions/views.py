@@ -44,7 +44,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             services.subscribe(form.cleaned_data["email"], area, form.cleaned_data["cadence"], _language())
             # The same answer whether or not the address already follows the area.
             return render(request, "subscriptions/check_mailbox.html", {"area": services.area_name(area)})
-        form.add_error("area", _("unknown area"))
+        form.add_error("area", _("This area is unknown: choose one from the list."))
     key = form["area"].value() or "city"
     found, area = services.area_from_key(key)
     if not found:

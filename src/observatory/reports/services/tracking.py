@@ -104,16 +104,16 @@ def history(report: Report) -> list[Step]:
 def add_follow_up(report: Report, kind: str, text: str) -> FollowUp:
     """Store a follow-up for moderation; ValueError when it is not acceptable."""
     if kind not in FollowUp.Kind.values:
-        raise ValueError(_("choose what you want to tell"))
+        raise ValueError(_("Choose what you want to tell us."))
     text = text.strip()
     if len(text) > FOLLOW_UP_MAX:
-        raise ValueError(_("the text is longer than %(n)d characters") % {"n": FOLLOW_UP_MAX})
+        raise ValueError(_("The text is longer than %(n)d characters.") % {"n": FOLLOW_UP_MAX})
     if "\x00" in text:
-        raise ValueError(_("the text contains a NUL character"))
+        raise ValueError(_("The text contains a NUL character."))
     if report.status == Report.Status.REJECTED:
-        raise ValueError(_("this report was not published: send a new report instead"))
+        raise ValueError(_("This report was not published: send a new report instead."))
     if report.follow_ups.count() >= FOLLOW_UPS_PER_REPORT:
-        raise ValueError(_("this report has enough follow-ups: send a new report instead"))
+        raise ValueError(_("This report has enough follow-ups: send a new report instead."))
     return FollowUp.objects.create(report=report, kind=kind, text=text)
 
 
