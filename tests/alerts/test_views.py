@@ -4,6 +4,7 @@ what; anonymous visitors, residents and moderators see nothing of them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -78,6 +79,37 @@ def test_members_see_the_list_and_an_alert_with_its_map(client, members, alert, 
     assert "once in 11 years by chance alone" in text
     assert "891fb466257ffff" not in text  # labels, never internal codes
     assert reverse("alerts:list") in client.get(reverse("home")).content.decode()
+
+
+def test_numbers_are_written_the_french_way_on_a_french_page(client, members, alert):
+    Alert.objects.filter(pk=alert.pk).update(expected=1.5, p_value=0.0123)
+    alert.refresh_from_db()
+    _login(client, members["outreach"])
+    page = client.get(reverse("alerts:detail", args=[alert.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    text = page.content.decode()
+    assert '<html lang="fr">' in text
+    # The sentence, the facts table and the list: a decimal comma, never "1.5".
+    lede = re.search(r'<p class="lede">(.*?)</p>', text, re.S).group(1)
+    assert "11 signalements" in lede and "1,5" in lede and "1.5" not in lede
+    assert "<td>1,5</td>" in text and "<td>0,012</td>" in text
+    listing = client.get(reverse("alerts:list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<td>1,5</td>" in listing and "1.5" not in listing
+    # The same alert in English keeps its decimal point.
+    english = client.get(reverse("alerts:detail", args=[alert.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "1.5 were expected" in english.content.decode()
+
+
+def test_small_expected_counts_keep_two_digits_in_the_language_of_the_reader(alert):
+    from django.utils import translation
+
+    alert.expected, alert.observed = 0.35, 4.5  # people met, shared over the area's cells
+    with translation.override("fr"):
+        said = services.sentence(alert)
+        assert "4,5" in said and "0,35" in said and "0.35" not in said
+        assert services.p_value_text(2e-7) == "< 0,0001"
+    with translation.override("en"):
+        assert "0.35 were expected" in services.sentence(alert)
+        assert services.expected_text(0.042) == "0.042"
 
 
 def test_only_the_observatory_sets_who_receives_the_alerts(client, members):

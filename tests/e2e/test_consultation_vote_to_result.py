@@ -66,4 +66,13 @@ def test_a_code_from_paper_to_the_published_result(live_server, phone, paris_are
     assert page.locator("#winner .winner-name").inner_text() == "Gare du Nord"
     assert page.locator("#pairwise tbody tr").count() == 4
     assert quartier.name in page.locator("#participation").inner_text()
+    # In French a ballot is a "bulletin de vote"; the monthly "lettre mensuelle" is another thing.
+    assert "Bulletins de vote" in page.locator("#participation thead").inner_text()
+    assert page.locator("#site-menu a", has_text="Lettres mensuelles").count() == 1  # menu folded
+    # The page fits the phone (it was 405 px wide at 390: the participation table): wide tables
+    # scroll in their own region, which the keyboard can reach, and the page never sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for table in ("#pairwise", "#participation"):
+        region = page.locator(f".scroll[role=region]:has({table})")
+        assert region.get_attribute("tabindex") == "0"
     page.screenshot(path="var/e2e-consultation-result.png", full_page=True)

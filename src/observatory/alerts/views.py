@@ -26,7 +26,15 @@ MEMBERS = (ORGANISATION, OBSERVATORY)
 @role_required(*MEMBERS)
 def alert_list(request: HttpRequest) -> HttpResponse:
     alerts = list(Alert.objects.all()[:200])
-    rows = [{"alert": a, "sentence": services.sentence(a)} for a in alerts]
+    rows = [
+        {
+            "alert": a,
+            "sentence": services.sentence(a),
+            "observed": services.observed_text(a.observed),
+            "expected": services.expected_text(a.expected),
+        }
+        for a in alerts
+    ]
     return render(
         request,
         "alerts/list.html",
@@ -47,6 +55,9 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "alert": alert,
             "sentence": services.sentence(alert),
             "rarity": services.recurrence_text(alert.recurrence_days),
+            "observed": services.observed_text(alert.observed),
+            "expected": services.expected_text(alert.expected),
+            "p_value": services.p_value_text(alert.p_value),
             "map_svg": svg,
             "hours": round((alert.window_end - alert.window_start).total_seconds() / 3600),
         },

@@ -41,7 +41,8 @@ class IndicatorForm(forms.ModelForm):
             "name": gettext_lazy("Name"),
             "code": gettext_lazy("Short code (in its address)"),
             "source": gettext_lazy("Where the values come from"),
-            "target": gettext_lazy("Target"),
+            # "Target value", never a bare "Target": an operation has a target *area*.
+            "target": gettext_lazy("Target value"),
             "unit": gettext_lazy("Unit"),
             "start": gettext_lazy("Start of the plan"),
             "deadline": gettext_lazy("Deadline"),

@@ -19,7 +19,7 @@ def indicator_chart(view: IndicatorView) -> str:
         start=i.start,
         deadline=i.deadline,
         unit=i.unit,
-        target_label=_("target"),
+        target_label=_("target value"),  # not "target": an operation's map has a target area
         deadline_label=_("deadline"),
     )
 

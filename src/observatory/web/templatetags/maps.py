@@ -1,7 +1,8 @@
 """The one place that decides which base a map draws; every map element carries its answer.
 
 ``<div id="map" {% basemap_attributes %}>`` then ``{% basemap_scripts %}`` after Leaflet: the map
-gets raster tiles when ``OBSERVATORY_TILE_URL`` is set, else the city's PMTiles archive when
+gets raster tiles when ``OBSERVATORY_TILE_URL`` is set (credited with
+``OBSERVATORY_TILE_ATTRIBUTION``), else the city's PMTiles archive when
 ``OBSERVATORY_PMTILES`` is, and in every case the area and landmark names (drawn as labels when
 there is no base, which has none of its own). ``static/web/basemap.js`` reads the attributes.
 """
@@ -37,6 +38,8 @@ def basemap_attributes() -> str:
     }
     if kind == "tiles":
         attributes["data-tile-url"] = settings.OBSERVATORY_TILE_URL
+        if settings.OBSERVATORY_TILE_ATTRIBUTION:
+            attributes["data-tile-attribution"] = settings.OBSERVATORY_TILE_ATTRIBUTION
     elif kind == "pmtiles":
         attributes["data-pmtiles-url"] = reverse("map-pmtiles")
         attributes["data-pmtiles-lang"] = settings.CITY.language

@@ -45,6 +45,35 @@
     showLabels();
     map.on("click", function (e) { place(e.latlng); });
     if (lat.value && lon.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lon.value))); }
+
+    // With the keyboard: Tab reaches the map, the arrow keys move it and + / - zoom (Leaflet's
+    // own keys), and Enter or Space places the point under the cross drawn at its centre while
+    // the map has the focus. (Styles set here: the site's CSS has no rule for this page's map.)
+    var cross = document.createElement("div");
+    cross.className = "pick-cross";
+    cross.setAttribute("aria-hidden", "true");
+    cross.hidden = true;
+    var st = cross.style;
+    st.position = "absolute"; st.left = "50%"; st.top = "50%"; st.width = "28px"; st.height = "28px";
+    st.margin = "-14px 0 0 -14px"; st.zIndex = "650"; st.pointerEvents = "none";
+    ["horizontal", "vertical"].forEach(function (way) {
+      var bar = document.createElement("span");
+      var b = bar.style;
+      b.position = "absolute"; b.background = "#b30000"; b.boxShadow = "0 0 0 1px #fff";
+      if (way === "horizontal") { b.left = "0"; b.right = "0"; b.top = "13px"; b.height = "2px"; }
+      else { b.top = "0"; b.bottom = "0"; b.left = "13px"; b.width = "2px"; }
+      cross.appendChild(bar);
+    });
+    el.appendChild(cross);
+    el.addEventListener("focus", function () { cross.hidden = false; });
+    el.addEventListener("blur", function () { cross.hidden = true; });
+    el.addEventListener("keydown", function (e) {
+      if (e.target !== el || e.altKey || e.ctrlKey || e.metaKey) { return; }  // not the zoom buttons
+      if (e.key === "Enter" || e.key === " " || e.key === "Spacebar") {
+        e.preventDefault();  // Space would scroll the page
+        place(map.getCenter());
+      }
+    });
   }
 
   // Address search (when an address file was loaded): the map moves to the address chosen.
@@ -70,8 +99,11 @@
             b.textContent = a.label;
             b.addEventListener("click", function () {
               place(L.latLng(a.lat, a.lon), 17);
-              results.textContent = "";
+              // The list goes away with the button that had the focus: the focus goes back to the
+              // search field, not to the top of the page (a keyboard user would start over).
               q.value = a.label;
+              q.focus();
+              results.textContent = "";
               said.textContent = box.dataset.msgFound;
             });
             li.appendChild(b);

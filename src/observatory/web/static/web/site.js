@@ -8,7 +8,10 @@
   var label = document.body.getAttribute("data-scroll-label") || "Table";
   Array.prototype.forEach.call(document.querySelectorAll("main table"), function (table) {
     var parent = table.parentElement;
-    if (parent.classList.contains("scroll") || table.scrollWidth <= parent.clientWidth + 1) { return; }
+    // The parent's content box: clientWidth counts its padding, which the table cannot use.
+    var style = window.getComputedStyle(parent);
+    var room = parent.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (parent.classList.contains("scroll") || table.scrollWidth <= room + 1) { return; }
     var region = document.createElement("div");
     region.className = "scroll";
     region.tabIndex = 0;
