@@ -94,3 +94,38 @@ def test_only_organisation_members_may_enter_rounds(client, make_user, organisat
     assert client.get(URL)["Location"].startswith("/accounts/login/")
     client.force_login(make_user("observer", OBSERVATORY))
     assert client.get(URL).status_code == 403
+
+
+def test_quartiers_are_ticked_not_ctrl_clicked(client, make_member, organisation, quartiers):
+    """On a phone a multiple select needs ctrl-click: the quartiers are checkboxes in a fieldset."""
+    from observatory.reports.models import Area
+
+    client.force_login(make_member("worker", organisation))
+    html = client.get(URL).content.decode()
+    assert '<select name="quartiers"' not in html
+    names = list(Area.objects.filter(level="quartier").order_by("name").values_list("name", flat=True))
+    assert html.count('type="checkbox" name="quartiers"') == len(names) > 2
+    assert '<fieldset class="area-choice" id="id_quartiers"' in html
+    assert "<legend>Quartiers walked</legend>" in html
+    assert html.index(names[0]) < html.index(names[-1])  # in alphabetical order
+
+
+def test_two_ticked_quartiers_are_both_recorded(client, make_member, organisation, quartiers):
+    from observatory.reports.models import Area
+
+    client.force_login(make_member("worker", organisation))
+    two = list(Area.objects.filter(level="quartier").exclude(code="7511901").order_by("code")[:2])
+    data = form_data(organisation, route="", quartiers=[a.code for a in two])
+    assert client.post(URL, data).status_code == 302
+    assert sorted(a.code for a in Round.objects.get().areas.all()) == [a.code for a in two]
+
+
+def test_errors_are_listed_at_the_top_with_links_to_the_fields(client, make_member, organisation, quartiers):
+    client.force_login(make_member("worker", organisation))
+    response = client.post(URL, form_data(organisation, people_met="-2", quartiers=["nowhere"]))
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html[html.index('id="error-summary"') : html.index("</div>", html.index('id="error-summary"'))]
+    assert '<a href="#id_people_met">People met:' in summary
+    assert '<a href="#id_quartiers">Quartiers walked:' in summary  # the fieldset of the boxes
+    assert 'id="id_quartiers"' in html.split('id="error-summary"')[1]

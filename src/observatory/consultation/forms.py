@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from observatory.common.forms import SentenceErrorList
 from observatory.consultation.models import MAX_ARGUMENT, Argument, Consultation, Option
 from observatory.reports.models import Area
 
@@ -25,10 +26,11 @@ class ConsultationForm(forms.ModelForm):
     )
     quartiers = forms.ModelMultipleChoiceField(
         label=_("Quartiers whose residents vote"),
-        queryset=Area.objects.filter(level="quartier"),
+        queryset=Area.objects.filter(level="quartier").order_by("name"),
         required=False,
         help_text=_("For votes with one-time codes: the codes are handed out in these quartiers."),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        # Ticks, not a multiple select: a phone has no ctrl-click.
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -91,6 +93,7 @@ class BallotForm(forms.Form):
         ask_quartier: bool,
         **kw: Any,
     ) -> None:
+        kw.setdefault("error_class", SentenceErrorList)
         super().__init__(*args, **kw)
         self.consultation = consultation
         self.options = options
@@ -157,3 +160,7 @@ class ArgumentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Published after a moderator reads it. Speak of the place, not of people."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("error_class", SentenceErrorList)
+        super().__init__(*args, **kwargs)

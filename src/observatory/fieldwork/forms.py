@@ -64,6 +64,8 @@ class RoundForm(forms.Form):
         to_field_name="code",
         required=False,
         help_text=_("Choose them here, or tap the places on the map (or both)."),
+        # Ticks, not a multiple select: a phone has no ctrl-click.
+        widget=forms.CheckboxSelectMultiple,
     )
     people_met = _count(_("People met"))
     new_contacts = _count(_("New contacts"))

@@ -41,16 +41,21 @@
   function snapshot() {
     var draft = {};
     fields().forEach(function (el) {
-      draft[el.name] = el.multiple
-        ? Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; })
-        : el.value;
+      if (el.type === "checkbox") {  // the quartiers: one box each, the ticked ones as a list
+        if (!Array.isArray(draft[el.name])) { draft[el.name] = []; }
+        if (el.checked) { draft[el.name].push(el.value); }
+      } else if (el.multiple) {
+        draft[el.name] = Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+      } else { draft[el.name] = el.value; }
     });
     return draft;
   }
   function restore(draft) {
     fields().forEach(function (el) {
       if (!(el.name in draft)) { return; }
-      if (el.multiple) {
+      if (el.type === "checkbox") {
+        el.checked = [].concat(draft[el.name]).indexOf(el.value) >= 0;
+      } else if (el.multiple) {
         Array.prototype.forEach.call(el.options, function (o) { o.selected = draft[el.name].indexOf(o.value) >= 0; });
       } else { el.value = draft[el.name]; }
     });
@@ -135,6 +140,7 @@
       if (name.indexOf("kits.") === 0) { name = "kit_" + name.slice(5); }
       var el = name && form.querySelector('[name="' + name + '"]');
       if (name === "route") { el = document.getElementById("route-map") || el; }
+      if (el && el.type === "checkbox") { el = el.closest(".area-boxes") || el; }  // under the list, not inside a box
       if (!el) { unplaced.push(d.msg); return; }
       var ul = document.createElement("ul");
       ul.className = "errorlist js-error";
