@@ -27,7 +27,7 @@ def _flat(text: str) -> str:
 
 
 def _page_text(html: str) -> str:
-    body = html.split("<main>", 1)[1].split("</main>", 1)[0]
+    body = re.split(r"<main[^>]*>", html, maxsplit=1)[1].split("</main>", 1)[0]
     return _flat(unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
@@ -89,7 +89,7 @@ def test_the_members_pdf_opens_has_every_section_and_prints_the_pages_numbers(
     assert core.find_figure(doc, "operations-displacement")["rows"][0][:2] == ["2026-03-02", "clearance"]
     consultations = core.find_figure(doc, "consultations")["rows"]
     assert consultations == [
-        ["Where should the new care room open?", "closed", "2026-03-10", 4, "Rue d'Aubervilliers"]
+        ["Where should the new care room open?", "closed", "March 10, 2026", 4, "Rue d'Aubervilliers"]
     ]
     assert core.find_figure(doc, "panel-news")["rows"][0][1:] == [
         "Stalingrad residents' panel",

@@ -4,6 +4,7 @@ with range requests, and area and landmark names as labels when there is neither
 from __future__ import annotations
 
 import os
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,9 @@ def test_labels_name_every_quartier_inside_it_and_the_landmarks(client, paris_ar
         label = by_name[(area.name, "quartier")]
         assert shape(area.geometry).contains(Point(label["lon"], label["lat"])), area.name
         assert label["min_zoom"] > by_name[(arrondissement.name, "arrondissement")]["min_zoom"]
-    # An arrondissement's name gives way to its quartiers' closer in; a quartier's stays.
-    assert by_name[(arrondissement.name, "arrondissement")]["max_zoom"] < label["min_zoom"] + 1
+    # An arrondissement's name gives way to its quartiers' closer in, never drawn with them at
+    # one zoom; a quartier's stays.
+    assert by_name[(arrondissement.name, "arrondissement")]["max_zoom"] == label["min_zoom"] - 1
     assert label["max_zoom"] is None
 
 
@@ -83,6 +85,33 @@ def test_one_rule_decides_the_base_of_every_map(settings, tmp_path):
     settings.OBSERVATORY_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     html = _attributes()
     assert 'data-base="tiles"' in html and 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' in html
+
+
+class _MapElements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if ("data-base", "tiles") in attrs:
+            self.found.append(dict(attrs))
+
+
+def test_the_tile_providers_credit_reaches_the_map(client, settings):
+    """Leaflet shows it in the map's corner (basemap.js reads data-tile-attribution)."""
+    settings.OBSERVATORY_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    credit = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    settings.OBSERVATORY_TILE_ATTRIBUTION = credit
+    page = client.get("/")
+    assert page.status_code == 200
+    maps = _MapElements()
+    maps.feed(page.content.decode())
+    assert maps.found and maps.found[0]["data-tile-attribution"] == credit
+
+    settings.OBSERVATORY_TILE_ATTRIBUTION = ""
+    maps = _MapElements()
+    maps.feed(client.get("/").content.decode())
+    assert maps.found and "data-tile-attribution" not in maps.found[0]
 
 
 def test_the_served_vendor_files_are_the_locked_packages():

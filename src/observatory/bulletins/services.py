@@ -541,8 +541,8 @@ def _operations(month: date, edition: str, now: datetime) -> dict[str, Any]:
                 ("date", _("Date")),
                 ("kind", _("Kind")),
                 ("reading", _("Reading")),
-                ("target_before", _("Target, before")),
-                ("target_after", _("Target, after")),
+                ("target_before", _("Target area, before")),
+                ("target_after", _("Target area, after")),
                 ("buffer_before", _("Ring, before")),
                 ("buffer_after", _("Ring, after")),
                 ("wdq", _("WDQ")),
@@ -800,7 +800,7 @@ def _plan(month: date, now: datetime, edition: str) -> dict[str, Any]:
         [
             ("indicator", _("Commitment")),
             ("latest", _("Latest value")),
-            ("target", _("Target")),
+            ("target", _("Target value")),
             ("unit", _("Unit")),
             ("deadline", _("Deadline")),
             ("share", _("% of target")),
@@ -839,7 +839,7 @@ def _consultations(month: date) -> dict[str, Any]:
     closed = list(Consultation.objects.filter(ends_at__gte=since, ends_at__lt=until).order_by("ends_at"))
     rows: list[list[object]] = []
     for c in opened:
-        rows.append([c.question, _("opened"), _local_day(c.starts_at).isoformat(), None, ""])
+        rows.append([c.question, _("opened"), day_words(_local_day(c.starts_at)), None, ""])
     chosen = []
     for c in closed:
         result = ""
@@ -851,7 +851,7 @@ def _consultations(month: date) -> dict[str, Any]:
             result = " / ".join(names.get(w, "") for w in tally.winners)
             if result:
                 chosen.append((c.question, result, ballots))
-        rows.append([c.question, _("closed"), _local_day(c.ends_at).isoformat(), ballots, result])
+        rows.append([c.question, _("closed"), day_words(_local_day(c.ends_at)), ballots, result])
     sentence = _("%(opened)s consultations opened and %(closed)s closed in %(when)s.") % {
         "opened": _n(len(opened)),
         "closed": _n(len(closed)),

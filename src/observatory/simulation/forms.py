@@ -13,6 +13,7 @@ import re
 from typing import Any, cast
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from observatory.simulation.core.scenario import ScenarioError, load_scenario, scenario_from_dict
@@ -129,7 +130,10 @@ class OperationForm(_EditForm):
         if not first <= start < last:
             raise forms.ValidationError(
                 _("Choose a date within the simulated period, %(first)s to %(last)s.")
-                % {"first": first.isoformat(), "last": (last - dt.timedelta(days=1)).isoformat()}
+                % {
+                    "first": date_format(first, "DATE_FORMAT"),
+                    "last": date_format(last - dt.timedelta(days=1), "DATE_FORMAT"),
+                }
             )
         return start
 

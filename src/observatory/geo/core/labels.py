@@ -3,7 +3,8 @@
 A label is placed at the area's *representative point* (shapely's ``point_on_surface``), which
 always lies inside the polygon, unlike the centroid of a crescent-shaped quartier. Each label says
 from which zoom (and, for coarse areas, up to which) it is drawn, so a city map shows
-arrondissements first and quartiers closer in; landmarks a step finer still.
+arrondissements first and quartiers closer in, never both at once; landmarks a step finer still,
+where they no longer sit on a quartier's name.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from typing import Any
 from shapely.geometry import shape
 
 # The zoom from which each kind of label is drawn (Leaflet zoom levels; a city fits at 12-13).
-MIN_ZOOM = {"arrondissement": 11, "district": 11, "quartier": 13, "neighbourhood": 13, "place": 14}
+# Landmarks start at 15: at 14 several of Paris's sat on a quartier's name (Gare du Nord on
+# Saint-Vincent-de-Paul, Gare de l'Est on Hôpital-Saint-Louis); from 15 they stand apart.
+MIN_ZOOM = {"arrondissement": 11, "district": 11, "quartier": 13, "neighbourhood": 13, "place": 15}
 DEFAULT_MIN_ZOOM = 13
-# ...and up to which zoom: a coarse area's name gives way to its quartiers' names closer in.
-MAX_ZOOM = {"arrondissement": 13, "district": 13}
+# ...and up to which zoom: a coarse area's name gives way to its finer areas' names the zoom
+# before they appear, so no zoom draws "10ÈME ARDT" over "Hôpital-Saint-Louis".
+FINER = {"arrondissement": "quartier", "district": "neighbourhood"}
+MAX_ZOOM = {coarse: MIN_ZOOM[fine] - 1 for coarse, fine in FINER.items()}
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,10 @@ class Label:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def drawn_at(self, zoom: int) -> bool:
+        """Whether the map draws this label at ``zoom`` (the rule of static/web/basemap.js)."""
+        return zoom >= self.min_zoom and (self.max_zoom is None or zoom <= self.max_zoom)
 
 
 def area_labels(areas: Iterable[tuple[str, str, dict[str, Any]]]) -> list[Label]:
