@@ -253,11 +253,7 @@ def compute(request: HttpRequest, panel_id: int) -> HttpResponse:
         target=services.job_target(panel),
     )
     if job.status == Job.Status.FAILED:  # refused at once (the job ran in the request: tests)
-        result = job.result or {}
-        if result.get("conflict") is not None:
-            conflict = [QuotaBound(**b) for b in result["conflict"]]
-            return _quota_page(request, panel, QuotaForm.with_conflict(panel, conflict), status=400)
-        return _manage_page(request, panel, error=job.error_text, status=400)
+        return _refused(request, panel, job)
     if job.status == Job.Status.DONE:
         return redirect("panel:compare", panel.pk)
     return redirect("jobs:detail", job.pk)
@@ -300,6 +296,16 @@ def compare(request: HttpRequest, panel_id: int) -> HttpResponse:
     return render(request, "panel/compare.html", context)
 
 
+def _refused(request: HttpRequest, panel: Panel, job: Job) -> HttpResponse:
+    """A panel job that failed at once: infeasible quotas go back to the quota form with the
+    conflicting bounds on their fields, any other reason to the panel's page."""
+    result = job.result or {}
+    if result.get("conflict") is not None:
+        conflict = [QuotaBound(**b) for b in result["conflict"]]
+        return _quota_page(request, panel, QuotaForm.with_conflict(panel, conflict), status=400)
+    return _manage_page(request, panel, error=job.error_text, status=400)
+
+
 @require_POST
 @role_required(OBSERVATORY)
 def commit(request: HttpRequest, panel_id: int) -> HttpResponse:
@@ -325,12 +331,8 @@ def commit(request: HttpRequest, panel_id: int) -> HttpResponse:
         target=services.job_target(panel),
     )
     if job.status == Job.Status.FAILED:  # refused at once (the job ran in the request: tests)
-        result = job.result or {}
-        if result.get("conflict") is not None:
-            conflict = [QuotaBound(**b) for b in result["conflict"]]
-            return _quota_page(request, panel, QuotaForm.with_conflict(panel, conflict), status=400)
         panel.refresh_from_db()
-        return _manage_page(request, panel, error=job.error_text, status=400)
+        return _refused(request, panel, job)
     if job.status == Job.Status.DONE:
         messages.success(request, _("Committed: the draw page now shows the hashes and the files."))
         return redirect("panel:draw", panel.pk)
