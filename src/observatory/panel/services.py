@@ -13,8 +13,9 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -313,21 +314,27 @@ def pending_commit(panel: Panel) -> Job | None:
     )
 
 
-def commit_job(ctx) -> dict[str, Any]:
-    """The background job behind the commit button: :func:`commit` on a worker, for the member who
-    pressed it (the audit log names them). Ends on the public draw page; infeasible quotas fail
-    the job with the conflicting bounds, as :func:`compute_job` does."""
-    from dataclasses import asdict
-
-    panel = Panel.objects.get(pk=ctx.params["panel"])
+@contextmanager
+def _failures_for_the_job() -> Iterator[None]:
+    """A panel job's refusals as the job's failure: infeasible quotas with the conflicting bounds
+    (the quota form shows them on their fields), a panel state or a solver error with its reason."""
     try:
-        commit(panel, ctx.job.created_by, progress=ctx.progress, expected=ctx.params.get("expected"))
+        yield
     except InfeasibleQuotasError as exc:
         raise JobFailure(str(exc), field="quotas", conflict=[asdict(b) for b in exc.conflict]) from None
     except PanelError as exc:
         raise JobFailure(exc.message, field=exc.field) from None
     except LotteryError as exc:
         raise JobFailure(str(exc)) from None
+
+
+def commit_job(ctx) -> dict[str, Any]:
+    """The background job behind the commit button: :func:`commit` on a worker, for the member who
+    pressed it (the audit log names them). Ends on the public draw page; infeasible quotas fail
+    the job with the conflicting bounds, as :func:`compute_job` does."""
+    panel = Panel.objects.get(pk=ctx.params["panel"])
+    with _failures_for_the_job():
+        commit(panel, ctx.job.created_by, progress=ctx.progress, expected=ctx.params.get("expected"))
     return {"url": reverse("panel:draw", args=[panel.pk])}
 
 
@@ -448,17 +455,9 @@ def compute_job(ctx) -> dict[str, Any]:
     Infeasible quotas end the job as failed with the conflicting bounds in its result, so that
     the quota form can show each on its field.
     """
-    from dataclasses import asdict
-
     panel = Panel.objects.get(pk=ctx.params["panel"])
     names = ", ".join(method_name(m) for m in ctx.params["methods"])
     ctx.progress(5, _("computing %(methods)s") % {"methods": names})
-    try:
+    with _failures_for_the_job():
         compute(panel, ctx.params["methods"])
-    except InfeasibleQuotasError as exc:
-        raise JobFailure(str(exc), field="quotas", conflict=[asdict(b) for b in exc.conflict]) from None
-    except PanelError as exc:
-        raise JobFailure(exc.message, field=exc.field) from None
-    except LotteryError as exc:
-        raise JobFailure(str(exc)) from None
     return {"url": reverse("panel:compare", args=[panel.pk])}
