@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from observatory.analysis.core import displacement as disp
 from observatory.analysis.services import circle, city_projection, displacement_panel_context
@@ -50,10 +51,37 @@ def test_panel_counts_measures_words_and_csv(client, make_user, paris_areas):
     panel = r.context["panel"]
     assert not panel["waiting"] and html.count("<svg") == 2
     assert "weighted displacement quotient (WDQ)" in html and "WDD" in html
-    assert "Bowers and Johnson" in html and "2025-09-03 to 2025-09-30" in html
+    assert "Bowers and Johnson" in html and "Sept. 3, 2025 to Sept. 30, 2025" in html
     target = panel["counts"][0]
     assert target["before"] > target["after"]  # the clearance emptied the colline
     assert panel["interpretation"]
+    # The map opens with one plain sentence (dates in words), its method folded, no CRS code shown.
+    drop = round(100 * (target["before"] - target["after"]) / target["before"])
+    assert panel["summary"].startswith(
+        f"After the operation on Oct. 1, 2025, reports fell by {drop} % in the target area"
+    )
+    assert panel["summary"] in html and "EPSG" not in html
+    assert "reaches 400 m beyond the target" in panel["map_method"]
+    assert '<details class="method">' in html and "<noscript>" in html
+    # The interactive map's areas: outermost first, in the SVG's colours, with the legend's names.
+    areas = panel["map_layer"]["areas"]
+    assert [a["key"] for a in areas] == ["control", "buffer", "target"]
+    assert [a["colour"] for a in areas] == ["#4393c3", "#fdb863", "#b2182b"]
+    lon, lat = areas[2]["geometry"]["coordinates"][0][0]
+    assert abs(lat - COLLINE[0]) < 0.01 and abs(lon - COLLINE[1]) < 0.01
+    assert panel["map_legend"][0]["label"].startswith("Target area")
+    # The table alternative to the map: each area's surface, distance from the target and centre.
+    rows = {row["key"]: row for row in panel["map_table"]}
+    assert list(rows) == ["target", "buffer", "control"]
+    assert rows["buffer"]["reach"] == "0 m to 400 m" and 'id="displacement-map-table"' in html
+    assert abs(float(rows["target"]["lat"]) - COLLINE[0]) < 0.001
+    assert abs(float(rows["target"]["lon"]) - COLLINE[1]) < 0.001
+    assert "<td>0 m to 400 m</td>" in html
+    # The bars open with the counts in words; the table of counts says what it holds.
+    assert panel["bars_summary"].startswith(
+        f"Published reports, before then after the operation: {target['before']} then {target['after']}"
+    )
+    assert "<caption>The counts in each area" in html and '<th scope="col">Before</th>' in html
 
     # The CSV holds what displacement_measures gives for the same areas and windows.
     rows = {row["quantity"]: row["value"] for row in read_csv(c.get(URL, {**OPERATION, "format": "csv"}))}
@@ -77,14 +105,27 @@ def test_panel_counts_measures_words_and_csv(client, make_user, paris_areas):
     assert rows["wdq"] == ("" if expected.wdq is None else repr(expected.wdq))
 
 
+def test_the_sentences_name_the_days_in_french(client, make_user, paris_areas):
+    load_reports()
+    r = member(client, make_user).get(URL, OPERATION, HTTP_ACCEPT_LANGUAGE="fr")
+    assert r.status_code == 200
+    panel = r.context["panel"]
+    # The sentences take the day in the visitor's words (the catalogue translates the rest).
+    assert "1 octobre 2025" in panel["summary"] and "Oct." not in panel["summary"]
+    assert "1 octobre 2025" in panel["map_method"] and "3 septembre 2025" in panel["map_method"]
+
+
 def test_waiting_for_data_until_the_after_window_ends(client, make_user):
     recent = timezone.localdate() - timedelta(days=5)
     r = member(client, make_user).get(
         URL, {**OPERATION, "date": recent.isoformat()}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert r.status_code == 200 and r.context["panel"]["waiting"]
-    last = (recent + timedelta(days=27)).isoformat()
-    assert f"Waiting for data: the after window runs until {last} included" in r.content.decode()
+    last = date_format(recent + timedelta(days=27), "DATE_FORMAT")
+    html = r.content.decode()
+    assert f"Waiting for data: the after window runs until {last} included" in html
+    # The map is there while waiting, with its sentence and legend.
+    assert "The areas compared around the operation on" in html and 'id="displacement-map-legend"' in html
 
 
 def test_bad_operations_are_errors_on_their_fields(client, make_user):

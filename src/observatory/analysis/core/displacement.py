@@ -185,6 +185,48 @@ def displacement_measures(
     )
 
 
+def percent_change(counts: Counts) -> float | None:
+    """The change from before to after in per cent of before (-40.0: fell by 40 %); None when
+    there was nothing before (no share to take)."""
+    if counts.before <= 0:
+        return None
+    return 100.0 * (counts.after - counts.before) / counts.before
+
+
+@dataclass(frozen=True)
+class AreaDistances:
+    """How the three areas lie (metres, square metres): what the method's words quote."""
+
+    target_area: float  # m2
+    buffer_width: float  # the ring's reach beyond the target
+    control_near: float  # the control's nearest point from the target
+    control_far: float  # and its farthest
+
+
+def area_distances(target: BaseGeometry, buffer: BaseGeometry, control: BaseGeometry) -> AreaDistances:
+    """The target's surface, the buffer's width (how far the buffer reaches beyond the target) and
+    the control's nearest and farthest distances from the target, in CRS units (metres)."""
+    reach = target.union(buffer)
+    near, far = distance_range(target, control)
+    return AreaDistances(
+        target_area=float(target.area),
+        buffer_width=float(shapely.hausdorff_distance(reach, target)),
+        control_near=near,
+        control_far=far,
+    )
+
+
+def distance_range(target: BaseGeometry, area: BaseGeometry) -> tuple[float, float]:
+    """How near and how far ``area`` lies from the target's edge (CRS units; 0 where they touch or
+    overlap). The far end is the farthest vertex: exact for polygons, which is what areas are."""
+    far = max((target.distance(shapely.Point(p)) for p in _vertices(area)), default=0.0)
+    return float(target.distance(area)), float(far)
+
+
+def _vertices(geom: BaseGeometry) -> NDArray[np.float64]:
+    return np.asarray(shapely.get_coordinates(geom), dtype=np.float64)
+
+
 def ring_buffer(target: BaseGeometry, width: float) -> BaseGeometry:
     """The ring of ``width`` (CRS units) around a target polygon, the target excluded."""
     if not width > 0:

@@ -24,12 +24,14 @@ import matplotlib
 matplotlib.use("Agg")  # no display on a server; must precede any pyplot import anywhere
 
 import numpy as np
+import shapely
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import Normalize, to_hex, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from numpy.typing import NDArray
+from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from observatory.analysis.core.grids import SquareGrid
@@ -393,6 +395,38 @@ def hour_weekday_heatmap(table: NDArray[np.int64], weekdays: Sequence[str], labe
     return to_svg(fig)
 
 
+# The displacement areas' colours, the same on the SVG map, the interactive map and its legend.
+DISPLACEMENT_COLOURS = {"target": "#b2182b", "buffer": "#fdb863", "control": "#4393c3"}
+# Outermost first, so no area hides another: the control ring, the buffer ring, then the target.
+DISPLACEMENT_DRAW_ORDER = ("control", "buffer", "target")
+DISPLACEMENT_OPACITY = 0.55
+
+
+def displacement_layer(
+    areas: dict[str, BaseGeometry], projection: MetricProjection, labels: dict[str, str]
+) -> dict[str, object]:
+    """The interactive map's payload of the displacement areas (metric geometries in ``areas``,
+    keyed target, buffer, control): each as a WGS84 GeoJSON geometry (lon, lat to 6 decimals,
+    about 10 cm) with its colour and label, outermost first (:data:`DISPLACEMENT_DRAW_ORDER`)."""
+
+    def to_lonlat(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        lat, lon = projection.inverse(xy[:, 0], xy[:, 1])
+        return np.asarray(np.round(np.column_stack([lon, lat]), 6), dtype=np.float64)
+
+    out = []
+    for key in DISPLACEMENT_DRAW_ORDER:
+        geometry = shapely.transform(areas[key], to_lonlat)
+        out.append(
+            {
+                "key": key,
+                "colour": DISPLACEMENT_COLOURS[key],
+                "label": labels[key],
+                "geometry": mapping(geometry),
+            }
+        )
+    return {"opacity": DISPLACEMENT_OPACITY, "areas": out}
+
+
 def displacement_map(
     target: BaseGeometry,
     buffer: BaseGeometry,
@@ -407,25 +441,25 @@ def displacement_map(
     extent = (minx, maxx, miny, maxy)
     ax = _map_axes(fig, extent, outlines)
     handles = {}
+    geoms = {"target": target, "buffer": buffer, "control": control}
     # Outermost first: each area's hole is painted white, and the area inside it (the buffer in the
     # control ring, the target in the buffer) is drawn over that hole afterwards. Drawn the other
     # way round, the control ring's hole covered the target and the buffer.
-    for geom, colour, key in (
-        (control, "#4393c3", "control"),
-        (buffer, "#fdb863", "buffer"),
-        (target, "#b2182b", "target"),
-    ):
+    for key in DISPLACEMENT_DRAW_ORDER:
+        geom, colour = geoms[key], DISPLACEMENT_COLOURS[key]
         polys = [p for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon" and not p.is_empty]
         for poly in polys:
             rings = [np.asarray(poly.exterior.coords), *[np.asarray(r.coords) for r in poly.interiors]]
             # An even-odd fill is not available on PolyCollection: draw the exterior, then the holes
             # in white, which is exact for the ring buffer (its hole is the target, drawn on top).
             ax.add_collection(
-                PolyCollection([rings[0]], facecolors=colour, edgecolors=colour, alpha=0.55, zorder=2)
+                PolyCollection(
+                    [rings[0]], facecolors=colour, edgecolors=colour, alpha=DISPLACEMENT_OPACITY, zorder=2
+                )
             )
             for hole in rings[1:]:
                 ax.add_collection(PolyCollection([hole], facecolors="white", edgecolors="none", zorder=2))
-        handles[key] = Patch(facecolor=colour, alpha=0.55, label=labels[key])
+        handles[key] = Patch(facecolor=colour, alpha=DISPLACEMENT_OPACITY, label=labels[key])
     legend = [handles[k] for k in ("target", "buffer", "control")]
     ax.legend(handles=legend, loc="upper right", fontsize=8, framealpha=0.9)
     _scale_bar(ax, extent, labels["scale"])

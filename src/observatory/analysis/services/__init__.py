@@ -17,11 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pyproj
 import shapely
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -43,6 +44,7 @@ __all__ = [
     "circle",
     "city_projection",
     "csv_response",
+    "day_words",
     "displacement_csv_response",
     "displacement_csv_rows",
     "displacement_panel_context",
@@ -270,6 +272,166 @@ def _report_counts(
     return {key: disp.split_counts(x, y, after, area) for key, area in areas}
 
 
+def day_words(day: date) -> str:
+    """A day in words, in the visitor's language ("1 octobre 2025")."""
+    return date_format(day, "DATE_FORMAT")
+
+
+def _area_words() -> dict[str, str]:
+    """The three areas named for a reader (the map's labels, the legend, the sentences)."""
+    return {
+        "target": _("target area"),
+        "buffer": _("ring around it (buffer)"),
+        "control": _("control area"),
+    }
+
+
+def _area_legend() -> list[dict[str, str]]:
+    """The interactive map's legend: each area's colour, name and role, in words."""
+    roles = {
+        "target": _("Target area: where the operation took place"),
+        "buffer": _("Ring around it (buffer): where displaced activity would go"),
+        "control": _("Control area: further away, to compare with the rest of the city"),
+    }
+    return [
+        {"key": key, "colour": figures.DISPLACEMENT_COLOURS[key], "label": roles[key]} for key in AREA_KEYS
+    ]
+
+
+def _signed(value: float, decimals: int = 0) -> str:
+    """A change with its sign ("+12", "-40", "0"), in the visitor's language."""
+    text = local_number(value, decimals)
+    return f"+{text}" if value > 0 else text
+
+
+def _metres(value: float) -> str:
+    """A distance to the nearest 10 m (polygons drawn with straight sides are a metre off a circle)."""
+    return _("%(metres)s m") % {"metres": local_number(round(value, -1) if value >= 100 else round(value))}
+
+
+def _areas_method(
+    metric: dict[str, BaseGeometry], projection: MetricProjection, start: date, operation: date, end: date
+) -> str:
+    """How the areas were drawn and the windows chosen, in words: the map's fold."""
+    d = disp.area_distances(metric["target"], metric["buffer"], metric["control"])
+    return _(
+        "The target area covers %(hectares)s hectares. The ring around it (the buffer) reaches "
+        "%(width)s beyond the target's edge: where displaced activity would go. The control area lies "
+        "%(near)s to %(far)s from the target's edge: far enough not to receive displaced activity, "
+        "near enough to share the city's trends. Distances are measured on the city's metric "
+        "projection (%(projection)s). Reports are counted from %(b0)s to %(b1)s (before) and from "
+        "%(a0)s to %(a1)s (after, the operation day included). Grey lines are the quartiers."
+    ) % {
+        "hectares": local_number(d.target_area / 10_000, 1),
+        "width": _metres(d.buffer_width),
+        "near": _metres(d.control_near),
+        "far": _metres(d.control_far),
+        "projection": pyproj.CRS.from_user_input(projection.crs).name,
+        "b0": day_words(start),
+        "b1": day_words(operation - timedelta(days=1)),
+        "a0": day_words(operation),
+        "a1": day_words(end - timedelta(days=1)),
+    }
+
+
+def _areas_table(metric: dict[str, BaseGeometry], projection: MetricProjection) -> list[dict[str, Any]]:
+    """The map as a table: each area's colour, name, surface, distance from the target's edge and
+    centre, in the legend's order."""
+    names = {"target": _("Target area"), "buffer": _("Ring around it (buffer)"), "control": _("Control area")}
+    rows = []
+    for key in AREA_KEYS:
+        geom = metric[key]
+        if key == "target":
+            reach = _("the operation's place")
+        else:
+            near, far = disp.distance_range(metric["target"], geom)
+            reach = _("%(near)s to %(far)s") % {"near": _metres(near), "far": _metres(far)}
+        centre = geom.centroid
+        lat, lon = projection.inverse([centre.x], [centre.y])
+        rows.append(
+            {
+                "key": key,
+                "colour": figures.DISPLACEMENT_COLOURS[key],
+                "area": names[key],
+                "hectares": local_number(geom.area / 10_000, 1),
+                "reach": reach,
+                "lat": f"{lat[0]:.5f}",
+                "lon": f"{lon[0]:.5f}",
+            }
+        )
+    return rows
+
+
+def _change_words(counts: disp.Counts, estimated: bool) -> str:
+    """How an area's count moved, in words: "fell by 40 %", "rose by 12 %", "did not change"."""
+    pct = disp.percent_change(counts)
+    if pct is None:
+        if counts.after <= 0:
+            return _("stayed at zero")
+        return _("went from zero to %(n)s") % {"n": local_number(counts.after, 1 if estimated else 0)}
+    shown = round(abs(pct))
+    if counts.after == counts.before:
+        return _("did not change")
+    if shown == 0:
+        return _("barely changed")
+    if pct < 0:
+        return _("fell by %(pct)s %%") % {"pct": local_number(shown)}
+    return _("rose by %(pct)s %%") % {"pct": local_number(shown)}
+
+
+def _change_sentence(res: disp.DisplacementResult, day: date, *, estimated: bool) -> str:
+    """The panel's first sentence: how each area changed after the operation, in plain words."""
+    values = {
+        "date": day_words(day),
+        "target": _change_words(res.target, estimated),
+        "buffer": _change_words(res.buffer, estimated),
+        "control": _change_words(res.control, estimated),
+    }
+    if estimated:
+        return (
+            _(
+                "After the operation on %(date)s, the estimated number of people %(target)s in the target "
+                "area, %(buffer)s in the ring around it and %(control)s in the control area further away."
+            )
+            % values
+        )
+    return (
+        _(
+            "After the operation on %(date)s, reports %(target)s in the target area, %(buffer)s in the "
+            "ring around it and %(control)s in the control area further away."
+        )
+        % values
+    )
+
+
+def _counts_sentence(res: disp.DisplacementResult, *, estimated: bool) -> str:
+    """The bars' first sentence: each area's count before then after."""
+    decimals = 1 if estimated else 0
+
+    def pair(c: disp.Counts) -> str:
+        return _("%(before)s then %(after)s") % {
+            "before": local_number(c.before, decimals),
+            "after": local_number(c.after, decimals),
+        }
+
+    values = {"target": pair(res.target), "buffer": pair(res.buffer), "control": pair(res.control)}
+    if estimated:
+        return (
+            _(
+                "Estimated people per round, before then after the operation: %(target)s in the target "
+                "area, %(buffer)s in the ring around it and %(control)s in the control area."
+            )
+            % values
+        )
+    return (
+        _(
+            "Published reports, before then after the operation: %(target)s in the target area, "
+            "%(buffer)s in the ring around it and %(control)s in the control area."
+        )
+        % values
+    )
+
+
 def displacement_panel_context(
     date: date,
     target_geom: BaseGeometry | dict,
@@ -307,6 +469,7 @@ def displacement_panel_context(
     map_svg = figures.displacement_map(
         target, buffer, control, area_outlines(projection, extent), {**names, "scale": scale_label()}
     )
+    metric = {"target": target, "buffer": buffer, "control": control}
     context: dict[str, Any] = {
         "date": date,
         "before_days": before_days,
@@ -314,11 +477,15 @@ def displacement_panel_context(
         "before_window": (start_day, date - timedelta(days=1)),
         "after_window": (first_after_day, end_day - timedelta(days=1)),
         "map_svg": map_svg,
-        "map_caption": _(
-            "Target (red), buffer (orange, the ring where displaced activity would go) and control "
-            "(blue) areas, in %(crs)s, over the area outlines."
+        "map_layer": figures.displacement_layer(metric, projection, _area_words()),
+        "map_legend": _area_legend(),
+        "map_method": _areas_method(metric, projection, start_day, date, end_day),
+        "map_table": _areas_table(metric, projection),
+        "summary": _(
+            "The areas compared around the operation on %(date)s: the target area, the ring around it "
+            "and a control area further away."
         )
-        % {"crs": projection.crs},
+        % {"date": day_words(date)},
         "waiting": False,
         "geojson": {k: mapping(g) for k, g in (("target", target), ("buffer", buffer), ("control", control))},
     }
@@ -328,7 +495,7 @@ def displacement_panel_context(
         context["waiting_message"] = _(
             "Waiting for data: the after window runs until %(last)s included; the measures are computed "
             "once it has ended."
-        ) % {"last": (end_day - timedelta(days=1)).isoformat()}
+        ) % {"last": day_words(end_day - timedelta(days=1))}
         return context
     since, until = local_midnight(start_day), local_midnight(end_day)
     everywhere = aggregates.hours(since, until, categories=categories or None)
@@ -346,7 +513,13 @@ def displacement_panel_context(
             "result": res,
             "n_events": n_events,
             "counts": [
-                {"area": names[k], "before": c.before, "after": c.after, "change": c.change}
+                {
+                    "area": names[k],
+                    "before": c.before,
+                    "after": c.after,
+                    "change": c.change,
+                    "shown": [local_number(c.before), local_number(c.after), _signed(c.change)],
+                }
                 for k, c in counts.items()
             ],
             "bars_svg": figures.before_after_bars(
@@ -370,6 +543,8 @@ def displacement_panel_context(
                 (_("WDD 95 % interval"), f"{_fmt(res.wdd_ci95[0], 1)} … {_fmt(res.wdd_ci95[1], 1)}"),
                 (_("WDD p-value"), _fmt(res.wdd_p, 3)),
             ],
+            "summary": _change_sentence(res, date, estimated=False),
+            "bars_summary": _counts_sentence(res, estimated=False),
             "interpretation": _interpretation(res),
             "warnings": _warnings(res, names),
             "caption": _(
@@ -380,11 +555,11 @@ def displacement_panel_context(
                 "%(n)s published reports in these windows (%(categories)s)."
             )
             % {
-                "b0": start_day.isoformat(),
-                "b1": (date - timedelta(days=1)).isoformat(),
+                "b0": day_words(start_day),
+                "b1": day_words(date - timedelta(days=1)),
                 "before": before_days,
-                "a0": date.isoformat(),
-                "a1": (end_day - timedelta(days=1)).isoformat(),
+                "a0": day_words(date),
+                "a1": day_words(end_day - timedelta(days=1)),
                 "after": after_days,
                 "n": local_number(n_events),
                 "categories": ", ".join(categories) if categories else _("all categories"),
@@ -403,6 +578,7 @@ def displacement_panel_context(
                 "before": local_number(c.before, 1),
                 "after": local_number(c.after, 1),
                 "change": local_number(c.change, 1),
+                "shown": [local_number(c.before, 1), local_number(c.after, 1), _signed(c.change, 1)],
             }
             for k, c in counts.items()
         ]
@@ -423,11 +599,13 @@ def displacement_panel_context(
             "(%(a0)s to %(a1)s) with the rounds of each. The WDD and its Poisson interval are for counts of "
             "reports: choose the reports to see them."
         ) % {
-            "b0": start_day.isoformat(),
-            "b1": (date - timedelta(days=1)).isoformat(),
-            "a0": date.isoformat(),
-            "a1": (end_day - timedelta(days=1)).isoformat(),
+            "b0": day_words(start_day),
+            "b1": day_words(date - timedelta(days=1)),
+            "a0": day_words(date),
+            "a1": day_words(end_day - timedelta(days=1)),
         }
+        context["summary"] = _change_sentence(res, date, estimated=True)
+        context["bars_summary"] = _counts_sentence(res, estimated=True)
     return context
 
 
