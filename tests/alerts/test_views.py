@@ -4,6 +4,7 @@ what; anonymous visitors, residents and moderators see nothing of them."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -141,3 +142,22 @@ def test_only_the_observatory_sets_who_receives_the_alerts(client, members):
 
     entry = AuditEntry.objects.get(action="alerts.recipients")
     assert entry.after == {"harm_reduction:rounds": False, "other_organisations:cluster": True}
+
+
+def test_the_alert_map_gives_its_area_as_a_layer_a_legend_and_a_table(client, members, alert):
+    _login(client, members["outreach"])
+    text = client.get(reverse("alerts:detail", args=[alert.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # One plain sentence first, then the map on the site's one base, its picture for no JavaScript.
+    figure = text[text.index('<figure class="alert-map"') :]
+    assert re.match(r'<figure[^>]*>\s*<p class="summary"[^>]*>The map shows the alert', figure)
+    assert 'id="alert-map"' in text and "data-base=" in text and "data-labels-url=" in text
+    assert re.search(r"<noscript><div class=\"map-svg\"><svg", text)
+    layer = re.search(r'<script id="alert-map-layer" type="application/json">(.*?)</script>', text, re.S)
+    features = json.loads(layer.group(1))["features"]
+    assert [f["properties"]["kind"] for f in features] == ["cell", "cell", "centre"]
+    assert features[2]["geometry"]["coordinates"] == [2.3678, 48.8843]
+    legend = re.search(r'<figcaption class="map-legend" id="alert-map-legend">(.*?)</figcaption>', text, re.S)
+    assert "the alert’s area" in legend.group(1) and "centre of the cluster" in legend.group(1)
+    # The table says where the area lies in words (no quartier is loaded here: outside them all).
+    table = re.search(r'<table id="alert-area">(.*?)</table>', text, re.S).group(1)
+    assert "Outside the quartiers" in table and "<td>2</td>" in table

@@ -45,6 +45,7 @@ from django.utils.translation import gettext_noop, ngettext, override
 from shapely.geometry import shape
 
 from observatory.accounts.roles import OBSERVATORY, ORGANISATION
+from observatory.alerts.core import area_map as area_map_core
 from observatory.alerts.core.detector import AlertSettings, Signal, detect, same_episode
 from observatory.alerts.core.scan import ScanError
 from observatory.alerts.models import DEFAULT_AUDIENCES, Alert, RecipientRule
@@ -401,6 +402,20 @@ def sentence(a: Alert) -> str:
             "%(expected)s expected from the area's previous visits; a rise this strong happens %(rarity)s."
         )
     return text % values
+
+
+def area_map(a: Alert) -> dict[str, Any]:
+    """What the alert page's map draws (its cells and centre, ``core.area_map``) and the same area
+    as a table: how many of its cells lie in each quartier, by name."""
+    layer = area_map_core.area_layer(list(a.cells), (a.centre_lat, a.centre_lon))
+    points = [h3.cell_to_latlng(c) for c in a.cells]
+    ids: list[int | None] = []
+    if points:
+        ids = locate_area_ids(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+    names = dict(Area.objects.filter(pk__in={i for i in ids if i}).values_list("pk", "name"))
+    per_area = area_map_core.cells_per_area([names.get(i) if i else None for i in ids])
+    rows = [{"name": name or _("Outside the quartiers"), "cells": n} for name, n in per_area]
+    return {"layer": layer, "rows": rows}
 
 
 def map_figure(a: Alert, *, fmt: str = "svg") -> bytes:

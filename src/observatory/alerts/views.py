@@ -48,6 +48,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(Alert, pk=alert_id)
     svg = services.map_figure(alert, fmt="svg").decode()
     svg = svg[svg.find("<svg") :]
+    area = services.area_map(alert)
     return render(
         request,
         "alerts/detail.html",
@@ -59,6 +60,8 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "expected": services.expected_text(alert.expected),
             "p_value": services.p_value_text(alert.p_value),
             "map_svg": svg,
+            "map_layer": area["layer"],
+            "area_rows": area["rows"],
             "hours": round((alert.window_end - alert.window_start).total_seconds() / 3600),
         },
     )

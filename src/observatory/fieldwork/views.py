@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
@@ -109,6 +110,8 @@ OFFLINE_ASSETS = (
     "web/favicon.svg",
     "leaflet/leaflet.css",
     "leaflet/leaflet.js",
+    "web/basemap.css",
+    "web/basemap.js",
     "fieldwork/fieldwork.css",
     "fieldwork/round_form.js",
 )
@@ -123,7 +126,14 @@ def round_service_worker(request: HttpRequest) -> HttpResponse:
     if not source:
         raise Http404
     body = Path(source).read_text(encoding="utf-8")
-    assets = [static(name) for name in OFFLINE_ASSETS] + [reverse("api-v1:areas") + "?level=quartier"]
+    names = list(OFFLINE_ASSETS)
+    if settings.OBSERVATORY_PMTILES and not settings.OBSERVATORY_TILE_URL:  # the base reads it
+        names.append("web/vendor/protomaps-leaflet.js")
+    # The quartier outlines, and the place and quartier names the map's base draws without tiles.
+    assets = [static(name) for name in names] + [
+        reverse("api-v1:areas") + "?level=quartier",
+        reverse("map-labels"),
+    ]
     page = reverse("fieldwork:round-new")
     version = hashlib.sha256(json.dumps([page, assets, body]).encode()).hexdigest()[:16]
     config = json.dumps({"version": version, "page": page, "assets": assets})

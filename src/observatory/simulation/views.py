@@ -17,12 +17,14 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from observatory.accounts.roles import OBSERVATORY, role_required
 from observatory.analysis.services import area_outlines, city_projection
 from observatory.simulation import services
+from observatory.simulation.core import scene_layer
 from observatory.simulation.forms import CompareForm, NewScenarioForm, OperationForm, RoomForm, RunForm
 from observatory.simulation.models import Run, SavedScenario
 
@@ -168,7 +170,47 @@ def _figures(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
         "quartiers_svg": services.quartier_chart(pairs, labels["quartiers"]),
         "rooms_svg": services.rooms_chart(pairs, labels["rooms"]),
         "places": services.place_table(pairs),
+        "scene": _scene(pairs),
     }
+
+
+def _scene(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The scene map's layer (Leaflet, on the site's one base), its legend and the same as tables."""
+    layer = scene_layer.scene_layer(pairs)
+    for f in layer["features"]:
+        p = f["properties"]
+        run = pairs[p["run"]][0]
+        if p["kind"] == "place":
+            p["text"] = _("%(place)s: %(share)s of the true uses of %(run)s (%(uses)s uses).") % {
+                "place": p["name"],
+                "share": _percent(p["share"]),
+                "run": run,
+                "uses": number_format(p["uses"], force_grouping=True),
+            }
+        else:
+            p["text"] = _("%(room)s: consumption room or care place (%(run)s).") % {
+                "room": p["name"],
+                "run": run,
+            }
+    places = [
+        {**row, "shares": ["—" if s is None else _percent(s) for s in row["shares"]]}
+        for row in scene_layer.share_rows(pairs)
+    ]
+    legend = [
+        {"label": label, "colour": scene_layer.RUN_COLOURS[k], "dashed": k > 0}
+        for k, (label, _o) in enumerate(pairs)
+    ]
+    return {
+        "layer": layer,
+        "legend": legend,
+        "runs": [label for label, _o in pairs],
+        "places": places,
+        "rooms": scene_layer.room_rows(pairs),
+    }
+
+
+def _percent(share: float) -> str:
+    return f"{number_format(100 * share, decimal_pos=1)} %"
 
 
 @role_required(OBSERVATORY)

@@ -81,6 +81,9 @@
     }
     if (mapEl && window.L) {
       map = L.map(mapEl).setView([parseFloat(mapEl.dataset.centerLat), parseFloat(mapEl.dataset.centerLon)], parseInt(mapEl.dataset.zoom, 10));
+      // The site's one base (tiles, the city's PMTiles archive, or place and quartier names:
+      // web/static/web/basemap.js). Offline, remote tiles do not load; the names are kept by sw.js.
+      if (window.ObservatoryBasemap) { window.ObservatoryBasemap.add(map, mapEl); }
       fetch(mapEl.dataset.areasUrl + "?level=quartier").then(function (r) { return r.json(); }).then(function (gj) {
         L.geoJSON(gj, { style: { color: "#555", weight: 1, fillOpacity: 0.03 }, interactive: false }).addTo(map);
       }).catch(function () { /* offline: the map works without the outlines */ });
