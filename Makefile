@@ -67,6 +67,7 @@ demo: $(STAMP)
 	@echo "Observatory is running on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@echo "Where to look first (log in with a demo login printed above; they are in var/demo_logins.txt):"
 	@echo "  http://$(HOST):$(PORT)/                        the public map, as residents see it"
+	@echo "  http://$(HOST):$(PORT)/report/                 the report form: search an address (try \"rue pajol\")"
 	@echo "  http://$(HOST):$(PORT)/fieldwork/plan/         the plan: commitments, targets and progress"
 	@echo "  http://$(HOST):$(PORT)/analysis/               hot spots, rhythms, trends (observatory)"
 	@echo "  http://$(HOST):$(PORT)/fieldwork/operations/   operations and their displacement panels (observatory)"

@@ -17,7 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from analysis.test_views_data import WINDOW, load_reports  # noqa: E402
 
 
-def test_member_sees_the_hotspot_map_and_downloads_the_numbers(live_server, browser, paris_areas, make_user):
+def test_member_sees_the_hotspot_map_and_downloads_the_numbers(
+    live_server, browser, paris_areas, make_user, screenshot
+):
     load_reports(days=90, per_day=12.0)
     make_user("membre", OBSERVATORY, password="observatoire-pass-2026")
     context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", accept_downloads=True)
@@ -48,6 +50,6 @@ def test_member_sees_the_hotspot_map_and_downloads_the_numbers(live_server, brow
         assert download.suggested_filename.startswith("hotspots-") and rows
         assert set(rows[0]) == {"ix", "iy", "lat", "lon", "count", "z", "p", "p_adjusted", "class"}
         assert any(row["class"] == "hot" for row in rows)
-        page.screenshot(path="var/e2e-analysis-hotspots.png", full_page=True)
+        screenshot(page, "hotspots")
     finally:
         context.close()

@@ -5,7 +5,6 @@ on a phone. Screenshots (desktop and 390 x 844) are kept as test artefacts.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -20,7 +19,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from analysis.test_views_data import WINDOW, load_reports  # noqa: E402
 
-ARTEFACTS = Path(os.environ.get("OBSERVATORY_TEST_ARTEFACTS", "var/test-artifacts")) / "analysis"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 QUERY = f"since={WINDOW['since']}&until={WINDOW['until']}"
@@ -64,11 +62,10 @@ def _no_sideways_scroll(page) -> bool:
 
 
 def test_hotspot_and_trend_maps_are_interactive_with_legend_and_popups(
-    live_server, browser, paris_areas, make_user
+    live_server, browser, paris_areas, make_user, screenshot
 ):
     load_reports()
     cookie = _session_cookie(live_server, make_user)
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
 
     desktop = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="Europe/Paris", bypass_csp=True
@@ -106,7 +103,7 @@ def test_hotspot_and_trend_maps_are_interactive_with_legend_and_popups(
             assert not method.evaluate("d => d.open")
             method.locator("summary").click()
             assert method_words in method.inner_text()
-            page.screenshot(path=str(ARTEFACTS / f"{name}-desktop.png"), full_page=True)
+            screenshot(page, f"{name}-desktop")
     finally:
         desktop.close()
 
@@ -132,13 +129,13 @@ def test_hotspot_and_trend_maps_are_interactive_with_legend_and_popups(
             popup = page.locator(".leaflet-popup-content")
             popup.wait_for()
             assert re.search(r"\d", popup.inner_text())  # the cell's value (words per the French catalogue)
-            page.screenshot(path=str(ARTEFACTS / f"{name}-phone.png"), full_page=True)
+            screenshot(page, f"{name}-phone")
     finally:
         phone.close()
 
 
 def test_without_javascript_the_page_shows_the_figure_legend_and_table(
-    live_server, browser, paris_areas, make_user
+    live_server, browser, paris_areas, make_user, screenshot
 ):
     load_reports(days=90)
     context = browser.new_context(java_script_enabled=False, locale="en-GB")
@@ -152,7 +149,6 @@ def test_without_javascript_the_page_shows_the_figure_legend_and_table(
         assert page.locator("#hotspot-map-legend li").count() == 4
         page.locator("#hotspot-map-table summary").click()
         assert page.locator("#hotspot-map-table tbody tr").count() > 0
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTEFACTS / "hotspots-no-javascript.png"), full_page=True)
+        screenshot(page, "hotspots-no-javascript")
     finally:
         context.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from observatory.consultation import services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SITE = {"name": "Rue d'Aubervilliers", "lat": 48.8870, "lon": 2.3660}
-ARTEFACTS = Path(os.environ.get("OBSERVATORY_TEST_ARTEFACTS", "var/test-artifacts")) / "maps"
 
 
 def _tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
@@ -54,11 +52,13 @@ def write_archive(path: Path, lat: float, lon: float) -> None:
                 bounds = _tile_bounds(z, x, y)
                 west, south, east, north = bounds
                 canal_lat = lat + 0.0006
+                # fmt: off
                 layers = [
                     {"name": "earth", "features": [{"geometry": f"POLYGON(({west} {south},{east} {south},{east} {north},{west} {north},{west} {south}))", "properties": {"kind": "earth"}}]},  # noqa: E501
                     {"name": "water", "features": [{"geometry": f"POLYGON(({west} {canal_lat - 0.0004},{east} {canal_lat - 0.0004},{east} {canal_lat + 0.0004},{west} {canal_lat + 0.0004},{west} {canal_lat - 0.0004}))", "properties": {"kind": "water"}}]},  # noqa: E501
                     {"name": "roads", "features": [{"geometry": f"LINESTRING({lon} {south},{lon} {north})", "properties": {"kind": "major_road", "name": "Avenue de Flandre"}}]},  # noqa: E501
                 ]
+                # fmt: on
                 data = mapbox_vector_tile.encode(layers, default_options={"quantize_bounds": bounds})
                 tiles[zxy_to_tileid(z, x, y)] = gzip.compress(data)
     with path.open("wb") as f:
@@ -95,7 +95,9 @@ def _consultation():
     return consultation
 
 
-def test_without_tiles_the_map_names_quartiers_and_landmarks(live_server, browser, paris_areas, settings):
+def test_without_tiles_the_map_names_quartiers_and_landmarks(
+    live_server, browser, paris_areas, settings, screenshot
+):
     settings.OBSERVATORY_TILE_URL = ""
     settings.OBSERVATORY_PMTILES = ""
     consultation = _consultation()
@@ -107,15 +109,14 @@ def test_without_tiles_the_map_names_quartiers_and_landmarks(live_server, browse
         names = page.locator(".option-map .map-label").all_inner_texts()
         assert any(n in names for n in ("Jardins d'Éole", "Place de Stalingrad", "Marx Dormoy")), names
         assert page.locator(".option-map .leaflet-tile").count() == 0  # no tiles were asked for
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTEFACTS / "labels-only.png"), full_page=True)
+        screenshot(page, "labels-only")
         assert "cercle de 500 m" in page.locator(".option-figure figcaption").first.inner_text()
     finally:
         page.close()
 
 
 def test_the_citys_pmtiles_archive_is_drawn_from_the_app(
-    live_server, browser, paris_areas, settings, tmp_path
+    live_server, browser, paris_areas, settings, tmp_path, screenshot
 ):
     archive = tmp_path / "paris.pmtiles"
     write_archive(archive, SITE["lat"], SITE["lon"])
@@ -142,7 +143,6 @@ def test_the_citys_pmtiles_archive_is_drawn_from_the_app(
         )
         assert page.locator(".option-map .map-label").count() == 0  # the tiles carry their own names
         assert outside == []  # nothing leaves the site
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTEFACTS / "pmtiles.png"), full_page=True)
+        screenshot(page, "pmtiles")
     finally:
         page.close()

@@ -2,14 +2,12 @@
 the slip; the person opens the code on a phone and sees the status; the referent answers; the
 person sees the answer; the figures count it; a resident and an anonymous visitor see none of it.
 
-Set OBSERVATORY_SCREENSHOTS=DIR to keep phone screenshots of the form, the slip and the page.
+Phone screenshots of the form, the slip and the page are kept as test artefacts (``screenshot``).
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -21,13 +19,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-test-password"
 ANSWER = "Nous avons appelé l'Espace Jaurès : revenez demain, une place vous attend."
-
-
-def _shot(page, name: str) -> None:
-    folder = os.environ.get("OBSERVATORY_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def _phone(browser, locale: str = "fr-FR"):
@@ -52,7 +43,7 @@ def _login(page, base: str, username: str, target: str) -> None:
     page.wait_for_url(f"**{target}")
 
 
-def test_complaint_from_the_street_to_its_answer(live_server, browser, make_user, settings):
+def test_complaint_from_the_street_to_its_answer(live_server, browser, make_user, settings, screenshot):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     base = live_server.url
     care = Organisation.objects.create(name="Soins Nord", kind="care")
@@ -82,11 +73,11 @@ def test_complaint_from_the_street_to_its_answer(live_server, browser, make_user
     page.select_option("#id_care_place", str(place.pk))
     page.fill("#id_text", "On m'a dit qu'il n'y avait plus de place, trois soirs de suite.")
     page.check("#id_spoken_consent")
-    _shot(page, "1-filing-form")
+    screenshot(page, "1-filing-form")
     page.locator("#send").click()
     code = page.locator("#complaint-code").inner_text().strip()
     assert len(code) == 14 and code.count("-") == 2
-    _shot(page, "2-slip")
+    screenshot(page, "2-slip")
     # Printing shows the slip alone, and the PDF slip is there for a printer.
     page.emulate_media(media="print")
     assert page.locator("header.top").is_hidden() and page.locator("#slip").is_visible()
@@ -107,7 +98,7 @@ def test_complaint_from_the_street_to_its_answer(live_server, browser, make_user
     person.locator("#complaint-status").wait_for()
     assert "status-received" in person.locator("#complaint-status").get_attribute("class")
     assert "trois soirs" not in person.content()
-    _shot(person, "3-person-page")
+    screenshot(person, "3-person-page")
 
     # 3. The referent finds it in the queue, with its clock, and answers.
     ref_context, ref = _phone(browser, "en-GB")
@@ -131,7 +122,7 @@ def test_complaint_from_the_street_to_its_answer(live_server, browser, make_user
     person.fill("#id_text", "Merci, j'y vais demain.")
     person.locator("#message-form button").click()
     person.locator("p.done").wait_for()
-    _shot(person, "4-person-answer")
+    screenshot(person, "4-person-answer")
     context.close()
 
     # 5. The observatory's figures count it (exact figures are for members only).

@@ -19,7 +19,7 @@ SITES = [
 ]
 
 
-def test_a_code_from_paper_to_the_published_result(live_server, phone, paris_areas):
+def test_a_code_from_paper_to_the_published_result(live_server, phone, paris_areas, screenshot):
     now = timezone.now()
     quartier = Area.objects.filter(level="quartier", parent_code="19").order_by("code").first()
     consultation = services.create_consultation(
@@ -75,4 +75,4 @@ def test_a_code_from_paper_to_the_published_result(live_server, phone, paris_are
     for table in ("#pairwise", "#participation"):
         region = page.locator(f".scroll[role=region]:has({table})")
         assert region.get_attribute("tabindex") == "0"
-    page.screenshot(path="var/e2e-consultation-result.png", full_page=True)
+    screenshot(page, "result")

@@ -6,13 +6,13 @@ keys and Enter, write the description, send with the Space bar, read the confirm
 step the element with the focus shows it (an outline or a box-shadow), the focus never lands on
 something invisible, and Tab always moves on (no keyboard trap, in the map included).
 
-Screenshots are kept in var/test-artifacts/keyboard/ (or $OBSERVATORY_TEST_ARTEFACTS/keyboard/).
+Screenshots are test artefacts (the ``screenshot`` fixture: $OBSERVATORY_TEST_ARTEFACTS/keyboard_report/),
+with one of the page as it was when a step failed.
 """
 
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,6 @@ from observatory.reports.models import Report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-ARTEFACTS = Path(os.environ.get("OBSERVATORY_TEST_ARTEFACTS", "var/test-artifacts")) / "keyboard"
 FIRST_PAGE_MS = 60_000  # the live server's first page imports the whole site
 BAN_SAMPLE = Path(__file__).resolve().parents[1] / "reports" / "data" / "adresses-75-sample.csv"
 MAX_TABS = 60
@@ -49,16 +48,9 @@ FOCUS = """() => {
 }"""
 
 
-def shot(page, name: str) -> None:
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
-
-
 def focused(page) -> dict:
     state = page.evaluate(FOCUS)
     assert state is not None, "the focus was lost (back on the page itself)"
-    if not (state["sized"] and (state["outline"] or state["shadow"])):
-        shot(page, "failed-focus")
     assert state["sized"], f"the focus is on something invisible: {state['label']}"
     assert state["outline"] or state["shadow"], f"no visible focus on {state['label']}"
     return state
@@ -83,14 +75,24 @@ def tab_to(page, selector: str, key: str = "Tab") -> list[str]:
     raise AssertionError(f"{selector} not reached with {key} in {MAX_TABS} presses: {seen}")
 
 
-def test_a_report_filed_with_the_keyboard_alone(live_server, browser, paris_areas):
+def test_a_report_filed_with_the_keyboard_alone(live_server, browser, paris_areas, screenshot):
     call_command("load_addresses", str(BAN_SAMPLE), stdout=io.StringIO())
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="fr-FR", timezone_id="Europe/Paris"
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/report/", timeout=FIRST_PAGE_MS)
+    try:
+        _file_a_report(page, live_server.url, screenshot)
+    except AssertionError:
+        screenshot(page, "failed")  # the page as it was when a step failed (a focus not shown...)
+        raise
+    finally:
+        context.close()
+
+
+def _file_a_report(page, base: str, shot) -> None:
+    page.goto(f"{base}/report/", timeout=FIRST_PAGE_MS)
     page.locator("#pick-map path").first.wait_for(state="attached")  # the map is drawn
 
     # From the top of the page: the first Tab is the skip link, shown when focused; Enter jumps
@@ -176,4 +178,3 @@ def test_a_report_filed_with_the_keyboard_alone(live_server, browser, paris_area
     assert report.description.startswith("Une dizaine de personnes")
     tab_to(page, "main a.button")  # "Signaler autre chose"
     shot(page, "4-thanks")
-    context.close()

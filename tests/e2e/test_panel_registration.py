@@ -31,7 +31,7 @@ def make_panel() -> Panel:
     return panel
 
 
-def test_volunteer_registers_on_a_phone(live_server, phone):
+def test_volunteer_registers_on_a_phone(live_server, phone, screenshot):
     panel = make_panel()
     page = phone
     page.goto(f"{live_server.url}/panel/")
@@ -61,4 +61,4 @@ def test_volunteer_registers_on_a_phone(live_server, phone):
     assert Contact.objects.get(volunteer=volunteer).phone == "06 12 34 56 78"
     # the page fits the phone: no horizontal scrolling
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path="var/e2e-panel-registration.png", full_page=True)
+    screenshot(page, "registration")

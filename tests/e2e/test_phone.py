@@ -2,7 +2,7 @@
 the photo before sending and shows the upload's progress, forms with errors open with a summary,
 and the address search moves the map.
 
-Screenshots are kept in var/test-artifacts/phone/ (or $OBSERVATORY_TEST_ARTEFACTS/phone/).
+Screenshots are test artefacts (the ``screenshot`` fixture: $OBSERVATORY_TEST_ARTEFACTS/phone/).
 """
 
 from __future__ import annotations
@@ -26,16 +26,10 @@ from observatory.reports.models import Report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-ARTEFACTS = Path(os.environ.get("OBSERVATORY_TEST_ARTEFACTS", "var/test-artifacts")) / "phone"
 # A live server's first page imports the whole site (NumPy, SciPy, matplotlib...): seconds on a
 # busy machine.
 FIRST_PAGE_MS = 60_000
 BAN_SAMPLE = Path(__file__).resolve().parents[1] / "reports" / "data" / "adresses-75-sample.csv"
-
-
-def shot(page, name: str) -> None:
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
 
 
 def _context(browser, *, width=390, height=844, javascript=True):
@@ -51,7 +45,7 @@ def _context(browser, *, width=390, height=844, javascript=True):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_the_menu_folds_behind_one_button_on_a_phone(live_server, browser, javascript):
+def test_the_menu_folds_behind_one_button_on_a_phone(live_server, browser, javascript, screenshot):
     context = _context(browser, javascript=javascript)
     page = context.new_page()
     page.goto(f"{live_server.url}/", timeout=FIRST_PAGE_MS)
@@ -62,13 +56,13 @@ def test_the_menu_folds_behind_one_button_on_a_phone(live_server, browser, javas
     expect(menu).to_be_hidden()
     # The header is one line: the brand and the button, not three rows of links.
     assert page.locator("header.top").bounding_box()["height"] < 80
-    shot(page, f"menu-closed-{'js' if javascript else 'nojs'}")
+    screenshot(page, f"menu-closed-{'js' if javascript else 'nojs'}")
 
     button.click()
     expect(menu).to_be_visible()
     expect(menu.get_by_role("link", name="Signaler")).to_be_visible()
     expect(menu.get_by_role("link", name="Connexion")).to_be_visible()
-    shot(page, f"menu-open-{'js' if javascript else 'nojs'}")
+    screenshot(page, f"menu-open-{'js' if javascript else 'nojs'}")
     button.click()
     expect(menu).to_be_hidden()
 
@@ -82,7 +76,7 @@ def test_the_menu_folds_behind_one_button_on_a_phone(live_server, browser, javas
     context.close()
 
 
-def test_the_whole_menu_shows_on_a_desktop(live_server, browser):
+def test_the_whole_menu_shows_on_a_desktop(live_server, browser, screenshot):
     context = _context(browser, width=1280, height=800)
     page = context.new_page()
     page.goto(f"{live_server.url}/", timeout=FIRST_PAGE_MS)
@@ -91,11 +85,11 @@ def test_the_whole_menu_shows_on_a_desktop(live_server, browser):
     # The favicon is linked and served.
     icon = page.locator("link[rel=icon][type='image/svg+xml']").get_attribute("href")
     assert page.request.get(f"{live_server.url}{icon}").ok
-    shot(page, "menu-desktop")
+    screenshot(page, "menu-desktop")
     context.close()
 
 
-def test_errors_open_with_a_summary_in_sentence_case(live_server, phone, paris_areas):
+def test_errors_open_with_a_summary_in_sentence_case(live_server, phone, paris_areas, screenshot):
     page = phone
     page.goto(f"{live_server.url}/report/", timeout=FIRST_PAGE_MS)
     expect(page.locator("#send")).to_be_enabled()  # the anti-spam check was solved meanwhile
@@ -115,7 +109,7 @@ def test_errors_open_with_a_summary_in_sentence_case(live_server, phone, paris_a
     # Each problem links to its field.
     summary.get_by_role("link").filter(has_text="Latitude").click()
     expect(page.locator("#id_lat")).to_be_focused()
-    shot(page, "report-error-summary")
+    screenshot(page, "report-error-summary")
 
 
 def _photo(width: int, height: int, path: Path) -> Path:
@@ -138,7 +132,7 @@ def _fill_report(page):
 
 
 def test_the_photo_is_checked_and_shrunk_before_sending_with_progress(
-    live_server, phone, paris_areas, tmp_path
+    live_server, phone, paris_areas, tmp_path, screenshot
 ):
     page = phone
     page.goto(f"{live_server.url}/report/", timeout=FIRST_PAGE_MS)
@@ -182,7 +176,7 @@ def test_the_photo_is_checked_and_shrunk_before_sending_with_progress(
     expect(page.locator("#send-status")).to_contain_text("%")
     expect(page.locator("#send")).to_be_disabled()
     seen = int(page.locator("#send-progress").get_attribute("value") or 0)
-    shot(page, "report-upload-progress")
+    screenshot(page, "report-upload-progress")
     assert 0 <= seen <= 100
     page.locator("h1").filter(has_text="Merci").wait_for(timeout=60_000)
     cdp.send(
@@ -191,7 +185,7 @@ def test_the_photo_is_checked_and_shrunk_before_sending_with_progress(
     )
     assert page.url.endswith("/report/thanks/")
     expect(page.locator(".reference")).to_be_visible()  # shown once, and shown
-    shot(page, "report-thanks")
+    screenshot(page, "report-thanks")
     report = Report.objects.get(source="web")
     photo = Photo.objects.get(report=report)
     with photo.cleaned.open("rb") as f:
@@ -199,7 +193,7 @@ def test_the_photo_is_checked_and_shrunk_before_sending_with_progress(
     assert max(stored.size) <= 2048
 
 
-def test_the_address_search_moves_the_map(live_server, phone, paris_areas):
+def test_the_address_search_moves_the_map(live_server, phone, paris_areas, screenshot):
     call_command("load_addresses", str(BAN_SAMPLE), stdout=io.StringIO())
     page = phone
     page.goto(f"{live_server.url}/report/", timeout=FIRST_PAGE_MS)
@@ -215,4 +209,4 @@ def test_the_address_search_moves_the_map(live_server, phone, paris_areas):
     assert Report.objects.count() == 0
     # Without base tiles the map names the quartiers.
     expect(page.locator("#pick-map .map-label-quartier").first).to_be_attached()
-    shot(page, "report-address-search")
+    screenshot(page, "report-address-search")

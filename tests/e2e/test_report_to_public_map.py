@@ -19,7 +19,7 @@ from observatory.reports.services.intake import ReportInput, submit
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_report_publish_and_see_the_cell(live_server, phone, paris_areas, make_user):
+def test_report_publish_and_see_the_cell(live_server, phone, paris_areas, make_user, screenshot):
     make_user("moderatrice", MODERATOR, password="moderation-pass-2026")
     page = phone
     page.goto(f"{live_server.url}/report/")
@@ -86,4 +86,4 @@ def test_report_publish_and_see_the_cell(live_server, phone, paris_areas, make_u
     shown.wait_for()
     assert abs(int(shown.get_attribute("data-count")) - 41) <= 20  # noisy, near the truth
     expect(page.locator("#map-status")).to_contain_text(week.label)
-    page.screenshot(path="var/e2e-public-map.png")
+    screenshot(page, "public-map", full_page=False)

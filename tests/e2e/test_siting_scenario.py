@@ -45,7 +45,9 @@ def published_scene(n: int, days: int = 60) -> None:
     Report.objects.bulk_create(rows)
 
 
-def test_member_creates_a_scenario_and_sees_open_sites(live_server, phone, paris_areas, make_user):
+def test_member_creates_a_scenario_and_sees_open_sites(
+    live_server, phone, paris_areas, make_user, screenshot
+):
     make_user("analyste", OBSERVATORY, password="observatoire-2026")
     published_scene(300)
     page = phone
@@ -83,4 +85,4 @@ def test_member_creates_a_scenario_and_sees_open_sites(live_server, phone, paris
     assert page.locator("#siting-result-map path[data-ring]").count() == 2
     assert result_map.is_visible()
     assert page.locator("#open-sites tbody tr").count() == 2
-    page.screenshot(path="var/e2e-siting-scenario.png", full_page=True)
+    screenshot(page, "scenario")

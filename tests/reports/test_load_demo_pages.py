@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from observatory.addresses.models import Address
 from observatory.analysis.models import ReportingArea
 from observatory.consultation.models import Ballot, Consultation
 from observatory.demo import content as demo_content
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 MODELS = (
     Report, Round, ReportingArea, CarePlace, PlaceCount, Indicator, IndicatorValue, Operation,
-    Consultation, Ballot, Panel, Volunteer, SavedScenario, Run,
+    Consultation, Ballot, Panel, Volunteer, SavedScenario, Run, Address,
 )  # fmt: skip
 
 

@@ -157,7 +157,6 @@ def load_reporting_layer(scenario: Any) -> int:
     the residents' reports. A real city loads its census and street layer instead."""
     import shapely
 
-
     if ReportingArea.objects.exists():
         return 0
     west, south, east, north = settings.CITY.bbox
@@ -441,10 +440,7 @@ def load_consultations(admin: User, codes_file: Callable[[list[str]], None]) -> 
 
 
 @transaction.atomic
-def _open_consultation(
-    admin: User, now: dt.datetime, rng: np.random.Generator, codes_file: Callable
-) -> None:
-
+def _open_consultation(admin: User, now: dt.datetime, rng: np.random.Generator, codes_file: Callable) -> None:
     sites = [
         {"name": "Rue d'Aubervilliers, near the Porte", "lat": 48.8968, "lon": 2.3712,
          "description": "A former garage on the boulevard side, 300 m from the Porte d'Aubervilliers."},
@@ -468,7 +464,6 @@ def _open_consultation(
 
 @transaction.atomic
 def _closed_consultation(admin: User, now: dt.datetime, rng: np.random.Generator) -> None:
-
     sites = [
         {"name": "Square Forceval", "lat": 48.8975, "lon": 2.3895,
          "description": "Beside the square, by the Porte de la Villette."},

@@ -6,7 +6,9 @@ residents' reports, its outreach rounds and the residents layer, so that the est
 from the first run; the consumption room's visits, the clearance of the colline and the year
 itself as a finished what-if run. Beside them (demo/content.py): care places with their
 counts, the plan's indicators with targets and values, a consultation open for votes and one
-closed with its results, and a citizens' panel with volunteers, committed. `--generator basic`
+closed with its results, and a citizens' panel with volunteers, committed. And a few hundred street
+addresses of the scene's quartiers (demo/data/, in the BAN format) for the report form's address
+search, through the loader of `observatory load-addresses`. `--generator basic`
 uses the small seeded report generator in demo/core/data.py instead of the simulation (faster;
 no rounds, no what-if run).
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -24,6 +27,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from observatory.accounts import roles
+from observatory.addresses import services as addresses
+from observatory.addresses.models import Address
 from observatory.demo import content as demo_content
 from observatory.demo.core import data as demo_data
 from observatory.fieldwork.models import Membership, Organisation
@@ -33,6 +38,10 @@ from observatory.reports.services.loading import load_records
 from observatory.simulation.core.model import Simulation
 from observatory.simulation.core.scenario import scenario_from_dict
 from observatory.simulation.services import city_year_data
+
+# Street addresses of the 18th and 19th arrondissements around the scene places, in the BAN format
+# (demo/data/README.md says where they come from and under which licence).
+DEMO_ADDRESSES = Path(__file__).resolve().parents[2] / "data" / "adresses-demo-paris-nord-est.csv"
 
 DEMO_USERS = [
     ("admin", None, True),
@@ -57,6 +66,7 @@ class Command(BaseCommand):
             call_command("load_areas", stdout=self.stdout)
         logins = ensure_demo_users()
         ensure_demo_organisation()
+        self.stdout.write(load_addresses())
         admin = User.objects.get(username="admin")
         outreach = User.objects.get(username="outreach")
         have_reports = Report.objects.filter(source=Report.Source.SIMULATION).exists()
@@ -111,6 +121,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Unused vote codes for the open consultation: {', '.join(codes[:3])} (more in {store})"
             )
+
+
+def load_addresses() -> str:
+    """The demo's street addresses, through the loader of `observatory load-addresses`; once: an
+    address file loaded before (the demo's or a real one) is left as it is."""
+    if Address.objects.exists():
+        return f"addresses: already loaded ({Address.objects.count()})"
+    result = addresses.load(DEMO_ADDRESSES)
+    return f"addresses: {result['created']} added from {DEMO_ADDRESSES.name}"
 
 
 def ensure_demo_users() -> list[tuple[str, str]]:
