@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from observatory.accounts import otp as otp_views
 from observatory.accounts import views as account_views
+from observatory.accounts.forms import LoginForm
 from observatory.addresses import views as address_views
 from observatory.api import api
 from observatory.common import abuse
@@ -35,7 +36,7 @@ urlpatterns = [
         name="moderate-follow-up",
     ),
     path("me/reports/", report_views.my_reports, name="my-reports"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/register/", account_views.register, name="register"),
     path("accounts/me/", resident_views.my_account, name="my-account"),
     path("accounts/me/data.json", resident_views.my_data, name="my-data"),

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from observatory.accounts.roles import OBSERVATORY
 from observatory.bulletins import core, services
@@ -58,8 +59,11 @@ def _check_pdf_against_page(bulletin: Bulletin, page_html: str) -> None:
             assert _flat(fig["sentence"]) in page_text, fig["sentence"]
             assert _flat(fig["caption"]) in page_text
             assert f"{document['url']}{fig['key']}.csv" in pdf_text
-            # Every printed value of the table, row by row, in the same order in both.
-            for row in core.shown_rows(fig):
+            # Every printed value of the table (numbers grouped, days in words, in the document's
+            # language), row by row, in the same order in both.
+            with translation.override(document["language"]):
+                shown = core.shown_rows(fig, services.printed)
+            for row in shown:
                 cells = r"\s+".join(re.escape(v) for v in row)
                 assert re.search(cells, pdf_text), f"{fig['key']}: row {row} not in the PDF"
                 assert re.search(cells, page_text), f"{fig['key']}: row {row} not on the page"
@@ -217,3 +221,30 @@ def test_bad_addresses_are_404_in_plain_words(public_edition, client):
 
 def test_the_menu_links_the_archive(client, db):
     assert 'href="/bulletins/"' in client.get("/").content.decode()
+
+
+def test_a_french_bulletin_prints_days_in_words_and_groups_thousands_but_its_csv_stays_iso(
+    winter, field, client
+):
+    """Issue 19: the tables of the page and of the PDF read "23 février 2026" and "12 345" (the
+    no-break space of Django's French format); the CSV keeps what machines read, 2026-02-23."""
+    bulletin = services.generate(MONTH, "public", language="fr")
+    weeks = core.find_figure(bulletin.data, "scene-weeks")
+    assert weeks["rows"][0][1] == "2026-02-23"
+    assert "23 février 2026" in _flat(pdfread.read(bytes(bulletin.pdf)).text)
+    page = client.get("/bulletins/2026-03/public/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    weeks_figure = page[page.index('id="figure-scene-weeks"') :].split("</figure>", 1)[0]
+    assert "<td>23 février 2026</td>" in weeks_figure and "2026-02-23</td>" not in page
+    csv_text = client.get("/bulletins/2026-03/public/scene-weeks.csv").content.decode()
+    assert "2026-02-23" in csv_text and "février" not in csv_text
+    # A week of more than a thousand reports (stored as the document holds it: the page reads it).
+    weeks["rows"][0][2] = 12345
+    bulletin.save(update_fields=["data"])
+    page = client.get("/bulletins/2026-03/public/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<td class="num">12\u00a0345</td>' in page
+    assert "12345" in client.get("/bulletins/2026-03/public/scene-weeks.csv").content.decode()
+
+
+def test_an_english_bulletin_prints_days_in_words(public_edition, client):
+    page = client.get("/bulletins/2026-03/public/").content.decode()
+    assert "<td>Feb. 23, 2026</td>" in page and "2026-02-23</td>" not in page

@@ -108,3 +108,44 @@ def test_errors_of_the_public_forms_read_as_sentences(make_consultation):
     assert ballot.is_valid()
     ballot.add_error(None, "a ballot ranks each option once")
     assert list(ballot.non_field_errors()) == ["A ballot ranks each option once."]
+
+
+def test_the_new_consultation_form_lists_its_errors_at_the_top_with_links(client, make_user, quartiers):
+    client.force_login(make_user("member", OBSERVATORY))
+    response = client.post(NEW, _data(question="", ends_at="2031-02-01T09:00"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = _summary(html)
+    assert "There are 3 problems to fix" in summary
+    assert '<a href="#id_question">Question: This field is required.</a>' in summary
+    assert '<a href="#id_ends_at">Voting closes: The vote must close after it opens.</a>' in summary
+    assert '<a href="#id_quartiers">Quartiers whose residents vote: Choose the quartiers' in summary
+    assert html.index('id="error-summary"') < html.index('<form method="post" novalidate')  # above the form
+    assert html.index("<h1>") < html.index('id="error-summary"')
+
+
+def test_the_option_and_codes_forms_list_their_errors_at_the_top_with_links(
+    client, make_user, make_consultation
+):
+    c = make_consultation(state="upcoming", sites=[])
+    client.force_login(make_user("member", OBSERVATORY))
+    html = client.post(
+        f"/consultations/{c.pk}/options/new/", {"name": "", "lat": "", "lon": "2.36"}
+    ).content.decode()
+    summary = _summary(html)
+    assert '<a href="#id_name">Name of the site: This field is required.</a>' in summary
+    assert '<a href="#id_lat">Latitude: This field is required.</a>' in summary
+    html = client.post(
+        f"/consultations/{c.pk}/options/new/", {"name": "Lyon", "lat": "45.76", "lon": "4.83"}
+    ).content.decode()
+    assert re.search(r'<a href="#id_lat">Latitude: [A-Z][^<]*outside the city[^<]*\.</a>', _summary(html))
+    assert html.index('id="error-summary"') < html.index("<h2>")  # before the list of options
+    html = client.post(
+        f"/consultations/{c.pk}/codes/", {"quartier": c.quartiers.first().pk, "count": "0"}
+    ).content.decode()
+    summary = _summary(html)
+    assert "There is a problem to fix" in summary
+    assert (
+        '<a href="#id_count">Number of codes: Ensure this value is greater than or equal to 1.</a>' in summary
+    )
+    assert html.index('id="error-summary"') < html.index('<form method="post" novalidate')

@@ -1,4 +1,4 @@
-""""None of these" is shown in the reader's language, whoever created the consultation."""
+""" "None of these" is shown in the reader's language, whoever created the consultation."""
 
 from __future__ import annotations
 

@@ -157,3 +157,52 @@ def test_values_entered_by_hand_are_not_hidden_by_a_computed_source(client, memb
     assert "1 values entered by hand" in " ".join(response.context["form"].errors["source"])
     indicator.refresh_from_db()
     assert indicator.source == "manual"
+
+
+def _summary(html: str) -> str:
+    start = html.index('id="error-summary"')
+    return html[start : html.index("</div>", start)]
+
+
+def test_the_indicator_form_sums_up_its_errors_at_the_top_with_links(client, member):
+    response = client.post(
+        reverse("fieldwork:plan-indicator-new"), data(target="lots", deadline="2025-12-31")
+    )
+    html = response.content.decode()
+    summary = _summary(html)
+    assert "There are 2 problems to fix" in summary  # the site's summary, not a page's own
+    assert '<a href="#id_target">Target value: Enter a number.</a>' in summary
+    assert (
+        '<a href="#id_deadline">Deadline: The deadline must come after the start of the plan.</a>' in summary
+    )
+    assert html.index("<h1>") < html.index('id="error-summary"') < html.index('id="indicator-form"')
+
+
+def test_the_value_form_sums_up_its_errors_at_the_top(client, member):
+    Indicator.objects.create(
+        code="beds",
+        name="Beds",
+        source="manual",
+        target=10,
+        start=date(2026, 1, 1),
+        deadline=date(2026, 12, 31),
+    )
+    response = client.post(reverse("fieldwork:plan-value"), {"date": "2026-02-01", "value": ""})
+    html = response.content.decode()
+    assert '<a href="#id_value">Value: This field is required.</a>' in _summary(html)
+    assert html.index('id="error-summary"') < html.index('<form method="post" novalidate')
+
+
+def test_the_plan_groups_thousands_and_writes_its_days_in_french(client):
+    """Issue 19: "12 345" (Django's French no-break space), "31 décembre 2026", never 12345 or ISO."""
+    indicator = Indicator.objects.create(
+        code="syringes", name="Seringues", source="manual", target=12345, unit="seringues",
+        start=date(2026, 1, 1), deadline=date(2026, 12, 31),
+    )  # fmt: skip
+    IndicatorValue.objects.create(indicator=indicator, date=date(2026, 9, 15), value=4567.5)
+    page = client.get("/fieldwork/plan/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "12\xa0345\xa0seringues d’ici le 31 décembre 2026" in page.replace("'", "’")
+    assert "4\xa0567,50 (15 septembre 2026)" in page
+    assert "12345" not in page and "2026-12-31" not in page
+    english = client.get("/fieldwork/plan/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "12,345 seringues" in english and "4,567.50" in english

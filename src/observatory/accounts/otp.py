@@ -23,10 +23,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
-from django_otp.forms import OTPTokenForm
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from observatory.accounts import audit
+from observatory.accounts.forms import CodeForm
 from observatory.accounts.roles import is_staff_role
 
 
@@ -76,7 +76,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             # Staff have one authenticator: choose it rather than asking which.
             device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
             data["otp_device"] = device.persistent_id if device else ""
-    form = OTPTokenForm(request.user, request, data)
+    form = CodeForm(request.user, request, data)
     if request.method == "POST" and form.is_valid():
         assert isinstance(request.user, User)  # login_required
         # django-otp's form sets user.otp_device in clean(); no stub declares that attribute

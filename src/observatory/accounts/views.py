@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from observatory.accounts import audit
+from observatory.accounts.forms import RegisterForm
 from observatory.accounts.models import AuditEntry
 from observatory.accounts.roles import OBSERVATORY, role_required
 
@@ -20,7 +19,7 @@ def register(request: HttpRequest) -> HttpResponse:
     """A registered resident: only a user name and a password, no e-mail needed."""
     if request.user.is_authenticated:
         return redirect("my-reports")
-    form: UserCreationForm[User] = UserCreationForm(request.POST or None)
+    form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -19,6 +19,8 @@ are drawn from it, so they print the same numbers.
 from __future__ import annotations
 
 import logging
+import math
+import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -34,7 +36,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -76,6 +78,29 @@ def month_words(month: date) -> str:
 
 def day_words(day: date) -> str:
     return date_format(day, "DATE_FORMAT")
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def printed(value: Any) -> str:
+    """A value of a table as the page and the PDF print it, in the active language: numbers
+    grouped ("1 234", "12,5" in French) to :func:`core.display`'s decimals, ISO days in words
+    ("15 septembre 2026"). The document and its CSV keep the values as stored, for machines."""
+    if isinstance(value, bool) or value is None:
+        return core.display(value)
+    if isinstance(value, float) and math.isfinite(value):
+        if value != int(value) or abs(value) >= 1e15:
+            return number_format(value, decimal_pos=1, force_grouping=True)
+        value = int(value)
+    if isinstance(value, int):
+        return number_format(value, force_grouping=True)
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return day_words(date.fromisoformat(value))
+        except ValueError:
+            pass
+    return core.display(value)
 
 
 def edition_label(edition: str) -> str:
@@ -1003,7 +1028,8 @@ def generate(
     """Build, render and store (or replace) the bulletin of a month and edition."""
     now = now or timezone.now()
     document = build(month, edition, language=language, now=now)
-    body = pdf.render(document)
+    with translation.override(document["language"]):
+        body = pdf.render(document, cell=printed)
     with transaction.atomic():
         bulletin, _created = Bulletin.objects.update_or_create(
             month=month,

@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -66,19 +67,19 @@ def _numeric(fig: dict) -> list[bool]:
     ]
 
 
-@require_GET
-@edition_gate
-def detail(request: HttpRequest, month: str, edition: str) -> HttpResponse:
-    bulletin = _bulletin(month, edition)
-    document = bulletin.data
-    sections = [
+def _sections(document: dict) -> list[dict]:
+    """The document's sections with what the page needs of each figure."""
+    return [
         {
             **s,
             "figures": [
                 {
                     **f,
                     "labels": list(zip(core.shown_labels(f), _numeric(f), strict=True)),
-                    "shown": [list(zip(row, _numeric(f), strict=True)) for row in core.shown_rows(f)],
+                    "shown": [
+                        list(zip(row, _numeric(f), strict=True))
+                        for row in core.shown_rows(f, services.printed)
+                    ],
                     "more": len(f["rows"]) > core.ROWS_SHOWN,
                     "total": len(f["rows"]),
                     "has_chart": charts.has_chart(f),
@@ -88,6 +89,17 @@ def detail(request: HttpRequest, month: str, edition: str) -> HttpResponse:
         }
         for s in document["sections"]
     ]
+
+
+@require_GET
+@edition_gate
+def detail(request: HttpRequest, month: str, edition: str) -> HttpResponse:
+    bulletin = _bulletin(month, edition)
+    document = bulletin.data
+    # The cells are in the document's language, like the words around them and the PDF (the
+    # article's lang attribute): a bulletin is built and stored in one language.
+    with translation.override(document.get("language") or translation.get_language()):
+        sections = _sections(document)
     other = (
         Bulletin.objects.filter(month=bulletin.month).exclude(pk=bulletin.pk).only("edition", "month").first()
     )

@@ -44,6 +44,10 @@ class ConsultationForm(forms.ModelForm):
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("error_class", SentenceErrorList)
+        super().__init__(*args, **kwargs)
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -64,6 +68,7 @@ class OptionForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", SentenceErrorList)
         super().__init__(*args, **kwargs)
         west, south, east, north = settings.CITY.bbox
         self.fields["lat"].widget.attrs.update({"step": "any", "min": south, "max": north})
@@ -75,6 +80,7 @@ class CodesForm(forms.Form):
     count = forms.IntegerField(label=_("Number of codes"), min_value=1, max_value=2000, initial=50)
 
     def __init__(self, *args, consultation: Consultation, **kwargs):
+        kwargs.setdefault("error_class", SentenceErrorList)
         super().__init__(*args, **kwargs)
         quartier = self.fields["quartier"]
         assert isinstance(quartier, forms.ModelChoiceField)

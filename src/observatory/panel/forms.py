@@ -135,6 +135,7 @@ class PanelForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", SentenceErrorList)
         super().__init__(*args, **kwargs)
         cast(forms.IntegerField, self.fields["size"]).min_value = 1
         self.fields["size"].widget.attrs["min"] = 1
@@ -252,7 +253,10 @@ class RegistrationForm(forms.Form):
 class QuotaForm(forms.Form):
     """A minimum and a maximum number of seats for every feature value."""
 
+    non_field_anchor = ""  # the field the summary's line about the whole form links to
+
     def __init__(self, *args, panel: Panel, **kwargs):
+        kwargs.setdefault("error_class", SentenceErrorList)
         super().__init__(*args, **kwargs)
         self.panel = panel
         self.rows: list[tuple[Feature, list[tuple[FeatureValue, str, str]]]] = []
@@ -261,10 +265,13 @@ class QuotaForm(forms.Form):
             for v in feature.values.all():
                 lo, hi = f"min_{v.pk}", f"max_{v.pk}"
                 self.fields[lo] = forms.IntegerField(
-                    label=_("%(v)s: at least") % {"v": v.label}, min_value=0, initial=v.min_seats
+                    # The feature too: "Yes: at least" alone would not say which question, in the summary.
+                    label=_("%(f)s, %(v)s: at least") % {"f": feature.label, "v": v.label},
+                    min_value=0,
+                    initial=v.min_seats,
                 )
                 self.fields[hi] = forms.IntegerField(
-                    label=_("%(v)s: at most") % {"v": v.label},
+                    label=_("%(f)s, %(v)s: at most") % {"f": feature.label, "v": v.label},
                     min_value=0,
                     required=False,
                     initial=v.max_seats,
@@ -351,6 +358,8 @@ class QuotaForm(forms.Form):
             name = fields.get((b.feature, b.value, b.bound))
             if name:
                 self.add_error(name, _("In conflict: relax this bound or another one of the list."))
+                # The summary's line about the whole set links to its first bound (site_forms).
+                self.non_field_anchor = self.non_field_anchor or name
 
 
 class ComputeForm(forms.Form):
@@ -377,3 +386,7 @@ class DrawForm(forms.Form):
         max_length=300,
         help_text=gettext_lazy("For example “7 12 19 23 41 48”. The seed is the SHA-256 of this text."),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", SentenceErrorList)
+        super().__init__(*args, **kwargs)

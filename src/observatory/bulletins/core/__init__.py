@@ -13,7 +13,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -134,10 +134,12 @@ def shown_labels(fig: dict[str, Any]) -> list[str]:
     return [fig["columns"][i][1] for i in visible(fig)]
 
 
-def shown_rows(fig: dict[str, Any]) -> list[list[str]]:
-    """The rows printed on the page and in the PDF (the first ROWS_SHOWN), as printed."""
+def shown_rows(fig: dict[str, Any], cell: Callable[[Any], str] = display) -> list[list[str]]:
+    """The rows printed on the page and in the PDF (the first ROWS_SHOWN), each value through
+    ``cell``: :func:`display` here; the site passes ``services.printed``, which writes numbers and
+    days in the document's language (the CSV keeps the values as stored)."""
     cols = visible(fig)
-    return [[display(r[i]) for i in cols] for r in fig["rows"][:ROWS_SHOWN]]
+    return [[cell(r[i]) for i in cols] for r in fig["rows"][:ROWS_SHOWN]]
 
 
 def csv_text(fig: dict[str, Any]) -> str:

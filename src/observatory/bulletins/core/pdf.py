@@ -8,6 +8,7 @@ caption and the address of its CSV.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -55,9 +56,11 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
-def _table(fig: dict[str, Any], st: dict[str, ParagraphStyle], width: float) -> Table:
+def _table(
+    fig: dict[str, Any], st: dict[str, ParagraphStyle], width: float, cell: Callable[[Any], str]
+) -> Table:
     header = [_p(label, st["cell"]) for label in core.shown_labels(fig)]
-    body = [[_p(v, st["cell"]) for v in row] for row in core.shown_rows(fig)]
+    body = [[_p(v, st["cell"]) for v in row] for row in core.shown_rows(fig, cell)]
     t = Table([header, *body], colWidths=[width / len(header)] * len(header), repeatRows=1)
     t.setStyle(
         TableStyle(
@@ -86,8 +89,8 @@ def _chart(fig: dict[str, Any], width: float) -> Image:
     return img
 
 
-def render(document: dict[str, Any]) -> bytes:
-    """The PDF bytes of a bulletin document."""
+def render(document: dict[str, Any], cell: Callable[[Any], str] = core.display) -> bytes:
+    """The PDF bytes of a bulletin document; ``cell`` prints each value of the tables."""
     st = _styles()
     labels = document["labels"]
     buffer = io.BytesIO()
@@ -121,11 +124,11 @@ def render(document: dict[str, Any]) -> bytes:
                 block.append(_chart(fig, width))
             story.append(KeepTogether(block))
             if fig["rows"]:
-                story.append(_table(fig, st, width))
+                story.append(_table(fig, st, width, cell))
                 if len(fig["rows"]) > core.ROWS_SHOWN:
                     story.append(
                         _p(
-                            labels["more_rows"].format(shown=core.ROWS_SHOWN, total=len(fig["rows"])),
+                            labels["more_rows"].format(shown=core.ROWS_SHOWN, total=cell(len(fig["rows"]))),
                             st["caption"],
                         )
                     )
