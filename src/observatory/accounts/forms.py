@@ -17,13 +17,9 @@ class LoginForm(AuthenticationForm):
 
     non_field_anchor = "username"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-
 
 class RegisterForm(UserCreationForm[User]):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    """Django's registration form: a user name and a password twice, no e-mail."""
 
 
 class CodeForm(OTPTokenForm):
