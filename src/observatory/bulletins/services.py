@@ -44,7 +44,7 @@ from shapely.geometry import shape
 
 from observatory.accounts.roles import has_role
 from observatory.analysis.core.hotspots import HOT, gi_star_weights
-from observatory.analysis.services import operation_numbers
+from observatory.analysis.services import day_words, operation_numbers
 from observatory.analysis.services import scene_estimate as scene
 from observatory.bulletins import core
 from observatory.bulletins.core import pdf
@@ -75,9 +75,6 @@ class NotReady(ValueError):
 def month_words(month: date) -> str:
     return date_format(month, "YEAR_MONTH_FORMAT")
 
-
-def day_words(day: date) -> str:
-    return date_format(day, "DATE_FORMAT")
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
