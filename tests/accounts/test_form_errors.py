@@ -43,6 +43,21 @@ def test_a_wrong_password_is_summed_up_at_the_top_with_a_link_to_the_user_name(c
     assert 'id="id_username"' in html  # the link leads somewhere
 
 
+def test_a_wrong_password_is_said_once_in_the_summary_not_again_above_the_fields(client, make_user):
+    make_user("alice")
+    html = client.post("/accounts/login/", {"username": "alice", "password": "wrong"}).content.decode()
+    assert html.count("Please enter a correct username and password") == 1
+    assert "Please enter a correct username and password" in _summary(html)
+    assert 'class="errorlist nonfield"' not in html
+
+
+def test_an_empty_login_keeps_each_error_by_its_field(client):
+    html = client.post("/accounts/login/", {"username": "", "password": ""}).content.decode()
+    form = html[html.index('<form method="post" novalidate') :]
+    assert form.count("This field is required.") == 2  # one under each field, one per field in the summary
+    assert html.count("This field is required.") == 4
+
+
 def test_an_empty_login_names_both_fields_in_sentences(client):
     html = client.post("/accounts/login/", {"username": "", "password": ""}).content.decode()
     summary = _summary(html)
@@ -92,3 +107,16 @@ def test_a_failed_unlock_says_so_at_the_top(client, make_user):
     ).content.decode()
     _at_the_top(html)
     assert '<a href="#id_username">These details do not unlock an account:' in _summary(html)
+
+
+def test_in_french_each_summary_line_puts_a_space_before_its_colon(make_user):
+    """French typography: "Mot de passe : Ce champ est obligatoire." (a no-break space), never "passe:"."""
+    html = (
+        Client(HTTP_ACCEPT_LANGUAGE="fr")
+        .post("/accounts/login/", {"username": "alice", "password": ""})
+        .content.decode()
+    )
+    summary = _summary(html)
+    assert "Il y a un problème à corriger" in summary
+    assert '<a href="#id_password">Mot de passe\u00a0: Ce champ est obligatoire.</a>' in summary
+    assert not re.search(r"\w: ", summary)

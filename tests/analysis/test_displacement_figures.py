@@ -36,6 +36,22 @@ def test_bar_labels_round_estimates_and_keep_counts_whole():
     assert ">12<" in svg or "12" in re.sub(r"<[^>]+>", " ", svg)
 
 
+def test_long_area_names_under_the_bars_go_on_two_lines():
+    labels = {"before": "b", "after": "a", "count": "n"}
+    names = ["Target area", "Ring around it (buffer)", "Control area"]
+    svg = before_after_bars(names, [10, 8, 5], [4, 9, 5], labels)
+    text = re.sub(r"<[^>]+>", "\n", svg)
+    assert "Ring around it" in text and "(buffer)" in text
+    assert "Ring around it (buffer)" not in text  # wrapped, not one line overlapping its neighbours
+
+
+def test_bars_of_nothing_never_show_negative_counts():
+    labels = {"before": "b", "after": "a", "count": "n"}
+    svg = before_after_bars(["T", "R", "C"], [0, 0, 0], [0, 0, 0], labels)
+    text = re.sub(r"<[^>]+>", " ", svg)
+    assert "0.04" not in text and "−" not in text  # no -0.04 axis under empty bars
+
+
 def test_the_interactive_layer_draws_the_areas_outermost_first_in_the_svgs_colours():
     from observatory.analysis.core.figures import displacement_layer
     from observatory.geo.core.projection import MetricProjection

@@ -82,6 +82,15 @@ def test_panel_counts_measures_words_and_csv(client, make_user, paris_areas):
         f"Published reports, before then after the operation: {target['before']} then {target['after']}"
     )
     assert "<caption>The counts in each area" in html and '<th scope="col">Before</th>' in html
+    # One set of names for the three areas: the map's popups and table, the counts table, the bars.
+    labels = ["Target area", "Ring around it (buffer)", "Control area"]
+    assert [row["area"] for row in panel["map_table"]] == labels
+    assert [row["area"] for row in panel["counts"]] == labels
+    assert sorted(a["label"] for a in areas) == sorted(labels)
+    for label in labels:
+        assert f'<th scope="row">{label}</th>' in html.replace("&#x27;", "'")  # the counts table
+        assert label.split(" ")[0] in panel["bars_svg"]  # the bars, on two lines when long
+    assert ">buffer<" not in html and ">control<" not in html
 
     # The CSV holds what displacement_measures gives for the same areas and windows.
     rows = {row["quantity"]: row["value"] for row in read_csv(c.get(URL, {**OPERATION, "format": "csv"}))}

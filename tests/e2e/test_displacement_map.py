@@ -134,7 +134,7 @@ def test_the_tab_draws_three_areas_with_a_legend_a_sentence_and_a_folded_method(
         assert _blocking_axe_findings(page) == []
         # Clicking the target names it.
         page.locator("#displacement-map-leaflet path[data-area='target']").click(force=True)
-        assert page.locator(".leaflet-popup-content").inner_text() == "target area"
+        assert page.locator(".leaflet-popup-content").inner_text() == "Target area"
         screenshot(page, "tab-desktop")
     finally:
         context.close()

@@ -55,11 +55,64 @@ def test_the_scene_map_is_interactive_with_legend_and_table(
                 <= legend.bounding_box()["y"]
             )
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            if name == "phone":  # the map spans the column: no figure indent (it was half the screen)
+                assert box["width"] >= 340, box
             discs.last.click(force=True)
             assert "of the true uses of baseline" in page.locator(".leaflet-popup-content").inner_text()
             page.locator("#scene-map-table summary").click()
             assert page.locator("#scene-map-table tbody tr").count() >= 5
             page.locator("#scene-map").scroll_into_view_if_needed()
             screenshot(page, f"run-{name}")
+        finally:
+            context.close()
+
+
+VISIBLE_LABELS = """el => Array.from(el.querySelectorAll('.scene-place-name'))
+    .filter(n => getComputedStyle(n).visibility !== 'hidden')
+    .map(n => { const r = n.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+
+
+def test_the_compare_page_fits_a_phone_and_its_names_do_not_overlap(
+    live_server, browser, paris_areas, make_user, screenshot
+):
+    from simulation.test_views_compare import _run
+
+    a = _run("as it was", operations=[])
+    b = _run("colline cleared", operations=[{"place": "colline", "start": "2019-06-01", "label": "cleared"}])
+    client = Client()
+    client.force_login(make_user("membre", OBSERVATORY))
+    cookie = {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
+    for name, viewport in (
+        ("desktop", {"width": 1280, "height": 900}),
+        ("phone", {"width": 390, "height": 844}),
+    ):
+        context = browser.new_context(
+            viewport=viewport, locale="fr-FR", is_mobile=name == "phone", has_touch=name == "phone"
+        )
+        context.add_cookies([cookie])
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            page.goto(f"{live_server.url}/simulation/compare/?a={a.pk}&b={b.pk}")
+            leaflet = page.locator("#scene-map-leaflet[data-ready='1']")
+            leaflet.wait_for()
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            assert page.evaluate("window.innerWidth") == viewport["width"]  # no zoomed-out layout
+            box = leaflet.bounding_box()
+            assert box["width"] >= 0.85 * min(viewport["width"], 1000), box
+            # Every chart fits the column; the table of places scrolls sideways inside its box.
+            for chart in page.locator(".analysis-figure .svg svg").all():
+                chart_box = chart.bounding_box()
+                assert chart_box["x"] + chart_box["width"] <= viewport["width"]
+            # Numbers grouped in French: 19 414, not 19414.
+            colline = page.locator("#place-table tr[data-place^='Colline']").inner_text()
+            assert "\u202f" in colline or "\xa0" in colline, colline
+            # The places' names on the map never cover one another.
+            rects = leaflet.evaluate(VISIBLE_LABELS)
+            assert rects
+            for i, r in enumerate(rects):
+                for q in rects[i + 1 :]:
+                    assert not (r[0] < q[2] and q[0] < r[2] and r[1] < q[3] and q[1] < r[3]), (r, q)
+            screenshot(page, f"compare-{name}")
         finally:
             context.close()

@@ -193,6 +193,47 @@ def test_the_value_form_sums_up_its_errors_at_the_top(client, member):
     assert html.index('id="error-summary"') < html.index('<form method="post" novalidate')
 
 
+def test_a_value_in_the_future_is_refused_with_a_400_and_a_sentence(client, member):
+    Indicator.objects.create(
+        code="beds",
+        name="Beds",
+        source="manual",
+        target=10,
+        start=date(2026, 1, 1),
+        deadline=date(2030, 12, 31),
+    )
+    indicator = Indicator.objects.get(code="beds")
+    response = client.post(
+        reverse("fieldwork:plan-value"), {"indicator": indicator.pk, "date": "2999-01-01", "value": "3"}
+    )
+    assert response.status_code == 400
+    assert list(response.context["form"].errors["date"]) == ["The date is in the future."]
+    html = response.content.decode()
+    assert '<a href="#id_date">Date: The date is in the future.</a>' in _summary(html)
+    assert not IndicatorValue.objects.exists()
+
+
+def test_an_empty_value_is_refused_with_a_400(client, member):
+    Indicator.objects.create(
+        code="beds",
+        name="Beds",
+        source="manual",
+        target=10,
+        start=date(2026, 1, 1),
+        deadline=date(2026, 12, 31),
+    )
+    response = client.post(reverse("fieldwork:plan-value"), {"date": "2026-02-01", "value": ""})
+    assert response.status_code == 400
+    assert client.get(reverse("fieldwork:plan-value")).status_code == 200
+
+
+def test_the_indicator_form_writes_its_messages_as_sentences(client, member):
+    response = client.post(reverse("fieldwork:plan-indicator-new"), data(target="-5"))
+    assert response.status_code == 400
+    assert all(m[0].isupper() and m.endswith(".") for m in response.context["form"].errors["target"])
+    assert type(response.context["form"].errors["target"]).__name__ == "SentenceErrorList"
+
+
 def test_the_plan_groups_thousands_and_writes_its_days_in_french(client):
     """Issue 19: "12 345" (Django's French no-break space), "31 décembre 2026", never 12345 or ISO."""
     indicator = Indicator.objects.create(

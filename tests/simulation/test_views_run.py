@@ -1,5 +1,7 @@
 """/simulation/scenarios/<id>/run/ and /simulation/runs/<id>/: a run with its progress and outputs."""
 
+import re
+
 import pytest
 
 from observatory.accounts.roles import OBSERVATORY
@@ -98,3 +100,15 @@ def test_background_thread_runs_it(client, make_user, settings, transactional_db
         time.sleep(0.1)
         run.refresh_from_db()
     assert run.status == "done", run.error
+
+
+def test_the_run_page_reads_as_french_with_grouped_numbers_and_readable_charts(member_client, paris_areas):
+    """Issue 19: "Statut : terminée" and "19 414" in French, days in words under the charts."""
+    saved = saved_paris()
+    member_client.post(f"/simulation/scenarios/{saved.pk}/run/", {"label": "baseline"})
+    run = Run.objects.get()
+    page = member_client.get(f"/simulation/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Statut\u00a0: <strong" in page and "Scénario\u00a0: Paris short" in page
+    assert "Statut:" not in page and "Scénario:" not in page
+    assert "1 juin" in page and ">2019-06-01<" not in page  # the charts' days in words, not ISO
+    assert re.search(r"<td class=\"num\">\d{1,3}\u00a0\d{3}</td>", page), "thousands grouped in French"

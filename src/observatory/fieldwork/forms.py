@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from observatory.common.forms import SentenceErrorList
 from observatory.fieldwork.models import REFERRALS, CarePlace, Indicator, KitType, Operation, Organisation
 from observatory.fieldwork.services.rounds import MAX_NOTES
 from observatory.reports.models import Area
@@ -187,3 +188,7 @@ class ManualValueForm(forms.Form):
     date = _date(_("Date"))
     value = forms.FloatField(label=_("Value"))
     note = forms.CharField(label=_("Note (source)"), required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", SentenceErrorList)
+        super().__init__(*args, **kwargs)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from observatory.accounts import audit
 from observatory.accounts.roles import OBSERVATORY, role_required
+from observatory.common.forms import SentenceErrorList
 from observatory.fieldwork.models import Indicator
 
 MAX_TARGET = 1e9
@@ -62,6 +63,10 @@ class IndicatorForm(forms.ModelForm):
             "order": gettext_lazy("Indicators are listed from the smallest number."),
         }
         widgets = {"start": _date_widget(), "deadline": _date_widget()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("error_class", SentenceErrorList)
+        super().__init__(*args, **kwargs)
 
     def clean_name(self) -> str:
         name = (self.cleaned_data.get("name") or "").strip()

@@ -338,7 +338,7 @@ def plan_value(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("The value was recorded."))
             return redirect("fieldwork:plan")
-    return render(request, "fieldwork/plan_value.html", {"form": form})
+    return render(request, "fieldwork/plan_value.html", {"form": form}, status=400 if form.errors else 200)
 
 
 # Dashboard ------------------------------------------------------------------------------------

@@ -258,6 +258,20 @@ def _dates(outputs: dict[str, Any], count: int, step_days: int) -> list:
     return [start + timedelta(days=step_days * i) for i in range(count)]
 
 
+def _readable_axes(ax, ylabel: str) -> None:
+    """A weekly chart as a reader reads it: days in words in the visitor's language ("1 juin",
+    "June 1"), never 2019-06-01; counts grouped ("12 500"); the axis name on two lines when long."""
+    import textwrap
+
+    from django.utils.formats import date_format, number_format
+    from matplotlib.dates import num2date
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: date_format(num2date(v), "MONTH_DAY_FORMAT")))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number_format(v, 0, force_grouping=True)))
+    ax.set_ylabel(textwrap.fill(ylabel, 24))
+
+
 def scene_map(runs: list[tuple[str, dict[str, Any]]], outlines, projection, labels: dict[str, str]) -> str:
     """Places as discs whose area is the run's share of true uses there; rooms as squares."""
     from matplotlib.figure import Figure
@@ -326,9 +340,12 @@ def uses_chart(runs: list[tuple[str, dict[str, Any]]], labels: dict[str, str]) -
         for i, p in enumerate(out["places"]):
             if weekly[:, i].any():
                 ax.plot(dates, weekly[:, i], color=cmap[i % len(cmap)], linestyle=RUN_STYLES[k],
-                        linewidth=1.4, label=f"{p['name'][:24]} ({label[:20]})")  # fmt: skip
-    ax.set_ylabel(labels["y"])
-    ax.legend(fontsize=6, ncol=2, loc="upper right")
+                        linewidth=1.4, label=f"{p['name']} ({label[:30]})")  # fmt: skip
+    _readable_axes(ax, labels["y"])
+    # Under the chart, not over its lines, with the places' whole names (cut, they read
+    # "Place de la Bataille-de-").
+    ax.legend(fontsize=7, ncol=2 if len(runs) > 1 else 1, loc="upper center", bbox_to_anchor=(0.5, -0.32),
+              frameon=False)  # fmt: skip
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
     return to_svg(fig)
@@ -379,7 +396,7 @@ def rooms_chart(runs: list[tuple[str, dict[str, Any]]], labels: dict[str, str]) 
         weekly = _week_sums(daily)
         ax.plot(_dates(out, len(weekly), 7), weekly, color=RUN_COLOURS[k], linestyle=RUN_STYLES[k],
                 label=label[:40])  # fmt: skip
-    ax.set_ylabel(labels["y"])
+    _readable_axes(ax, labels["y"])
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import Normalize, to_hex, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -483,8 +485,14 @@ def before_after_bars(
     for x, b, a in zip(pos, before, after, strict=True):
         ax.text(x - 0.2, b, _bar_number(b), ha="center", va="bottom", fontsize=8)
         ax.text(x + 0.2, a, _bar_number(a), ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(pos, list(names))
+    # The areas' names are short phrases ("Ring around it (buffer)"): on two lines, not overlapping.
+    ax.set_xticks(pos, [textwrap.fill(str(n), 16) for n in names])
     ax.set_ylabel(labels["count"])
+    # Counts start at zero; with none at all the axis reads 0 to 1, never -0.04 to 0.04.
+    top = max([*before, *after, 0.0])
+    ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+    if all(float(v).is_integer() for v in (*before, *after)):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     return to_svg(fig)

@@ -40,6 +40,7 @@ from observatory.reports.models import Area
 from observatory.reports.services.areas import finest_level
 
 __all__ = [
+    "area_labels",
     "area_outlines",
     "circle",
     "city_projection",
@@ -60,6 +61,12 @@ __all__ = [
 
 
 AREA_KEYS = ("target", "buffer", "control")
+
+
+def area_labels() -> dict[str, str]:
+    """The three areas' names, the same everywhere the panel names them: the map's popups, its
+    legend and table, the counts table, the bars and the warnings (issue 19: one set of words)."""
+    return {"target": _("Target area"), "buffer": _("Ring around it (buffer)"), "control": _("Control area")}
 
 
 # --- shared helpers ------------------------------------------------------------------------------
@@ -152,7 +159,7 @@ def _interpretation(res: disp.DisplacementResult) -> list[str]:
     elif abs(wdq) < 1e-12:
         words.append(_("No displacement and no diffusion of benefits (WDQ = 0)."))
     elif wdq > 0:
-        words.append(_("Diffusion of benefits: the buffer improved too (WDQ > 0)."))
+        words.append(_("Diffusion of benefits: the ring around the target improved too (WDQ > 0)."))
     elif abs(wdq + 1) < 1e-12:
         words.append(_("Displacement equal to the gain: no net effect (WDQ = -1)."))
     elif wdq > -1:
@@ -203,7 +210,10 @@ def _warnings(res: disp.DisplacementResult, names: dict[str, str]) -> list[str]:
     for key, counts in (("target", res.target), ("buffer", res.buffer), ("control", res.control)):
         if counts.before + counts.after < 10:
             out.append(
-                _("Few reports in the %(area)s (%(before)s before, %(after)s after): low power.")
+                _(
+                    "%(area)s: few reports (%(before)s before, %(after)s after), so the measures are "
+                    "uncertain."
+                )
                 % {"area": names[key], "before": counts.before, "after": counts.after}
             )
     return out
@@ -277,15 +287,6 @@ def day_words(day: date) -> str:
     return date_format(day, "DATE_FORMAT")
 
 
-def _area_words() -> dict[str, str]:
-    """The three areas named for a reader (the map's labels, the legend, the sentences)."""
-    return {
-        "target": _("target area"),
-        "buffer": _("ring around it (buffer)"),
-        "control": _("control area"),
-    }
-
-
 def _area_legend() -> list[dict[str, str]]:
     """The interactive map's legend: each area's colour, name and role, in words."""
     roles = {
@@ -337,7 +338,7 @@ def _areas_method(
 def _areas_table(metric: dict[str, BaseGeometry], projection: MetricProjection) -> list[dict[str, Any]]:
     """The map as a table: each area's colour, name, surface, distance from the target's edge and
     centre, in the legend's order."""
-    names = {"target": _("Target area"), "buffer": _("Ring around it (buffer)"), "control": _("Control area")}
+    names = area_labels()
     rows = []
     for key in AREA_KEYS:
         geom = metric[key]
@@ -462,7 +463,7 @@ def displacement_panel_context(
     target, buffer, control = _metric_areas(
         target_geom, buffer_geom, control_geom, before_days, after_days, buffer_width, projection
     )
-    names = {"target": _("target"), "buffer": _("buffer"), "control": _("control")}
+    names = area_labels()
     first_after_day, end_day = date, date + timedelta(days=after_days)
     start_day = date - timedelta(days=before_days)
     extent = _extent((target, buffer, control))
@@ -477,7 +478,7 @@ def displacement_panel_context(
         "before_window": (start_day, date - timedelta(days=1)),
         "after_window": (first_after_day, end_day - timedelta(days=1)),
         "map_svg": map_svg,
-        "map_layer": figures.displacement_layer(metric, projection, _area_words()),
+        "map_layer": figures.displacement_layer(metric, projection, names),
         "map_legend": _area_legend(),
         "map_method": _areas_method(metric, projection, start_day, date, end_day),
         "map_table": _areas_table(metric, projection),

@@ -71,6 +71,48 @@
   }
   if (window.ObservatoryBasemap) { window.ObservatoryBasemap.add(map, el); }
   drawn.addTo(map);
+
+  // Places close together (the colline and the Porte d'Aubervilliers) or a narrow phone map: names
+  // that would cover one another are hidden, the larger disc's kept; every name stays in its disc's
+  // popup and in the table under the map. Checked again after each zoom.
+  function declutter() {
+    var box = el.getBoundingClientRect();
+    var kept = [];
+    var labels = [];
+    drawn.eachLayer(function (m) {
+      var tip = m.getTooltip && m.getTooltip();
+      var node = tip && tip.getElement && tip.getElement();
+      if (node) { labels.push({ tip: tip, node: node, radius: m.getRadius ? m.getRadius() : 0 }); }
+    });
+    function place(tip, side) {
+      // Right of the disc, or left of it when the name would run off the map's right edge.
+      tip.options.direction = side;
+      tip.options.offset = side === "left" ? [-6, -6] : [6, -6];
+      tip.update();
+      return tip.getElement().getBoundingClientRect();
+    }
+    function fits(r) {
+      var inside = r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+      return inside && !kept.some(function (k) {
+        return r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom;
+      });
+    }
+    labels.sort(function (a, b) { return b.radius - a.radius; });
+    labels.forEach(function (label) {
+      label.node.style.visibility = "";
+      var r = place(label.tip, "right");
+      if (!fits(r)) { r = place(label.tip, "left"); }
+      if (!fits(r)) {
+        label.node.style.visibility = "hidden";
+        label.node.setAttribute("data-hidden", "1");
+      } else {
+        label.node.removeAttribute("data-hidden");
+        kept.push(r);
+      }
+    });
+  }
+  declutter();
+  map.on("zoomend moveend resize", declutter);
   el.dataset.places = String(layer.features.filter(function (f) { return f.properties.kind === "place"; }).length);
   el.dataset.ready = "1";
 })();
