@@ -41,9 +41,11 @@ import numpy as np
 from observatory.panel.core.lottery import ALGORITHM_VERSION, LotteryResult, Pool, Problem, Quota, solve
 
 # Earlier versions whose probabilities this one reproduces (version 4 changed only the panels the
-# column generation starts from): their draws still verify, by recomputing the probabilities; the
-# panels, the seed and the draw are checked from the audit file itself, whatever the version.
-SAME_PROBABILITIES = frozenset({"observatory.panel.lottery/3"})
+# column generation starts from, version 5 the panels leximin's decomposition rounds to; leximin's
+# probabilities are unique, so only the panels differ): their draws still verify, by recomputing
+# the probabilities; the panels, the seed and the draw are checked from the audit file itself,
+# whatever the version.
+SAME_PROBABILITIES = frozenset({"observatory.panel.lottery/3", "observatory.panel.lottery/4"})
 
 DRAW_PROCEDURE = "sha256-counter/1"
 AUDIT_FORMAT = "observatory-panel-audit/1"

@@ -90,7 +90,7 @@ __all__ = [
     "solve",
 ]
 
-ALGORITHM_VERSION = "observatory.panel.lottery/4"
+ALGORITHM_VERSION = "observatory.panel.lottery/5"
 METHODS = ("leximin", "maximin", "nash", "goldilocks", "legacy")
 
 
