@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.conf import settings
         from django.contrib.auth.models import Group, User
         from django.test import Client
+        from django.test.utils import override_settings
 
         import public_map
         from observatory.accounts.roles import OBSERVATORY
@@ -117,11 +118,15 @@ def main(argv: list[str] | None = None) -> int:
 
         # The test client's host, and static URLs without collectstatic's manifest (the pages'
         # own work is measured; no template instrumentation, unlike setup_test_environment).
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
+        # override_settings, not assignments: the storages may already be built (an app's ready()
+        # reads the photo storage), and only the setting_changed signal resets them.
+        override_settings(
+            ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+            STORAGES={
+                **settings.STORAGES,
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            },
+        ).enable()
         if args.reuse:
             sizes = [Report.objects.count()]
         elif Report.objects.exists():

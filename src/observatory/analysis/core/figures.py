@@ -326,9 +326,14 @@ def cell_layer(
     keep = np.flatnonzero(cls >= 0)
     jj, ii = np.divmod(keep, grid.nx)
     rounded = np.round(vals[keep], decimals)
+    # Columns to Python lists at once (a city of 100 m cells: ten thousand cells, 4 values each),
+    # not one int() or float() per value.
+    value_list = rounded.astype(np.int64).tolist() if decimals == 0 else rounded.tolist()
     cells = [
-        [int(i), int(j), int(c), int(v) if decimals == 0 else float(v)]
-        for i, j, c, v in zip(ii, jj, cls[keep], rounded, strict=True)
+        [i, j, c, v]
+        for i, j, c, v in zip(
+            ii.tolist(), jj.tolist(), cls[keep].astype(np.int64).tolist(), value_list, strict=True
+        )
     ]
     return {
         "transform": corner_transform(grid),
