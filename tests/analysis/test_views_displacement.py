@@ -120,8 +120,8 @@ def test_the_sentences_name_the_days_in_french(client, make_user, paris_areas):
     assert r.status_code == 200
     panel = r.context["panel"]
     # The sentences take the day in the visitor's words (the catalogue translates the rest).
-    assert "1 octobre 2025" in panel["summary"] and "Oct." not in panel["summary"]
-    assert "1 octobre 2025" in panel["map_method"] and "3 septembre 2025" in panel["map_method"]
+    assert "1er octobre 2025" in panel["summary"] and "Oct." not in panel["summary"]
+    assert "1er octobre 2025" in panel["map_method"] and "3 septembre 2025" in panel["map_method"]
 
 
 def test_waiting_for_data_until_the_after_window_ends(client, make_user):

@@ -91,7 +91,13 @@ def test_the_members_pdf_opens_has_every_section_and_prints_the_pages_numbers(
     assert referrals["care"] == 12 and referrals["shelter"] == 3
     care = core.find_figure(doc, "care-places")
     assert care["rows"][0][0] == "Espace Rosa" and care["rows"][0][-1] == 390  # visits in March
-    assert core.find_figure(doc, "operations-displacement")["rows"][0][:2] == ["2026-03-02", "clearance"]
+    displacement = core.find_figure(doc, "operations-displacement")
+    assert displacement["rows"][0][:2] == ["2026-03-02", "clearance"]
+    # The areas named as the analysis panel names them (one set of words, issue 19).
+    headers = dict(displacement["columns"])
+    assert headers["target_before"] == "Target area, before"
+    assert headers["buffer_after"] == "Ring around it (buffer), after"
+    assert "Ring, " not in " ".join(headers.values())
     consultations = core.find_figure(doc, "consultations")["rows"]
     assert consultations == [
         ["Where should the new care room open?", "closed", "March 10, 2026", 4, "Rue d'Aubervilliers"]

@@ -105,7 +105,7 @@ def test_without_tiles_the_map_names_quartiers_and_landmarks(
     try:
         page.goto(f"{live_server.url}/consultations/{consultation.pk}/")
         page.locator('.option-map[data-ready="1"]').first.wait_for(state="attached")
-        page.locator(".map-label-place").first.wait_for()
+        page.locator(".map-label-place:not([data-hidden])").first.wait_for()  # shown where it fits
         names = page.locator(".option-map .map-label").all_inner_texts()
         assert any(n in names for n in ("Jardins d'Éole", "Place de Stalingrad", "Marx Dormoy")), names
         assert page.locator(".option-map .leaflet-tile").count() == 0  # no tiles were asked for
@@ -146,3 +146,111 @@ def test_the_citys_pmtiles_archive_is_drawn_from_the_app(
         screenshot(page, "pmtiles")
     finally:
         page.close()
+
+
+# The names the base shows (quartiers, landmarks) and the page's own (the what-if places), as
+# boxes; a hidden name is left in the map (Leaflet keeps moving it) with visibility: hidden.
+VISIBLE_NAMES = """el => {
+    const box = el.getBoundingClientRect();
+    const shown = n => getComputedStyle(n).visibility !== 'hidden';
+    const names = [];
+    el.querySelectorAll('.map-label').forEach(n => {
+      const span = n.firstElementChild;
+      if (span && shown(span)) names.push([span.textContent, n.className, span.getBoundingClientRect()]);
+    });
+    el.querySelectorAll('.leaflet-tooltip-pane .leaflet-tooltip').forEach(n => {
+      if (shown(n)) names.push([n.textContent, 'tooltip', n.getBoundingClientRect()]);
+    });
+    return {
+      box: [box.left, box.top, box.right, box.bottom],
+      names: names.map(([t, k, r]) => [t, k, [r.left, r.top, r.right, r.bottom]]),
+    };
+}"""
+
+
+def _assert_names_apart(found: dict) -> None:
+    left, top, right, bottom = found["box"]
+    names = found["names"]
+    for text, _kind, r in names:
+        assert left <= r[0] and r[2] <= right and top <= r[1] and r[3] <= bottom, (text, r, found["box"])
+    for i, (text, _k, r) in enumerate(names):
+        for other, _l, q in names[i + 1 :]:
+            assert not (r[0] < q[2] and q[0] < r[2] and r[1] < q[3] and q[1] < r[3]), (text, other)
+
+
+def _labels_settled(page, selector: str) -> None:
+    page.wait_for_function(f"() => document.querySelector({selector!r}).dataset.labelsReady === '1'")
+
+
+def test_on_a_phone_the_quartier_names_never_cover_one_another(
+    live_server, browser, paris_areas, make_user, settings, screenshot
+):
+    import sys
+
+    from django.test import Client
+
+    from observatory.accounts.roles import OBSERVATORY
+
+    settings.OBSERVATORY_TILE_URL = ""
+    settings.OBSERVATORY_PMTILES = ""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from simulation.test_views_compare import _run
+
+    a = _run("as it was", operations=[])
+    b = _run("colline cleared", operations=[{"place": "colline", "start": "2019-06-01", "label": "cleared"}])
+    client = Client()
+    client.force_login(make_user("membre", OBSERVATORY))
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True, has_touch=True
+    )
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{live_server.url}/simulation/compare/?a={a.pk}&b={b.pk}")
+        leaflet = page.locator("#scene-map-leaflet[data-ready='1']")
+        leaflet.wait_for()
+        _labels_settled(page, "#scene-map-leaflet")
+        found = leaflet.evaluate(VISIBLE_NAMES)
+        quartiers = [n for n in found["names"] if "map-label-quartier" in n[1]]
+        assert quartiers, found
+        _assert_names_apart(found)
+        # Some names gave way (the map is narrow), and they are still in the page, only hidden.
+        assert leaflet.locator(".map-label[data-hidden='1']").count() > 0
+        screenshot(page, "phone-names-apart")
+        # Closer in, the names are chosen again for the new view.
+        leaflet.evaluate("el => { el.dataset.labelsReady = '0'; }")
+        page.locator("#scene-map-leaflet .leaflet-control-zoom-in").click()
+        _labels_settled(page, "#scene-map-leaflet")
+        _assert_names_apart(leaflet.evaluate(VISIBLE_NAMES))
+    finally:
+        context.close()
+
+
+def test_at_the_citys_zoom_a_landmark_is_named_where_it_fits(
+    live_server, browser, paris_areas, settings, screenshot
+):
+    settings.OBSERVATORY_TILE_URL = ""
+    settings.OBSERVATORY_PMTILES = ""
+    for name, viewport in (
+        ("desktop", {"width": 1280, "height": 800}),
+        ("phone", {"width": 390, "height": 844}),
+    ):
+        context = browser.new_context(viewport=viewport, locale="fr-FR", is_mobile=name == "phone")
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            page.goto(f"{live_server.url}/")
+            page.locator("[data-zoom]").first.wait_for(state="attached")
+            selector = "[data-labels-url][data-zoom]"
+            _labels_settled(page, selector)
+            assert page.evaluate(f"document.querySelector({selector!r}).dataset.zoom") == "14"
+            found = page.locator(selector).evaluate(VISIBLE_NAMES)
+            _assert_names_apart(found)
+            if name == "desktop":
+                assert any("map-label-place" in kind for _t, kind, _r in found["names"]), found["names"]
+            screenshot(page, f"home-{name}")
+        finally:
+            context.close()

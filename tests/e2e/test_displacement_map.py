@@ -147,7 +147,7 @@ def test_the_tab_draws_three_areas_with_a_legend_a_sentence_and_a_folded_method(
         _check_panel(page, english=False)
         # The sentence is there in French: the day in French words.
         summary = page.locator("#displacement-map-summary").inner_text()
-        assert "1 octobre 2025" in summary, summary
+        assert "1er octobre 2025" in summary, summary
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert page.locator("#displacement-map-leaflet").bounding_box()["width"] <= 390
         screenshot(page, "tab-phone")

@@ -110,5 +110,5 @@ def test_the_run_page_reads_as_french_with_grouped_numbers_and_readable_charts(m
     page = member_client.get(f"/simulation/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Statut\u00a0: <strong" in page and "Scénario\u00a0: Paris short" in page
     assert "Statut:" not in page and "Scénario:" not in page
-    assert "1 juin" in page and ">2019-06-01<" not in page  # the charts' days in words, not ISO
+    assert "1er juin" in page and ">2019-06-01<" not in page  # the charts' days in words, not ISO
     assert re.search(r"<td class=\"num\">\d{1,3}\u00a0\d{3}</td>", page), "thousands grouped in French"

@@ -1,5 +1,7 @@
 """/simulation/scenarios/<id>/: add, move and remove operations and rooms; errors on their fields."""
 
+import re
+
 import pytest
 
 from observatory.accounts.roles import OBSERVATORY
@@ -39,6 +41,17 @@ def test_page_lists_operations_and_rooms(member_client):
     saved = saved_paris()
     page = member_client.get(f"/simulation/scenarios/{saved.pk}/").content.decode()
     assert "SCMR Lariboisière" in page and "clearance of the colline" in page
+
+
+def test_the_places_label_takes_its_colon_in_each_language(member_client):
+    # "Places: ..." in English, "Lieux : ..." in French (a no-break space before the colon).
+    saved = saved_paris()
+    page = member_client.get(f"/simulation/scenarios/{saved.pk}/").content.decode()
+    assert "Places: " in page
+    french = member_client.get(
+        f"/simulation/scenarios/{saved.pk}/", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert re.search("Lieux[\u00a0\u202f ]: ", french), "no French colon after Lieux"
 
 
 def test_add_then_move_then_remove_an_operation(member_client):

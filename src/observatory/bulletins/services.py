@@ -44,7 +44,7 @@ from shapely.geometry import shape
 
 from observatory.accounts.roles import has_role
 from observatory.analysis.core.hotspots import HOT, gi_star_weights
-from observatory.analysis.services import day_words, operation_numbers
+from observatory.analysis.services import area_labels, day_words, operation_numbers
 from observatory.analysis.services import scene_estimate as scene
 from observatory.bulletins import core
 from observatory.bulletins.core import pdf
@@ -74,7 +74,6 @@ class NotReady(ValueError):
 
 def month_words(month: date) -> str:
     return date_format(month, "YEAR_MONTH_FORMAT")
-
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -549,24 +548,26 @@ def _operations(month: date, edition: str, now: datetime) -> dict[str, Any]:
             "the scene moved to the surroundings after %(moved)s of them.",
             len(ops),
         ) % {"n": _n(len(ops)), "ready": _n(ready), "waiting": _n(waiting), "moved": _n(moved)}
+    areas = area_labels()  # the panel's names for the three areas, the same words here
     figures.append(
         core.figure(
             "operations-displacement",
             _("Displacement after each operation"),
             sentence,
             _(
-                "Published reports in the target, in a 400 m ring around it (where displaced activity would "
-                "go) and in a control ring, before and after the operation (its own windows, 28 days by "
-                "default). WDQ: weighted displacement quotient (Bowers and Johnson); below 0, displacement."
+                "Published reports in the target area, in a 400 m ring around it (the buffer, where "
+                "displaced activity would go) and in a control area, before and after the operation (its "
+                "own windows, 28 days by default). WDQ: weighted displacement quotient (Bowers and "
+                "Johnson); below 0, displacement."
             ),
             [
                 ("date", _("Date")),
                 ("kind", _("Kind")),
                 ("reading", _("Reading")),
-                ("target_before", _("Target area, before")),
-                ("target_after", _("Target area, after")),
-                ("buffer_before", _("Ring, before")),
-                ("buffer_after", _("Ring, after")),
+                ("target_before", _("%(area)s, before") % {"area": areas["target"]}),
+                ("target_after", _("%(area)s, after") % {"area": areas["target"]}),
+                ("buffer_before", _("%(area)s, before") % {"area": areas["buffer"]}),
+                ("buffer_after", _("%(area)s, after") % {"area": areas["buffer"]}),
                 ("wdq", _("WDQ")),
             ],
             rows,

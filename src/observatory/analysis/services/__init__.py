@@ -283,7 +283,8 @@ def _report_counts(
 
 
 def day_words(day: date) -> str:
-    """A day in words, in the visitor's language ("1 octobre 2025")."""
+    """A day in words, in the visitor's language ("3 octobre 2025", "1er octobre 2025": the
+    first of a month is an ordinal in French, observatory.common.dates)."""
     return date_format(day, "DATE_FORMAT")
 
 

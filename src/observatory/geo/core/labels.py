@@ -2,9 +2,11 @@
 
 A label is placed at the area's *representative point* (shapely's ``point_on_surface``), which
 always lies inside the polygon, unlike the centroid of a crescent-shaped quartier. Each label says
-from which zoom (and, for coarse areas, up to which) it is drawn, so a city map shows
-arrondissements first and quartiers closer in, never both at once; landmarks a step finer still,
-where they no longer sit on a quartier's name.
+from which zoom (and, for coarse areas, up to which) it may be drawn, so a city map shows
+arrondissements first and quartiers closer in, never both at once; landmarks a step finer. The
+browser then hides any name that would cover one already shown or run off the map
+(``ObservatoryBasemap.declutter`` in web/static/web/basemap.js: coarse areas first, then finer
+ones, landmarks last, each kind nearest the centre first).
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from typing import Any
 from shapely.geometry import shape
 
 # The zoom from which each kind of label is drawn (Leaflet zoom levels; a city fits at 12-13).
-# Landmarks start at 15: at 14 several of Paris's sat on a quartier's name (Gare du Nord on
-# Saint-Vincent-de-Paul, Gare de l'Est on Hôpital-Saint-Louis); from 15 they stand apart.
-MIN_ZOOM = {"arrondissement": 11, "district": 11, "quartier": 13, "neighbourhood": 13, "place": 15}
+# Landmarks from 14 (Paris's maps open there): at 14 some of Paris's would sit on a quartier's name
+# (Gare du Nord on Saint-Vincent-de-Paul), and the browser leaves those out; from 15 they all
+# stand apart from the area names.
+MIN_ZOOM = {"arrondissement": 11, "district": 11, "quartier": 13, "neighbourhood": 13, "place": 14}
+# From this zoom no landmark of a city pack sits on an area's name (tests/geo/test_labels.py).
+LANDMARKS_APART = 15
 DEFAULT_MIN_ZOOM = 13
 # ...and up to which zoom: a coarse area's name gives way to its finer areas' names the zoom
 # before they appear, so no zoom draws "10ÈME ARDT" over "Hôpital-Saint-Louis".
@@ -39,7 +44,8 @@ class Label:
         return asdict(self)
 
     def drawn_at(self, zoom: int) -> bool:
-        """Whether the map draws this label at ``zoom`` (the rule of static/web/basemap.js)."""
+        """Whether the map may draw this label at ``zoom`` (the rule of static/web/basemap.js,
+        which also leaves out a name that would cover another or run off the map)."""
         return zoom >= self.min_zoom and (self.max_zoom is None or zoom <= self.max_zoom)
 
 

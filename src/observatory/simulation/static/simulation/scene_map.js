@@ -73,43 +73,29 @@
   drawn.addTo(map);
 
   // Places close together (the colline and the Porte d'Aubervilliers) or a narrow phone map: names
-  // that would cover one another are hidden, the larger disc's kept; every name stays in its disc's
-  // popup and in the table under the map. Checked again after each zoom.
+  // that would cover one another are hidden, the larger disc's kept (ties by name); every name
+  // stays in its disc's popup and in the table under the map. Checked again after each zoom, with
+  // the base's rule (basemap.js), which then fits the quartier names around these.
   function declutter() {
-    var box = el.getBoundingClientRect();
-    var kept = [];
+    if (!window.ObservatoryBasemap || !window.ObservatoryBasemap.declutter) { return; }
     var labels = [];
     drawn.eachLayer(function (m) {
       var tip = m.getTooltip && m.getTooltip();
       var node = tip && tip.getElement && tip.getElement();
-      if (node) { labels.push({ tip: tip, node: node, radius: m.getRadius ? m.getRadius() : 0 }); }
+      if (node) { labels.push({ tip: tip, node: node, radius: m.getRadius ? m.getRadius() : 0, name: String(tip.getContent()) }); }
     });
-    function place(tip, side) {
+    function side(tip, direction) {
       // Right of the disc, or left of it when the name would run off the map's right edge.
-      tip.options.direction = side;
-      tip.options.offset = side === "left" ? [-6, -6] : [6, -6];
-      tip.update();
-      return tip.getElement().getBoundingClientRect();
+      return function () {
+        tip.options.direction = direction;
+        tip.options.offset = direction === "left" ? [-6, -6] : [6, -6];
+        tip.update();
+      };
     }
-    function fits(r) {
-      var inside = r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
-      return inside && !kept.some(function (k) {
-        return r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom;
-      });
-    }
-    labels.sort(function (a, b) { return b.radius - a.radius; });
-    labels.forEach(function (label) {
-      label.node.style.visibility = "";
-      var r = place(label.tip, "right");
-      if (!fits(r)) { r = place(label.tip, "left"); }
-      if (!fits(r)) {
-        label.node.style.visibility = "hidden";
-        label.node.setAttribute("data-hidden", "1");
-      } else {
-        label.node.removeAttribute("data-hidden");
-        kept.push(r);
-      }
-    });
+    labels.sort(function (a, b) { return (b.radius - a.radius) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0); });
+    window.ObservatoryBasemap.declutter(el, labels.map(function (label) {
+      return { node: label.node, positions: [side(label.tip, "right"), side(label.tip, "left")] };
+    }));
   }
   declutter();
   map.on("zoomend moveend resize", declutter);

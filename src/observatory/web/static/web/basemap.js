@@ -3,28 +3,115 @@
  * The map element carries the server's choice (templatetags/maps.py):
  *   data-base="tiles" | "pmtiles" | "labels", data-tile-url, data-pmtiles-url, data-labels-url,
  *   data-outlines-url (quartier outlines, drawn without a base unless the page draws its own).
- * ObservatoryBasemap.add(map, element) adds it to a Leaflet map and returns the base layer.
+ * ObservatoryBasemap.add(map, element) adds it to a Leaflet map and returns the base layer;
+ * ObservatoryBasemap.declutter(container, items, avoid) hides the names that would cover one
+ * another or run off the map (the labels here, and the pages' own names).
  * Labels are text for the eye only (aria-hidden, not focusable): the pages give the same places
  * in words and tables for screen readers.
  */
 (function () {
   "use strict";
 
-  function labelsLayer(map, url) {
+  // One rule for names on a map, shared by the base's labels and the pages' own names
+  // (simulation/scene_map.js): a name is shown only if it stays inside the map's box and covers
+  // no name already shown; the items come in priority order, the first ones kept first.
+  // items: [{node, positions}], node the element whose box counts (hidden with visibility, so
+  // Leaflet keeps moving it), positions optional functions that move it, tried in turn until one
+  // fits (e.g. right of a disc, then left of it). avoid: boxes already taken (DOMRects or
+  // {left, top, right, bottom}). Returns the boxes kept, avoid's included.
+  var GAP = 2;  // px of air between two names
+  function declutter(container, items, avoid) {
+    var box = container.getBoundingClientRect();
+    var kept = (avoid || []).slice();
+    if (box.width === 0 || box.height === 0) { return kept; }  // not laid out: nothing to judge
+    function fits(r) {
+      if (r.width === 0 && r.height === 0) { return false; }
+      var inside = r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+      return inside && !kept.some(function (k) {
+        return r.left < k.right + GAP && k.left < r.right + GAP && r.top < k.bottom + GAP && k.top < r.bottom + GAP;
+      });
+    }
+    items.forEach(function (item) {
+      var node = item.node;
+      node.style.visibility = "";
+      var positions = item.positions && item.positions.length ? item.positions : [null];
+      var rect = null;
+      for (var i = 0; i < positions.length; i++) {
+        if (positions[i]) { positions[i](); }
+        var r = node.getBoundingClientRect();
+        if (fits(r)) { rect = r; break; }
+      }
+      if (rect) {
+        node.removeAttribute("data-hidden");
+        kept.push(rect);
+      } else {
+        node.style.visibility = "hidden";
+        node.setAttribute("data-hidden", "1");
+      }
+    });
+    return kept;
+  }
+
+  // Which names win when two would touch: the coarser areas, then the finer ones, the landmarks
+  // last (shown where they find room); within a kind the one nearer the map's centre, then by name.
+  var RANK = { arrondissement: 0, district: 0, quartier: 1, neighbourhood: 1, place: 2 };
+
+  function labelsLayer(map, url, container) {
     var group = L.layerGroup();
     var entries = [];
-    function refresh() {
+    var pending = false;
+    var loaded = false;  // the names have come (data-labels-ready says so to tests)
+    function pass() {
+      pending = false;
+      if (!loaded || !map._loaded || !map.hasLayer(group)) { return; }
       var zoom = map.getZoom();
+      var centre = map.getCenter();
+      var shown = [];
       entries.forEach(function (e) {
         var show = zoom >= e.minZoom && (e.maxZoom === null || zoom <= e.maxZoom);
         if (show && !group.hasLayer(e.marker)) group.addLayer(e.marker);
         if (!show && group.hasLayer(e.marker)) group.removeLayer(e.marker);
+        if (show) { shown.push(e); }
       });
+      var distance = {};
+      shown.forEach(function (e) { distance[e.key] = map.distance(centre, e.marker.getLatLng()); });
+      shown.sort(function (a, b) {
+        return (a.rank - b.rank) || (distance[a.key] - distance[b.key]) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+      });
+      // The page's own names (permanent tooltips: the what-if places) are kept before the base's.
+      var avoid = [];
+      container.querySelectorAll(".leaflet-tooltip-pane .leaflet-tooltip").forEach(function (t) {
+        if (t.style.visibility !== "hidden" && t.getAttribute("data-hidden") !== "1") {
+          avoid.push(t.getBoundingClientRect());
+        }
+      });
+      var items = [];
+      shown.forEach(function (e) {
+        var wrap = e.marker.getElement();
+        var span = wrap && wrap.firstElementChild;
+        if (!span) { return; }
+        wrap.style.visibility = "";  // the box is measured on the span; hidden on the marker
+        items.push({ node: span, wrap: wrap });
+      });
+      declutter(container, items, avoid);
+      items.forEach(function (item) {
+        var hidden = item.node.getAttribute("data-hidden") === "1";
+        item.node.style.visibility = "";
+        item.wrap.style.visibility = hidden ? "hidden" : "";
+        if (hidden) { item.wrap.setAttribute("data-hidden", "1"); } else { item.wrap.removeAttribute("data-hidden"); }
+      });
+      container.dataset.labelsReady = "1";
+    }
+    // After the page's own handlers of the same event (their names are placed first), once a frame.
+    function refresh() {
+      if (pending) { return; }
+      pending = true;
+      window.requestAnimationFrame(pass);
     }
     fetch(url, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : { labels: [] }; })
       .then(function (data) {
-        (data.labels || []).forEach(function (l) {
+        (data.labels || []).forEach(function (l, i) {
           var span = document.createElement("span");
           span.textContent = l.name;
           span.setAttribute("aria-hidden", "true");
@@ -34,12 +121,21 @@
             iconSize: null,
           });
           var marker = L.marker([l.lat, l.lon], { icon: icon, interactive: false, keyboard: false });
-          entries.push({ marker: marker, minZoom: l.min_zoom, maxZoom: l.max_zoom === undefined ? null : l.max_zoom });
+          entries.push({
+            marker: marker,
+            minZoom: l.min_zoom,
+            maxZoom: l.max_zoom === undefined ? null : l.max_zoom,
+            rank: RANK[l.kind] === undefined ? 1 : RANK[l.kind],
+            key: l.name + "\u0000" + i,
+          });
         });
-        refresh();
+        loaded = true;
+        map.whenReady(refresh);
       })
       .catch(function () { /* labels are a help, never a failure of the map */ });
-    map.on("zoomend", refresh);
+    map.on("zoomend moveend resize", refresh);
+    group.on("add", refresh);
+    if (window.ResizeObserver) { new ResizeObserver(refresh).observe(container); }  // a map shown late
     return group;
   }
 
@@ -69,10 +165,10 @@
     }
     if (!base && data.labelsUrl) {
       element.classList.add("map-without-tiles");
-      labelsLayer(map, data.labelsUrl).addTo(map);
+      labelsLayer(map, data.labelsUrl, map.getContainer()).addTo(map);
     }
     return base;
   }
 
-  window.ObservatoryBasemap = { add: add };
+  window.ObservatoryBasemap = { add: add, declutter: declutter };
 })();
