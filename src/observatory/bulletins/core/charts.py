@@ -90,6 +90,10 @@ def _bars(fig: dict[str, Any], mfig: Figure, horizontal: bool) -> None:
         ax.set_xticks(range(len(values)), labels, fontsize=8, rotation=0)
         ax.bar_label(bars, labels=[core.display(v) for v in values], fontsize=7, padding=2)
         ax.set_ylim(0, max([*values, 1]) * 1.15)
+    if all(float(v).is_integer() for v in values):  # counts: whole ticks, never 0.2, 0.4...
+        from matplotlib.ticker import MaxNLocator
+
+        (ax.xaxis if horizontal else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(axis="x" if horizontal else "y", alpha=0.25)
