@@ -20,6 +20,7 @@ from observatory.accounts.roles import OBSERVATORY
 from observatory.analysis.models import ReportingArea
 from observatory.analysis.services.scene_estimate import EstimateUnavailable
 from observatory.fieldwork.models import Organisation, Round
+from observatory.reports.services.publication import count_published
 from observatory.siting.models import Scenario
 from observatory.siting.services.demand import day_bounds, estimate_demand, report_demand
 
@@ -74,7 +75,7 @@ def scene(db):
             rows.append(
                 (lat, lon, ("drug_use", "dealing")[k % 2], end - timedelta(days=float(rng.uniform(0, 88))))
             )
-    add_reports(rows)
+    count_published(add_reports(rows))  # bulk-created: counted as a bulk load counts them
     org = Organisation.objects.create(name="Maraude", kind="outreach")
     rounds = []
     for centre in (VISIBLE, HIDDEN):

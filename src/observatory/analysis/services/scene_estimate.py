@@ -7,11 +7,14 @@ reads what it needs from the database and returns the intensity of each cell as 
 (the analysis pages draw it, ``analysis/services/scene.py``; siting solves on it,
 ``siting/services/demand.py``; the members' bulletin sums it by quartier):
 
-* the grid: square cells of ``cell_m`` metres (in the city's UTM zone) over the reports and the
-  rounds of the window, 300 m beyond them;
+* the grid: square cells of ``cell_m`` metres (a whole number) of the city grid
+  (``aggregates.city_projection``, ``ix = floor(x / cell_m)``, the grid the pages draw) over the
+  cells holding reports and the rounds of the window, 300 m beyond them;
 * reports: the residents' published reports of the categories weighted above 0, counted per cell
   (reports of people who use drugs come through the outreach teams and are not thinned the same
-  way, so they are left out);
+  way, so they are left out). They are read from the dashboard's kept counts
+  (``aggregates.cells``, every reporter kind) less the few reports of other kinds, read one by
+  one: no read of every report of the window;
 * rounds: each round started in the window is one pass, counting ``people_met``, its effort spread
   evenly over the cells within ``ROUND_REACH_M`` of its route (a point, points or a line), or over
   the cells of its quartiers when it gave no route. A round that lasted no time, or gave neither a
@@ -41,9 +44,10 @@ from shapely.geometry import shape
 
 from observatory.analysis.core.estimate import SceneEstimate
 from observatory.analysis.models import ReportingArea
+from observatory.analysis.services import aggregates
 from observatory.fieldwork.models import Round
 from observatory.geo import MetricProjection
-from observatory.reports.models import Area, Report
+from observatory.reports.models import Area, Category, Report
 
 # What a team sees around its route: the cells within this distance of it share the round's effort.
 ROUND_REACH_M = 150.0
@@ -142,22 +146,45 @@ def _rounds(since: datetime, until: datetime, proj: MetricProjection):
     return footprints, np.array(counts), without
 
 
-def _reports(since: datetime, until: datetime, codes: list[str]) -> tuple[NDArray, NDArray]:
-    rows = np.array(
-        list(
-            Report.objects.filter(
-                status=Report.Status.PUBLISHED,
-                reporter_kind=Report.ReporterKind.RESIDENT,
-                observed_at__gte=since,
-                observed_at__lt=until,
-                category__code__in=codes,
-            )
-            .order_by()
-            .values_list("lat", "lon")
-        ),
-        dtype=np.float64,
-    ).reshape(-1, 2)
-    return rows[:, 0], rows[:, 1]
+def _resident_cells(
+    since: datetime, until: datetime, codes: list[str], size: int, proj: MetricProjection
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Residents' published reports of [since, until) in ``codes`` per cell of ``size`` metres:
+    ``(ix, iy, n)`` with ``ix = floor(x / size)`` on the city grid, cells holding at least one.
+
+    The dashboard's kept counts (``aggregates.cells``: whole days from the counts, the two partial
+    edge days from the reports) hold every reporter kind; the reports of the other kinds (people
+    who use drugs, through the outreach teams: a few) are read one by one and taken away, cell by
+    cell. The result is what binning each resident's report by its exact point gives.
+    """
+    # Every category asked: the counts' all-categories rows (one read instead of one per category).
+    every = not Category.objects.exclude(code__in=codes).exists()
+    kept = aggregates.cells(since, until, size, categories=None if every else codes)
+    kx, ky = kept.at(size)
+    others = (
+        Report.objects.filter(
+            status=Report.Status.PUBLISHED,
+            observed_at__gte=since,
+            observed_at__lt=until,
+            category__code__in=codes,
+        )
+        .exclude(reporter_kind=Report.ReporterKind.RESIDENT)
+        .order_by()
+        .values_list("lat", "lon")
+    )
+    points = np.array(list(others), dtype=np.float64).reshape(-1, 2)
+    ox, oy = proj.forward(points[:, 0], points[:, 1])
+    ix = np.concatenate([kx, np.floor(np.asarray(ox) / size).astype(np.int64)])
+    iy = np.concatenate([ky, np.floor(np.asarray(oy) / size).astype(np.int64)])
+    n = np.concatenate([kept.n.astype(np.int64), -np.ones(len(points), dtype=np.int64)])
+    if not len(n):
+        return ix, iy, n
+    keys, inverse = np.unique(np.column_stack([ix, iy]), axis=0, return_inverse=True)
+    total = np.bincount(inverse.ravel(), weights=n, minlength=len(keys)).round().astype(np.int64)
+    # Kept in step with the reports, a cell never goes below 0; counts left behind by a load that
+    # bypassed publication could, and a negative number of reports would break the fit.
+    held = total > 0
+    return keys[held, 0], keys[held, 1], total[held]
 
 
 def _layer(cx: NDArray, cy: NDArray, proj: MetricProjection) -> tuple[NDArray, NDArray | None]:
@@ -198,16 +225,22 @@ def estimate(since: datetime, until: datetime, codes: list[str], cell_m: float) 
     """The estimated scene over ``[since, until)`` as demand points; raises EstimateUnavailable."""
     if not codes:
         raise EstimateUnavailable(_("Give at least one category a weight above 0."))
+    size = round(cell_m)
+    if size != cell_m or size <= 0:
+        raise ValueError(f"cells must be a whole number of metres, not {cell_m!r}")
     proj = _projection()
     footprints, counts, without = _rounds(since, until, proj)
-    r_lat, r_lon = _reports(since, until, codes)
-    rx, ry = proj.forward(r_lat, r_lon)
+    rix, riy, rn = _resident_cells(since, until, codes, size, proj)
+    # The grid: whole cells of the city grid (each one cell of the counts), over the rounds'
+    # footprints and the cells holding reports, MARGIN_M beyond them.
     bounds = np.array([f.bounds for f in footprints])
-    x0 = min(bounds[:, 0].min(), rx.min() if len(rx) else np.inf) - MARGIN_M
-    y0 = min(bounds[:, 1].min(), ry.min() if len(ry) else np.inf) - MARGIN_M
-    x1 = max(bounds[:, 2].max(), rx.max() if len(rx) else -np.inf) + MARGIN_M
-    y1 = max(bounds[:, 3].max(), ry.max() if len(ry) else -np.inf) + MARGIN_M
-    nx, ny = int(np.ceil((x1 - x0) / cell_m)), int(np.ceil((y1 - y0) / cell_m))
+    lo_x = min(bounds[:, 0].min(), rix.min() * size if len(rix) else np.inf) - MARGIN_M
+    lo_y = min(bounds[:, 1].min(), riy.min() * size if len(riy) else np.inf) - MARGIN_M
+    hi_x = max(bounds[:, 2].max(), (rix.max() + 1) * size if len(rix) else -np.inf) + MARGIN_M
+    hi_y = max(bounds[:, 3].max(), (riy.max() + 1) * size if len(riy) else -np.inf) + MARGIN_M
+    gx, gy = int(np.floor(lo_x / size)), int(np.floor(lo_y / size))
+    nx, ny = int(np.ceil(hi_x / size)) - gx, int(np.ceil(hi_y / size)) - gy
+    x0, y0 = float(gx * size), float(gy * size)
     if nx * ny > MAX_CELLS:
         raise EstimateUnavailable(
             _("The reports and rounds spread over %(n)d cells of %(m)d m (at most %(max)d): choose larger "
@@ -215,10 +248,9 @@ def estimate(since: datetime, until: datetime, codes: list[str], cell_m: float) 
         )  # fmt: skip
     ix, iy = (a.ravel() for a in np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij"))
     cx, cy = x0 + (ix + 0.5) * cell_m, y0 + (iy + 0.5) * cell_m
-    # Reports per cell.
-    rix = np.clip(((rx - x0) // cell_m).astype(np.int64), 0, nx - 1)
-    riy = np.clip(((ry - y0) // cell_m).astype(np.int64), 0, ny - 1)
-    reports = np.bincount(rix * ny + riy, minlength=nx * ny).astype(np.float64)
+    # Residents' reports per cell (the grid holds every cell with reports).
+    reports = np.zeros(nx * ny, dtype=np.float64)
+    reports[(rix - gx) * ny + (riy - gy)] = rn
     # Rounds' effort: one pass spread over the cells whose centre lies in the footprint.
     centres = shapely.points(cx, cy)
     tree = shapely.STRtree(centres)
