@@ -254,3 +254,45 @@ def test_at_the_citys_zoom_a_landmark_is_named_where_it_fits(
             screenshot(page, f"home-{name}")
         finally:
             context.close()
+
+
+def test_on_the_report_form_the_care_places_names_stay_on_the_map_and_apart(
+    live_server, browser, paris_areas, settings, screenshot
+):
+    # Long names (the city's real ones) near the map's edges and near one another: each is drawn
+    # right of its point, else left of it, else left out; never cut by the map's edge.
+    from observatory.fieldwork.models import CarePlace, Organisation
+
+    settings.OBSERVATORY_TILE_URL = ""
+    settings.OBSERVATORY_PMTILES = ""
+    org = Organisation.objects.create(name="Gaïa", kind=Organisation.Kind.CARE)
+    places = [
+        ("Halte de nuit Porte de la Chapelle", 48.8990, 2.3595),
+        ("Hébergement avec soins Rosa Parks", 48.8960, 2.3740),
+        ("Appartements de coordination thérapeutique Flandre", 48.8890, 2.3760),
+        ("Accueil de jour Stalingrad", 48.8842, 2.3690),
+        ("Espace de repos Stalingrad", 48.8838, 2.3700),
+        ("Consultation Jardins d'Éole", 48.8870, 2.3630),
+    ]
+    for name, lat, lon in places:
+        CarePlace.objects.create(
+            name=name, kind=CarePlace.Kind.choices[0][0], organisation=org, lat=lat, lon=lon,
+            capacity=10, opened_on=timezone.localdate() - timedelta(days=30),
+        )  # fmt: skip
+    phone, desktop = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
+    for name, viewport in (("phone", phone), ("desktop", desktop)):
+        context = browser.new_context(viewport=viewport, locale="fr-FR", is_mobile=name == "phone")
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            page.goto(f"{live_server.url}/report/")
+            _labels_settled(page, "#pick-map")
+            found = page.locator("#pick-map").evaluate(VISIBLE_NAMES)
+            tooltips = [text for text, kind, _r in found["names"] if kind == "tooltip"]
+            assert tooltips, found["names"]  # some care places are named
+            _assert_names_apart(found)
+            hidden = page.locator("#pick-map .place-label[data-hidden='1']").count()
+            assert len(tooltips) + hidden == len(places)
+            screenshot(page, f"report-care-places-{name}")
+        finally:
+            context.close()

@@ -37,11 +37,33 @@
           .setLatLng([p.lat, p.lon]).setContent(p.name).addTo(labels);
       });
     }
-    // Labels only from a zoom where they do not cover each other.
+    // Labels only from a zoom where they do not cover each other; then, as on every map, a name
+    // that would cover another or run off the map goes to the left of its point, or is hidden
+    // (basemap.js's rule, which then fits the quartier names around these).
+    var declutter = function () {
+      if (!window.ObservatoryBasemap || !window.ObservatoryBasemap.declutter || !map.hasLayer(labels)) { return; }
+      var items = [];
+      labels.eachLayer(function (layer) {
+        var node = layer.getElement && layer.getElement();
+        if (!(layer instanceof L.Tooltip) || !node) { return; }
+        var side = function (direction) {
+          return function () {
+            layer.options.direction = direction;
+            layer.options.offset = direction === "left" ? [-6, 0] : [6, 0];
+            layer.update();
+          };
+        };
+        items.push({ node: node, name: String(layer.getContent()), positions: [side("right"), side("left")] });
+      });
+      items.sort(function (a, b) { return a.name < b.name ? -1 : a.name > b.name ? 1 : 0; });
+      window.ObservatoryBasemap.declutter(el, items);
+    };
     var showLabels = function () {
       if (map.getZoom() >= 13) { labels.addTo(map); } else { labels.remove(); }
+      declutter();
     };
     map.on("zoomend", showLabels);
+    map.on("moveend resize", declutter);
     showLabels();
     map.on("click", function (e) { place(e.latlng); });
     if (lat.value && lon.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lon.value))); }
