@@ -164,3 +164,23 @@ def test_the_estimate_counts_residents_on_city_cells():
     assert np.allclose(np.asarray(y) - iy * 500, 250, atol=1e-3)
     for a, b, r in zip(ix, iy, demand.reports, strict=True):
         assert int(r) == expected.get((int(a), int(b)), 0)
+
+
+def test_the_other_reporters_reports_are_sought_by_the_kind_index():
+    """The few reports taken away from the counts are found through the index led by the
+    reporter's kind, not by walking every resident's report of the window (at a million reports,
+    190 ms against 1 ms on SQLite)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _load(5, n=200)
+    since, until = datetime(2026, 2, 10, tzinfo=_tz()), datetime(2026, 3, 20, 16, 5, tzinfo=_tz())
+    with CaptureQueriesContext(connection) as queries:
+        scene._resident_cells(since, until, ["drug_use"], 250, scene._projection())
+    (sql,) = [q["sql"] for q in queries.captured_queries if "reporter_kind" in q["sql"]]
+    assert "NOT" not in sql.upper().split("WHERE", 1)[1]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "report_kind_time_place" in plan, plan

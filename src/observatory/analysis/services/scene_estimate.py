@@ -161,14 +161,17 @@ def _resident_cells(
     every = not Category.objects.exclude(code__in=codes).exists()
     kept = aggregates.cells(since, until, size, categories=None if every else codes)
     kx, ky = kept.at(size)
+    # The other kinds named (not "not a resident"): an IN list on the index's first column
+    # (``report_kind_time_place``) seeks them; a negation would walk every report of the window.
+    other_kinds = [k for k in Report.ReporterKind.values if k != Report.ReporterKind.RESIDENT]
     others = (
         Report.objects.filter(
+            reporter_kind__in=other_kinds,
             status=Report.Status.PUBLISHED,
             observed_at__gte=since,
             observed_at__lt=until,
-            category__code__in=codes,
+            category__in=Category.objects.filter(code__in=codes).values_list("pk", flat=True),
         )
-        .exclude(reporter_kind=Report.ReporterKind.RESIDENT)
         .order_by()
         .values_list("lat", "lon")
     )
