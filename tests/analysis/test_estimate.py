@@ -128,6 +128,26 @@ def test_rook_neighbours_of_an_irregular_set():
     assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1), (0, 2), (1, 4), (2, 4)]
 
 
+def test_rook_neighbours_are_every_shared_edge_once_in_the_cells_order():
+    """Against a cell-by-cell reference on random irregular sets (negative indices, holes, any
+    order): for each cell in order, its neighbour at ix + 1, then at iy + 1."""
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        cells = np.unique(rng.integers(-6, 7, size=(int(rng.integers(1, 120)), 2)), axis=0)
+        cells = cells[rng.permutation(len(cells))]
+        where = {(int(a), int(b)): k for k, (a, b) in enumerate(cells)}
+        expected = [
+            (k, where[other])
+            for k, (a, b) in enumerate(cells)
+            for other in ((int(a) + 1, int(b)), (int(a), int(b) + 1))
+            if other in where
+        ]
+        i, j = rook_neighbours(cells)
+        assert list(zip(i.tolist(), j.tolist(), strict=True)) == expected
+    with pytest.raises(ValueError, match="twice"):
+        rook_neighbours(np.array([[0, 0], [1, 0], [0, 0]]))
+
+
 def test_fits_on_a_grid_with_holes(scene):
     keep = np.flatnonzero(scene["grid_cells"][:, 0] != 11)  # a street of cells removed
     data = dict(scene)
