@@ -78,6 +78,24 @@ def test_mann_kendall_matches_scipy_kendalltau():
     assert tau[3] == 0 and p[3] == 1.0  # a constant series has no trend
 
 
+def test_mann_kendall_with_many_ties_and_a_gap():
+    """Columns of small counts (ties everywhere, as cells of few reports) equal scipy's tie-corrected
+    tau-b; a column with a missing period has no trend statistic (NaN p), the others are unaffected."""
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 3, size=(30, 40)).astype(float)
+    x[:, 5] = rng.normal(size=30)  # no ties in this one
+    x[:, 7] = np.nan
+    x[4, 9] = np.nan
+    tau, p = trends.mann_kendall(x)
+    for k in range(40):
+        if k in (7, 9):
+            assert np.isnan(p[k]) and tau[k] == 0
+            continue
+        ref = stats.kendalltau(np.arange(30), x[:, k], method="asymptotic")
+        assert tau[k] == pytest.approx(ref.statistic, abs=1e-12)
+        assert p[k] == pytest.approx(ref.pvalue, abs=1e-12)
+
+
 def _sfdep_local_g_spt(cube, neighbours, weights, lag):
     """Direct transcription of sfdep's local_g_spt_calc with spt_nb / spt_wt time-lagged neighbours."""
     t_count, n = cube.shape
