@@ -11,6 +11,7 @@ installs the Debian package), so CI cannot silently test the Python path twice.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import numpy as np
 import pytest
@@ -262,3 +263,33 @@ def test_reports_are_placed_in_the_quartier_the_database_would_give(paris_areas,
     found = areas.locate_area(*CENTRE)
     assert found is not None and found.level == "quartier"
     assert [found.pk] == _expected_areas([CENTRE[0]], [CENTRE[1]], Area.objects.filter(level="quartier"))
+
+
+def test_the_maps_outlines_are_read_once_per_layer_and_follow_a_reload(
+    paris_areas, django_assert_num_queries
+):
+    """The maps' quartier outlines (reports.areas.finest_shapes): the finest level's polygons in
+    the city projection, each where its GeoJSON says, read from the database once per process; a
+    reload of the layer (load-areas: new rows) is drawn from the next check on."""
+    from django.core.management import call_command
+    from shapely.geometry import shape
+
+    from observatory.analysis.services.aggregates import city_projection
+    from observatory.reports.services import areas
+
+    projection = city_projection()
+    shapes = areas.finest_shapes(projection)
+    quartiers = list(Area.objects.filter(level="quartier").order_by("pk"))
+    assert len(shapes) == len(quartiers) == 80
+    for area, projected in zip(quartiers[:5], shapes[:5], strict=True):
+        centre = shape(area.geometry).representative_point()
+        x, y = projection.forward(centre.y, centre.x)
+        assert projected.contains(Point(float(x), float(y)))
+        assert 1e4 < projected.area < 1e7  # square metres: a quartier, not degrees
+    with django_assert_num_queries(0):
+        assert areas.finest_shapes(projection) is shapes
+    Area.objects.filter(level="quartier").exclude(pk=quartiers[0].pk).delete()
+    areas.forget()  # what load-areas does in its own process; others see it at their next check
+    assert len(areas.finest_shapes(projection)) == 1
+    call_command("load_areas", stdout=io.StringIO())
+    assert len(areas.finest_shapes(projection)) == 80

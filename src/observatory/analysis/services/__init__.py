@@ -36,8 +36,7 @@ from observatory.analysis.services.events_from_reports import published_points_s
 from observatory.fieldwork.core import geometry as field_geometry
 from observatory.fieldwork.models import Operation
 from observatory.geo.core.projection import MetricProjection
-from observatory.reports.models import Area
-from observatory.reports.services.areas import finest_level
+from observatory.reports.services.areas import finest_shapes
 
 __all__ = [
     "area_labels",
@@ -92,23 +91,13 @@ def csv_response(rows: Iterable[Sequence[Any]], filename: str) -> HttpResponse:
 
 def area_outlines(projection: MetricProjection, extent: tuple[float, float, float, float]):
     """The finest loaded areas (quartiers in Paris) near the extent, projected for the figures."""
-    level = finest_level()
-    if level is None:
+    shapes = finest_shapes(projection)
+    if not shapes:
         return None
     x0, x1, y0, y1 = extent
     pad = 0.1 * max(x1 - x0, y1 - y0, 200.0)
     view = box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-
-    def forward(lonlat: np.ndarray) -> np.ndarray:
-        x, y = projection.forward(lonlat[:, 1], lonlat[:, 0])
-        return np.column_stack([x, y])
-
-    geoms = []
-    for geometry in Area.objects.filter(level=level).values_list("geometry", flat=True):
-        g = shapely.transform(shape(geometry), forward)
-        if g.intersects(view):
-            geoms.append(g)
-    return figures.Outlines.from_geometries(geoms)
+    return figures.Outlines.from_geometries([g for g in shapes if g.intersects(view)])
 
 
 def widened(x: np.ndarray, y: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:

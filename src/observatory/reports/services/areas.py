@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from django.db.models import Count, Max
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from observatory.geo import queries
+from observatory.geo.core.projection import MetricProjection
 from observatory.reports.models import Area
 
 # Finest first: a report is placed in a quartier when quartiers are loaded.
@@ -24,6 +28,8 @@ class _Cache:
     areas: dict[int, Area]
     prepared: queries.PreparedAreas | None  # the Python path's index, built when first needed
     checked_at: float
+    # The level's polygons in a projection's metres, by its CRS (the maps' outlines), when first asked.
+    projected: dict[str, list[BaseGeometry]] = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -60,6 +66,28 @@ def forget() -> None:
     global _cache
     with _lock:
         _cache = None
+
+
+def finest_shapes(projection: MetricProjection) -> list[BaseGeometry]:
+    """The finest level's polygons in ``projection``'s metres, in the order they were loaded.
+
+    Parsed and projected once per loaded layer and process (the maps draw them on every page: a
+    fifth of a trends page's time when read from the database each time)."""
+    cache = _index()
+    with _lock:
+        found = cache.projected.get(projection.crs)
+    if found is not None:
+        return found
+
+    def forward(lonlat: np.ndarray) -> np.ndarray:
+        x, y = projection.forward(lonlat[:, 1], lonlat[:, 0])
+        return np.column_stack([x, y])
+
+    rows = Area.objects.filter(level=cache.level).order_by("pk").values_list("geometry", flat=True)
+    shapes = [shapely.transform(shape(g), forward) for g in rows] if cache.level else []
+    with _lock:
+        cache.projected[projection.crs] = shapes
+    return shapes
 
 
 def locate_area_ids(lat: np.ndarray, lon: np.ndarray) -> list[int | None]:
