@@ -121,7 +121,9 @@ def test_date_filters_and_the_90_day_default(client, make_report):
     assert ids(client.get(BASE + "requests.json", window)) == [str(older.pk)]
     since = {"start_date": (now - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     assert len(ids(client.get(BASE + "requests.json", since))) == 3
-    day = (now - timedelta(days=120)).date().isoformat()
+    # A date alone is a day of the observatory's own calendar (Paris), not of UTC: between 22:00
+    # and midnight UTC the two differ, and the report belongs to the next Paris day.
+    day = timezone.localdate(ancient.observed_at).isoformat()
     assert str(ancient.pk) in ids(client.get(BASE + "requests.json", {"start_date": day, "end_date": day}))
 
 
