@@ -153,3 +153,21 @@ def test_a_window_read_from_the_counts_equals_the_reports(since, until):
         assert hours.hour_of_week.tolist() == expected.hour_of_week.tolist()
         n = hours.timed
         assert np.isclose(np.hypot(hours.sum_cos, hours.sum_sin) / n, expected.resultant_length)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_on_postgresql_leaves_the_counts_readable_from_the_index_alone():
+    """After the command (outside a transaction), PostgreSQL's counts table is vacuumed: every
+    page of it is marked all-visible, so the pages' reads are index-only scans at once."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's visibility map (SQLite reads its covering indexes anyway)")
+    load_reports(days=20, per_day=6.0)
+    call_command("rebuild_analysis_counts")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpages, relallvisible FROM pg_class WHERE relname = %s", [CellCount._meta.db_table]
+        )
+        pages, visible = cursor.fetchone()
+    assert pages > 0 and visible == pages
