@@ -68,6 +68,21 @@ def map_payload(html: str, figure_id: str) -> dict:
     return json.loads(found.group(1))
 
 
+def figure_of(client, url: str, html: str) -> str:
+    """The map's figure for browsers without JavaScript: the <noscript> image's SVG, fetched with
+    the page's own filters (``format=svg``)."""
+    import re
+    from html import unescape
+
+    found = re.search(r'<noscript><div class="svg"><img src="\?([^"]+)"', html)
+    assert found, "no figure image in the page"
+    r = client.get(url + "?" + unescape(found.group(1)))
+    assert r.status_code == 200 and r["Content-Type"] == "image/svg+xml; charset=utf-8"
+    svg = r.content.decode()
+    assert svg.startswith("<svg") and "<script" not in svg
+    return svg
+
+
 def cell_centre(payload: dict, i: int, j: int) -> tuple[float, float]:
     """The centre of the payload's cell (i, j), placed as the browser places it (the affine transform)."""
     t = payload["transform"]

@@ -12,7 +12,7 @@ from observatory.analysis.core.hotspots import arcgis_search_radius, quartic_kde
 from observatory.analysis.services import aggregates, city_projection, widened
 from observatory.analysis.services.events_from_reports import published_events
 
-from .test_views_data import WINDOW, load_reports, map_payload, member, read_csv
+from .test_views_data import WINDOW, figure_of, load_reports, map_payload, member, read_csv
 
 pytestmark = pytest.mark.django_db
 URL = "/analysis/density/"
@@ -29,7 +29,8 @@ def test_surface_caption_and_csv_equal_to_quartic_kde(client, make_user, paris_a
     c = member(client, make_user)
     r = c.get(URL, {**WINDOW, "cell_size": 50}, HTTP_ACCEPT_LANGUAGE="en")
     html = r.content.decode()
-    assert r.status_code == 200 and 'id="density-map"' in html and "<svg" in html
+    assert r.status_code == 200 and 'id="density-map"' in html and "<svg" not in html
+    assert "reports per km²" in figure_of(c, URL, html)  # the colour bar's unit
     summary = html.split('id="density-map-summary">')[1].split("</p>")[0]
     assert summary.startswith("Reports are most concentrated around ") and "per hectare" in summary
     method = html.split('<details class="method">')[1].split("</details>")[0]
@@ -83,5 +84,5 @@ def test_bad_cell_size_is_an_error_on_the_field(client, make_user):
 def test_a_single_report_is_not_enough(client, make_user):
     load_reports(days=1, per_day=1.0, seed=3)
     r = member(client, make_user).get(URL, {"days": 3650})
-    assert r.status_code == 200 and r.context["empty"] and "<svg" not in r.content.decode()
+    assert r.status_code == 200 and r.context["empty"] and "format=svg" not in r.content.decode()
     assert "not enough to analyse" in r.content.decode()

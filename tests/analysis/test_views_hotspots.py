@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import numpy as np
 import pytest
@@ -53,8 +54,17 @@ def test_map_opens_with_a_sentence_then_legend_table_and_method(client, make_use
     assert "Getis-Ord Gi*" in method and "100 m" in method and "α = 0.05" in method
     assert f"{n:,} published reports" in method
     assert "format=csv" in main
-    # Without JavaScript, the SVG (inside noscript); the only script in the page's body is data.
-    assert html.count("<svg") == 1 and '<noscript><div class="svg"><svg' in main
+    # Without JavaScript, an image of the figure (inside noscript): the same filters asking for the
+    # SVG, drawn only then; the page itself carries none. The only script in the page's body is data.
+    assert "<svg" not in html
+    src = re.search(r'<noscript><div class="svg"><img src="\?([^"]+)" alt="([^"]+)"', main)
+    assert src and src.group(1).endswith("&amp;format=svg") and "cell_size=100" in src.group(1)
+    assert "legend and the table below" in src.group(2)
+    figure = c.get(URL + "?" + unescape(src.group(1)))
+    assert figure.status_code == 200 and figure["Content-Type"] == "image/svg+xml; charset=utf-8"
+    svg = figure.content.decode()
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>") and "<script" not in svg
+    assert "<image" in svg  # the significant cells, painted as one raster
     assert re.findall(r"<script[^>]*>", main) == ['<script id="hotspot-map-cells" type="application/json">']
     # The legend in words, beside the map, with the figure's colours and each class's cells.
     legend = main.split('<div class="map-legend"')[1].split("</div>")[0]
@@ -161,10 +171,13 @@ def test_too_many_cells_is_an_error_on_the_cell_size(client, make_user):
 
 
 def test_no_reports_says_so(client, make_user):
-    r = member(client, make_user).get(URL, WINDOW)
+    c = member(client, make_user)
+    r = c.get(URL, WINDOW)
     html = r.content.decode()
-    assert r.status_code == 200 and "<svg" not in html and "data-analysis-map" not in html
+    assert r.status_code == 200 and "format=svg" not in html and "data-analysis-map" not in html
     assert r.context["empty"] and "2025-08-01 00:00 to 2026-02-01 00:00" in html
+    figure = c.get(URL, {**WINDOW, "format": "svg"})
+    assert figure.status_code == 404  # no map, no figure
 
 
 def _querydict(params):

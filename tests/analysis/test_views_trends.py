@@ -13,7 +13,7 @@ from observatory.analysis.services import city_projection
 from observatory.analysis.services.events_from_reports import published_events
 from observatory.analysis.views import TREND_CLASS_LABELS
 
-from .test_views_data import WINDOW, load_reports, map_payload, member, read_csv
+from .test_views_data import WINDOW, figure_of, load_reports, map_payload, member, read_csv
 
 pytestmark = pytest.mark.django_db
 URL = "/analysis/trends/"
@@ -29,7 +29,8 @@ def test_classes_map_and_csv_equal_to_emerging_hotspots(client, make_user, paris
     params = {**WINDOW, "period": "week", "cell_size": 200, "alpha": 0.05, "rings": 1}
     r = c.get(URL, params, HTTP_ACCEPT_LANGUAGE="en")
     html = r.content.decode()
-    assert r.status_code == 200 and 'id="trend-map"' in html and "<svg" in html
+    assert r.status_code == 200 and 'id="trend-map"' in html and "<svg" not in html
+    assert "<image" in figure_of(c, URL, html)  # the classified cells, painted as one raster
     summary = html.split('id="trend-map-summary">')[1].split("</p>")[0]
     assert re.match(
         r"Over these 27 weeks, (reports grew or stayed high in \d+ places?\.|no place)", summary

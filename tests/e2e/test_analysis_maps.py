@@ -145,7 +145,12 @@ def test_without_javascript_the_page_shows_the_figure_legend_and_table(
     try:
         page.goto(live_server.url + "/analysis/?days=3650")
         assert page.locator("#hotspot-map-leaflet").is_hidden()
-        assert page.locator("#hotspot-map .svg svg").is_visible()
+        # The figure is an image of the page's own filters drawn as SVG, loaded and shown wide.
+        figure = page.locator("#hotspot-map .svg img")
+        assert figure.is_visible()
+        assert figure.evaluate("img => img.complete && img.naturalWidth > 300")
+        assert figure.bounding_box()["width"] > 300
+        assert "days=3650" in figure.get_attribute("src") and "format=svg" in figure.get_attribute("src")
         assert page.locator("#hotspot-map-legend li").count() == 4
         page.locator("#hotspot-map-table summary").click()
         assert page.locator("#hotspot-map-table tbody tr").count() > 0

@@ -267,7 +267,7 @@ def _hotspot_panel(
     panel.value_heading = _("Estimate") if estimate else _("Reports")
     panel.table_caption = _("Significant cells, hot spots first")
     panel.caption = caption
-    panel.svg = figures.hotspot_map(
+    panel.draw = lambda: figures.hotspot_map(
         grid,
         result.z,
         result.p_adjusted,
@@ -428,7 +428,7 @@ def density(page: AnalysisRequest) -> HttpResponse:
     panel = _density_panel(grid, result.density_per_km2)
     panel.caption = caption
     panel.method = _("quartic kernel density")
-    panel.svg = figures.density_map(
+    panel.draw = lambda: figures.density_map(
         grid,
         result.density_per_km2,
         area_outlines(projection, figures.grid_extent(grid)),
@@ -711,7 +711,7 @@ def _trend_panel(
     panel.table_caption = _("Cells with a pattern, growing ones first")
     panel.caption = caption
     class_labels = {k: str(v) for k, v in TREND_CLASS_LABELS.items()}
-    panel.svg = figures.trend_map(
+    panel.draw = lambda: figures.trend_map(
         grid,
         result.classes,
         area_outlines(city_projection(), figures.grid_extent(grid)),
