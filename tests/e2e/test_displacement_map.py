@@ -202,3 +202,46 @@ def test_the_operation_page_draws_the_areas_of_its_panel(
             screenshot(page, f"operation-{name}")
         finally:
             context.close()
+
+
+def test_a_map_that_cannot_be_drawn_says_so_where_it_would_be(
+    live_server, browser, paris_areas, make_user, screenshot
+):
+    """Leaflet missing (a blocked or failed script): the dashboard's map and the displacement map
+    are hidden, each replaced by a status saying the table below holds the same numbers and by the
+    static figure the page keeps for visitors without JavaScript (ObservatoryBasemap.drawEach,
+    shared by both maps' scripts)."""
+    load_reports()
+    cookie = _session_cookie(live_server, make_user)
+    context = _context(browser, cookie)
+    context.route("**/leaflet/leaflet.js", lambda route: route.abort())
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        pages = [
+            ("/analysis/", "#hotspot-map", "the table below lists the same cells"),
+            (TAB, "#displacement-map", "the table below lists the same areas"),
+        ]
+        for url, figure, words in pages:
+            page.goto(live_server.url + url)
+            note = page.locator(f"{figure} p.notice[role='status']", has_text=words)
+            note.wait_for()
+            assert page.locator(f"{figure}-leaflet").is_hidden()
+            # The note, then the static figure, where the map would have been.
+            static = page.locator(f"{figure} > div.svg")
+            static.wait_for()
+            assert note.evaluate("n => n.nextElementSibling.matches('div.svg')")
+            assert static.evaluate("s => s.nextElementSibling.matches('[hidden]')")
+            page.wait_for_function(
+                "s => { const i = document.querySelector(s + ' > div.svg img');"
+                " return !i || (i.complete && i.naturalWidth > 300); }",
+                arg=figure,
+            )
+            assert static.bounding_box()["height"] > 150
+            assert page.locator(f"{figure} table").count() == 1
+            screenshot(page, "map-failed-" + figure.strip("#").split("-")[0])
+        assert errors == [], errors  # the failure was caught, not thrown at the visitor's console
+    finally:
+        context.close()

@@ -9,7 +9,6 @@
  */
 (function () {
   "use strict";
-  if (!window.L) { return; }
   var hover = !window.matchMedia || window.matchMedia("(hover: hover)").matches;
 
   function draw(el) {
@@ -48,16 +47,5 @@
     el.dataset.ready = "1";
   }
 
-  document.querySelectorAll("[data-displacement-map]").forEach(function (el) {
-    try {
-      draw(el);
-    } catch (e) {
-      el.hidden = true;
-      var note = document.createElement("p");
-      note.className = "notice";
-      note.setAttribute("role", "status");
-      note.textContent = el.dataset.labelError || "";
-      el.parentNode.insertBefore(note, el);
-    }
-  });
+  ObservatoryBasemap.drawEach("[data-displacement-map]", draw);
 })();

@@ -10,7 +10,6 @@
  */
 (function () {
   "use strict";
-  if (!window.L) { return; }
   var lang = document.documentElement.lang || undefined;
   var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null;
   // Hover tooltips for a mouse; on a touch screen a tap opens the popup, and a tooltip would repeat it.
@@ -77,16 +76,5 @@
     el.dataset.ready = "1";
   }
 
-  document.querySelectorAll("[data-analysis-map]").forEach(function (el) {
-    try {
-      draw(el);
-    } catch (e) {
-      el.hidden = true;
-      var note = document.createElement("p");
-      note.className = "notice";
-      note.setAttribute("role", "status");
-      note.textContent = el.dataset.labelError || "";
-      el.parentNode.insertBefore(note, el);
-    }
-  });
+  ObservatoryBasemap.drawEach("[data-analysis-map]", draw);
 })();

@@ -5,7 +5,9 @@
  *   data-outlines-url (quartier outlines, drawn without a base unless the page draws its own).
  * ObservatoryBasemap.add(map, element) adds it to a Leaflet map and returns the base layer;
  * ObservatoryBasemap.declutter(container, items, avoid) hides the names that would cover one
- * another or run off the map (the labels here, and the pages' own names).
+ * another or run off the map (the labels here, and the pages' own names);
+ * ObservatoryBasemap.drawEach(selector, draw) draws a page's maps; where one fails it says so and
+ * shows the page's static figure instead.
  * Labels are text for the eye only (aria-hidden, not focusable): the pages give the same places
  * in words and tables for screen readers.
  */
@@ -170,5 +172,32 @@
     return base;
   }
 
-  window.ObservatoryBasemap = { add: add, declutter: declutter };
+  // Draws every map element matching the selector with draw(element). One that cannot be drawn
+  // (Leaflet blocked or failed to load, bad data) is hidden; its data-label-error is said in its
+  // place, as a status, followed by the server's static figure that the page keeps for visitors
+  // without JavaScript (the element's <noscript> sibling), so the map is still seen.
+  function drawEach(selector, draw) {
+    document.querySelectorAll(selector).forEach(function (el) {
+      try {
+        if (!window.L) { throw new Error("Leaflet did not load"); }
+        draw(el);
+      } catch (e) {
+        el.hidden = true;
+        var note = document.createElement("p");
+        note.className = "notice";
+        note.setAttribute("role", "status");
+        note.textContent = el.dataset.labelError || "";
+        el.parentNode.insertBefore(note, el);
+        var fallback = el.parentNode.querySelector("noscript");
+        if (fallback) {
+          // With scripting on, a noscript's content is the page's own markup as text.
+          var template = document.createElement("template");
+          template.innerHTML = fallback.textContent;
+          el.parentNode.insertBefore(template.content, el);
+        }
+      }
+    });
+  }
+
+  window.ObservatoryBasemap = { add: add, declutter: declutter, drawEach: drawEach };
 })();
