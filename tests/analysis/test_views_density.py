@@ -30,7 +30,8 @@ def test_surface_caption_and_csv_equal_to_quartic_kde(client, make_user, paris_a
     r = c.get(URL, {**WINDOW, "cell_size": 50}, HTTP_ACCEPT_LANGUAGE="en")
     html = r.content.decode()
     assert r.status_code == 200 and 'id="density-map"' in html and "<svg" not in html
-    assert "reports per km²" in figure_of(c, URL, html)  # the colour bar's unit
+    figure = figure_of(c, URL, html)  # the colour bar in the legend's unit, per hectare
+    assert "reports per hectare" in figure and "km²" not in figure
     summary = html.split('id="density-map-summary">')[1].split("</p>")[0]
     assert summary.startswith("Reports are most concentrated around ") and "per hectare" in summary
     method = html.split('<details class="method">')[1].split("</details>")[0]

@@ -428,11 +428,11 @@ def density(page: AnalysisRequest) -> HttpResponse:
     panel = _density_panel(grid, result.density_per_km2)
     panel.caption = caption
     panel.method = _("quartic kernel density")
-    panel.draw = lambda: figures.density_map(
+    panel.draw = lambda: figures.density_map(  # in the legend's unit: per hectare, not per km²
         grid,
-        result.density_per_km2,
+        result.density_per_km2 / 100.0,
         area_outlines(projection, figures.grid_extent(grid)),
-        {"unit": _("reports per km²"), "scale": scale_label()},
+        {"unit": _("reports per hectare"), "scale": scale_label()},
     )
     return page.html(map=panel, window=window)
 
