@@ -7,11 +7,11 @@ import h3
 
 from observatory.alerts.core.area_map import CELL_FILL, area_layer, cells_per_area
 
-CELLS = ["891fb466257ffff", "891fb466253ffff"]
+CELLS = ["891fb46608fffff", "891fb466087ffff"]
 
 
 def test_each_cell_is_a_closed_polygon_around_its_centre_in_the_pictures_colour():
-    layer = area_layer(CELLS, (48.8843, 2.3678))
+    layer = area_layer(CELLS, (48.8858, 2.3704))
     cells = [f for f in layer["features"] if f["properties"]["kind"] == "cell"]
     assert len(cells) == 2
     for cell, feature in zip(CELLS, cells, strict=True):
@@ -23,7 +23,7 @@ def test_each_cell_is_a_closed_polygon_around_its_centre_in_the_pictures_colour(
         assert feature["properties"]["fill"] == CELL_FILL
     centre = layer["features"][-1]
     assert centre["properties"]["kind"] == "centre"
-    assert centre["geometry"] == {"type": "Point", "coordinates": [2.3678, 48.8843]}
+    assert centre["geometry"] == {"type": "Point", "coordinates": [2.3704, 48.8858]}
 
 
 def test_the_table_counts_cells_per_area_most_first_and_outside_last():

@@ -22,11 +22,11 @@ pytestmark = pytest.mark.django_db
 def alert(db):
     return Alert.objects.create(
         kind=Alert.Kind.CLUSTER,
-        cells=["891fb466257ffff", "891fb466253ffff"],
-        areas=["881fb46625fffff"],
+        cells=["891fb46608fffff", "891fb466087ffff"],
+        areas=["881fb46609fffff"],
         place="Villette",
-        centre_lat=48.8843,
-        centre_lon=2.3678,
+        centre_lat=48.8858,
+        centre_lon=2.3704,
         radius_m=180.0,
         window_start=NOW - dt.timedelta(hours=12),
         window_end=NOW,
@@ -78,7 +78,7 @@ def test_members_see_the_list_and_an_alert_with_its_map(client, members, alert, 
     assert services.sentence(alert).replace("'", "&#x27;") in text
     assert "<svg" in text and "The map shows the alert" in text
     assert "once in 11 years by chance alone" in text
-    assert "891fb466257ffff" not in text  # labels, never internal codes
+    assert "891fb46608fffff" not in text  # labels, never internal codes
     assert reverse("alerts:list") in client.get(reverse("home")).content.decode()
 
 
@@ -155,7 +155,7 @@ def test_the_alert_map_gives_its_area_as_a_layer_a_legend_and_a_table(client, me
     layer = re.search(r'<script id="alert-map-layer" type="application/json">(.*?)</script>', text, re.S)
     features = json.loads(layer.group(1))["features"]
     assert [f["properties"]["kind"] for f in features] == ["cell", "cell", "centre"]
-    assert features[2]["geometry"]["coordinates"] == [2.3678, 48.8843]
+    assert features[2]["geometry"]["coordinates"] == [2.3704, 48.8858]
     legend = re.search(r'<figcaption class="map-legend" id="alert-map-legend">(.*?)</figcaption>', text, re.S)
     assert "the alert’s area" in legend.group(1) and "centre of the cluster" in legend.group(1)
     # The table says where the area lies in words (no quartier is loaded here: outside them all).
