@@ -155,6 +155,29 @@ def test_a_window_read_from_the_counts_equals_the_reports(since, until):
         assert np.isclose(np.hypot(hours.sum_cos, hours.sum_sin) / n, expected.resultant_length)
 
 
+def test_a_partial_day_read_from_the_reports_gives_the_times_of_the_counts():
+    """A window inside one day is read from the reports with the driver's cursor (naive UTC times
+    on SQLite, aware ones on PostgreSQL, on the second or between seconds): the same cells, filters
+    and Paris hours as the counts a rebuild makes of the same reports."""
+    category = Category.objects.get(code="drug_use")
+    day = datetime(2026, 2, 10, 11, 0, tzinfo=UTC)
+    times = [
+        day,
+        day + timedelta(minutes=7, microseconds=250_000),
+        day + timedelta(hours=3, seconds=5),
+        day + timedelta(hours=4, microseconds=1),
+    ]
+    for i, when in enumerate(times):
+        _report(category, 48.884 + 0.001 * i, 2.367, when, status="published", observed_at=when)
+    assert aggregates.rebuild()[0] > 0
+    _assert_recount()
+    since, until = day - timedelta(hours=1), day + timedelta(hours=6)  # within one day: read from reports
+    assert aggregates.cells(since, until, 100).total == 4
+    assert aggregates.cells(since, until, 100, categories=["drug_use"], timed_only=True).total == 4
+    hours = aggregates.hours(since, until)
+    assert hours.timed == 4 and hours.hour_of_week[1, 12] == 2  # Tuesday 12:00 and 12:07 in Paris
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_rebuild_on_postgresql_leaves_the_counts_readable_from_the_index_alone():
     """After the command (outside a transaction), PostgreSQL's counts table is vacuumed: every
