@@ -194,3 +194,41 @@ def test_robustness_re_solves_on_the_estimate_month_by_month(client, member, sce
     scenario.refresh_from_db()
     assert scenario.robustness["runs"] == 2
     assert all(p["status"] != "no_estimate" for p in scenario.robustness["periods"])
+
+
+def test_each_round_keeps_its_own_footprint_and_count(db):
+    """Routes are projected and buffered together, quartier rounds drawn one by one, rounds without
+    effort skipped: each footprint still goes with its own round's count, in the rounds' order."""
+    import shapely
+
+    from observatory.analysis.services import scene_estimate
+    from observatory.analysis.services.aggregates import city_projection
+    from observatory.reports.models import Area
+
+    organisation = Organisation.objects.create(name="M")
+    start = timezone.now() - timedelta(hours=10)
+    quartier = Area.objects.create(
+        code="Q", level="quartier", name="Q", geometry=_box(48.8700, 48.8750)
+    )
+
+    def round_(minutes: int, route: dict | None, people: int, hours: float = 1.0, areas=()):
+        begun = start + timedelta(minutes=minutes)
+        made = Round.objects.create(
+            organisation=organisation, started_at=begun, ended_at=begun + timedelta(hours=hours),
+            route=route, people_met=people,
+        )  # fmt: skip
+        made.areas.set(areas)
+
+    round_(0, {"type": "Point", "coordinates": [VISIBLE[1], VISIBLE[0]]}, 3)
+    round_(1, None, 11)  # neither a route nor a quartier
+    round_(2, None, 7, areas=[quartier])
+    round_(3, {"type": "Point", "coordinates": [HIDDEN[1], HIDDEN[0]]}, 13, hours=0)  # no duration
+    round_(4, {"type": "LineString", "coordinates": [[HIDDEN[1], HIDDEN[0]], [2.3640, 48.8995]]}, 5)
+    proj = city_projection()
+    footprints, counts, without = scene_estimate._rounds(start, timezone.now(), proj)
+    assert counts.tolist() == [3.0, 7.0, 5.0] and without == 2
+    x, y = proj.forward(np.array([VISIBLE[0], HIDDEN[0], 48.8725]), np.array([VISIBLE[1], HIDDEN[1], 2.30]))
+    inside = [[bool(shapely.contains_xy(f, x[k], y[k])) for k in range(3)] for f in footprints]
+    assert inside == [[True, False, False], [False, False, True], [False, True, False]]
+    radius = np.sqrt(footprints[0].area / np.pi)
+    assert abs(radius - scene_estimate.ROUND_REACH_M) < 0.01 * scene_estimate.ROUND_REACH_M
