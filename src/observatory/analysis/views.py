@@ -680,8 +680,9 @@ def _trend_panel(
     """The trends page: the sentence, the map of classified cells, the legend, the class table."""
     classes = np.asarray(result.classes).ravel()
     present = [name for name in TREND_ORDER if np.any(classes == name)]
-    index = {name: k for k, name in enumerate(present)}
-    class_index = np.array([index.get(str(c), -1) for c in classes], dtype=np.int64)
+    class_index = np.full(classes.shape, -1, dtype=np.int64)
+    for k, name in enumerate(present):
+        class_index[classes == name] = k
     legend = [
         figures.MapClass(
             figures.trend_colour(name) or "#ffffff",
