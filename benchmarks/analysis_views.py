@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(headers, rows))
     print(
         f"\ntargets (ratio < {TARGET_RATIO:g}, p95 < {TARGET_P95_MS:g} ms at {sizes[-1]:,}): "
-        + ("met by every page" if not missed else "missed by " + ", ".join(missed))
+        + ("met by every page" if not missed else "missed by " + " / ".join(missed))
         + f"; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     return 0
