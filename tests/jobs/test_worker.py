@@ -25,6 +25,19 @@ import pytest
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
 SELFTEST = "observatory.jobs.periodic.selftest"
+PROBE = """
+import json, sys, traceback
+import django
+django.setup()
+for line in sys.stdin:
+    scope = {}
+    try:
+        exec(json.loads(line), scope)
+        answer = {"out": scope["out"]}
+    except Exception:
+        answer = {"error": traceback.format_exc()}
+    print(json.dumps(answer), flush=True)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +66,7 @@ def queue(tmp_path_factory):
         subprocess.run([BIN / "observatory", "migrate", app, "--noinput", "-v0"], env=env, check=True)
     q = Queue(env)
     yield q
-    q.stop_all()
+    q.close()
     if dropdb:
         dropdb()
     shutil.rmtree(tmp, ignore_errors=True)
@@ -63,34 +76,50 @@ class Queue:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.workers: list[subprocess.Popen] = []
+        self.probe: subprocess.Popen | None = None
 
     def py(self, code: str):
-        """Run code in a fresh process with Django set up; it prints one JSON value."""
-        script = "import django, json\ndjango.setup()\n" + code
-        env = {**self.env, "DJANGO_SETTINGS_MODULE": "observatory.settings"}
-        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr[-3000:]
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        """Run code in the probe, a separate process with Django set up (as a web server would be);
+        the code leaves its answer in ``out``. One long-lived probe answers in milliseconds, so the
+        tests act on a state that is still true (a new process per read took seconds on a loaded
+        CI machine, long enough for a job to finish between a read and the kill it decided)."""
+        if self.probe is None or self.probe.poll() is not None:
+            env = {**self.env, "DJANGO_SETTINGS_MODULE": "observatory.settings"}
+            self.probe = subprocess.Popen(
+                [sys.executable, "-c", PROBE], env=env, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            )  # fmt: skip
+        assert self.probe.stdin and self.probe.stdout
+        self.probe.stdin.write(json.dumps(code) + "\n")
+        self.probe.stdin.flush()
+        answer = json.loads(self.probe.stdout.readline() or '{"error": "the probe stopped"}')
+        assert "error" not in answer, answer["error"][-3000:]
+        return answer["out"]
 
     def submit(self, **params) -> str:
         max_attempts = params.pop("max_attempts", 2)
         return self.py(
             "from observatory.jobs.services import submit\n"
-            f"job = submit({SELFTEST!r}, {params!r}, label='selftest', max_attempts={max_attempts})\n"
-            "print(json.dumps(str(job.pk)))"
+            f"out = str(submit({SELFTEST!r}, {params!r}, label='selftest', max_attempts={max_attempts}).pk)"
         )
 
     def jobs(self, ids: list[str]) -> dict[str, dict]:
         return self.py(
             "from observatory.jobs.models import Job\n"
-            f"print(json.dumps({{str(j.pk): {{**j.as_json(), 'worker': j.worker, 'result': j.result}} "
-            f"for j in Job.objects.filter(pk__in={ids!r})}}))"
+            f"out = {{str(j.pk): {{**j.as_json(), 'worker': j.worker, 'result': j.result}} "
+            f"for j in Job.objects.filter(pk__in={ids!r})}}"
         )
 
     def start_worker(self) -> subprocess.Popen:
         p = subprocess.Popen([BIN / "observatory", "worker", "--interval", "0.1", "-v0"], env=self.env)
         self.workers.append(p)
         return p
+
+    def close(self) -> None:
+        self.stop_all()
+        if self.probe is not None and self.probe.poll() is None:
+            self.probe.stdin.close()  # type: ignore[union-attr]
+            self.probe.wait(timeout=20)
 
     def stop_all(self) -> None:
         for p in self.workers:
@@ -119,7 +148,9 @@ def finished(j: dict) -> bool:
 
 
 def test_jobs_queued_while_no_worker_runs_are_run_by_two_workers_sharing_the_queue(queue):
-    ids = [queue.submit(seconds=0.6, steps=3) for _ in range(6)]
+    # Six 2 s jobs: one worker alone would need 12 s, longer than the other takes to start even on
+    # a loaded machine (with 0.6 s jobs, CI once saw the first worker finish all six alone).
+    ids = [queue.submit(seconds=2, steps=4) for _ in range(6)]
     assert {j["status"] for j in queue.jobs(ids).values()} == {"queued"}  # the server is down
     queue.start_worker()
     queue.start_worker()
@@ -172,7 +203,7 @@ def test_cancel_a_running_job_and_a_failure_keeps_its_reason(queue):
         queue.wait([running], lambda j: j["status"] == "running" and j["percent"] > 0)
         queue.py(
             "from observatory.jobs.models import Job\nfrom observatory.jobs.services import cancel\n"
-            f"print(json.dumps(cancel(Job.objects.get(pk={running!r})).status))"
+            f"out = cancel(Job.objects.get(pk={running!r})).status"
         )
         state = queue.wait([running, failing], finished)
     finally:
