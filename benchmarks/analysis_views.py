@@ -33,9 +33,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np
+from observatory.core.threads import one_blas_thread
 
-from _server import bench_environment, machine, observatory, percentile, table
+one_blas_thread()  # as a web worker (observatory/wsgi.py): before NumPy loads
+
+import numpy as np  # noqa: E402
+
+from _server import bench_environment, machine, observatory, percentile, table  # noqa: E402
 
 TARGET_P95_MS = 300.0
 TARGET_RATIO = 2.0
