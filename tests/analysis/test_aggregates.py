@@ -194,3 +194,22 @@ def test_a_rebuild_on_postgresql_leaves_the_counts_readable_from_the_index_alone
         )
         pages, visible = cursor.fetchone()
     assert pages > 0 and visible == pages
+
+
+@pytest.mark.parametrize("spread", [1, 5_000])  # a few possible keys (summed by counting), or many (sorted)
+def test_rows_of_the_same_cell_and_period_are_summed_into_one_in_key_order(spread):
+    import pandas as pd
+
+    rng = np.random.default_rng(spread)
+    ranges = ((-150, 150), (0, 300), (0, 10))  # cells across and up, days
+    keys = [rng.integers(low, high, 4_000).astype(np.int64) * spread for low, high in ranges]
+    n = rng.integers(1, 40, 4_000).astype(np.int64)
+    possible = np.prod([float(k.max() - k.min() + 1) for k in keys])
+    assert (possible <= aggregates._DENSE_KEYS) == (spread == 1)  # both ways are taken
+    got_keys, got_n = aggregates._summed(keys, n)
+    want = pd.DataFrame({"a": keys[0], "b": keys[1], "c": keys[2], "n": n}).groupby(["a", "b", "c"]).sum()
+    want = want.reset_index()
+    for got, column in zip(got_keys, "abc", strict=True):
+        assert got.dtype == np.int64 and np.array_equal(got, want[column].to_numpy())
+    assert got_n.dtype == np.int64 and np.array_equal(got_n, want["n"].to_numpy())
+    assert got_n.sum() == n.sum()
